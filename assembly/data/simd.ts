@@ -1,0 +1,10 @@
+// data kernels, simd variant. PLACEHOLDER: bodies trap until implemented.
+
+export function gather_rows_simd(dst: usize, src: usize, idx: usize, rows: i32, rowLen: i32): void {
+  unreachable();
+}
+
+export function gather_rows_u8_simd(dst: usize, src: usize, idx: usize, rows: i32, rowLen: i32, a: f32, b: f32): void {
+  unreachable();
+}
+

@@ -1,0 +1,144 @@
+// TypeScript mirror of assembly/abi.ts and the full list of kernel exports.
+// Both wasm builds (naive and SIMD) export every name in KERNEL_NAMES with the
+// signature given in `Kernels`; load.ts checks that before handing a module out.
+//
+// Conventions (see assembly/abi.ts for the shape letters):
+//   - every pointer is a byte offset into the one shared WebAssembly.Memory;
+//     0 means "absent" (e.g. no bias), the arena never hands out offset 0.
+//   - outputs first, then inputs, then sizes/geometry.
+//   - "overwrite" kernels write every output element; "accumulate" kernels add
+//     into their output (parameter gradients use +=, the trainer zeroes them).
+
+export const GEOM = {
+  B: 0, H: 1, W: 2, C: 3, OH: 4, OW: 5, OC: 6, KH: 7, KW: 8, SH: 9, SW: 10, PT: 11, PL: 12,
+} as const;
+/** i32 slots in a Geom2d struct (64 bytes). */
+export const GEOM_I32S = 16;
+export const GEOM_BYTES = GEOM_I32S * 4;
+
+export interface Geom2d {
+  B: number; H: number; W: number; C: number;
+  OH: number; OW: number; OC: number;
+  KH: number; KW: number; SH: number; SW: number;
+  PT: number; PL: number;
+}
+
+type Ptr = number;
+
+export interface Kernels {
+  // ---- misc ----------------------------------------------------------------
+  /** x[i] = value for i < n. */
+  fill(x: Ptr, n: number, value: number): void;
+  /** x[i] *= s. */
+  scale(x: Ptr, n: number, s: number): void;
+  /** 1 in the SIMD build, 0 in the naive build. */
+  build_is_simd(): number;
+
+  // ---- gemm (row-major; acc = 0 overwrites C, acc = 1 adds into C) ----------
+  /** C[M,N] (+)= A[M,K] · B[K,N] */
+  gemm_nn(c: Ptr, a: Ptr, b: Ptr, M: number, N: number, K: number, acc: number): void;
+  /** C[M,N] (+)= A[K,M]ᵀ · B[K,N] */
+  gemm_tn(c: Ptr, a: Ptr, b: Ptr, M: number, N: number, K: number, acc: number): void;
+  /** C[M,N] (+)= A[M,K] · B[N,K]ᵀ */
+  gemm_nt(c: Ptr, a: Ptr, b: Ptr, M: number, N: number, K: number, acc: number): void;
+  /** y[r,n] += bias[n] for r < rows, n < N. */
+  bias_add(y: Ptr, bias: Ptr, rows: number, N: number): void;
+  /** db[n] += Σ_r dy[r,n]. */
+  bias_grad(db: Ptr, dy: Ptr, rows: number, N: number): void;
+
+  // ---- conv2d (x NHWC, w HWIO, y NHWC, geometry struct at g) ----------------
+  /** Bytes of scratch conv2d_* needs for geometry g (0 if none). Same for all three. */
+  conv2d_scratch_bytes(g: Ptr): number;
+  /** y = conv(x, w) + bias (bias may be 0 = absent). Overwrites y. */
+  conv2d_forward(y: Ptr, x: Ptr, w: Ptr, bias: Ptr, g: Ptr, scratch: Ptr): void;
+  /** dx = conv_transpose(dy, w). Overwrites dx. */
+  conv2d_backward_input(dx: Ptr, dy: Ptr, w: Ptr, g: Ptr, scratch: Ptr): void;
+  /** dw += corr(x, dy); db += Σ dy (db may be 0 = absent). Accumulates. */
+  conv2d_backward_filter(dw: Ptr, db: Ptr, dy: Ptr, x: Ptr, g: Ptr, scratch: Ptr): void;
+
+  // ---- pooling (x [B,H,W,C], y [B,OH,OW,C]; windows clipped to the input) ---
+  /** y = max over window; argmax (i32 per output) = flat index h*W*C + w*C + c within the sample. */
+  maxpool2d_forward(y: Ptr, argmax: Ptr, x: Ptr, g: Ptr): void;
+  /** dx = 0, then dx[argmax] += dy. Overwrites dx (overlapping windows add). */
+  maxpool2d_backward(dx: Ptr, dy: Ptr, argmax: Ptr, g: Ptr): void;
+  /** y = mean over the in-bounds part of the window. */
+  avgpool2d_forward(y: Ptr, x: Ptr, g: Ptr): void;
+  /** dx = 0, then each dy spread evenly over its window's in-bounds inputs. Overwrites dx. */
+  avgpool2d_backward(dx: Ptr, dy: Ptr, g: Ptr): void;
+
+  // ---- activations (elementwise over n values; backward uses the forward OUTPUT y)
+  relu_forward(y: Ptr, x: Ptr, n: number): void;
+  /** dx = y > 0 ? dy : 0 */
+  relu_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  tanh_forward(y: Ptr, x: Ptr, n: number): void;
+  /** dx = dy · (1 − y²) */
+  tanh_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  sigmoid_forward(y: Ptr, x: Ptr, n: number): void;
+  /** dx = dy · y · (1 − y) */
+  sigmoid_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  /** Row-wise softmax of x[rows,N] into y (max-subtracted, stable). */
+  softmax_forward(y: Ptr, x: Ptr, rows: number, N: number): void;
+  /** dx[r,:] = y[r,:] ⊙ (dy[r,:] − Σ_j dy[r,j]·y[r,j]) */
+  softmax_backward(dx: Ptr, dy: Ptr, y: Ptr, rows: number, N: number): void;
+  /** y = x ⊙ mask (dropout forward with a precomputed mask, and its backward). */
+  mul(y: Ptr, x: Ptr, mask: Ptr, n: number): void;
+
+  // ---- losses ---------------------------------------------------------------
+  /**
+   * Softmax cross-entropy on logits z[rows,N] with integer labels (i32[rows]).
+   * Writes probabilities to p (may equal 0 = skip), dz = (softmax − onehot)·scale
+   * (dz may be 0 = skip) and returns Σ_r −log softmax(z_r)[label_r] (not scaled).
+   * Stable for |z| up to 1e30: no NaN/Inf.
+   */
+  softmax_xent(p: Ptr, dz: Ptr, z: Ptr, labels: Ptr, rows: number, N: number, scale: number): number;
+  /**
+   * Binary cross-entropy on logits z[n] with targets t[n] in [0,1] (f32).
+   * Writes dz = (sigmoid(z) − t)·scale (0 = skip); returns Σ loss (stable form).
+   */
+  sigmoid_bce(dz: Ptr, z: Ptr, t: Ptr, n: number, scale: number): number;
+  /** out[r] = index of the largest value in row r of x[rows,N] (first on ties). i32 out. */
+  argmax_rows(out: Ptr, x: Ptr, rows: number, N: number): void;
+
+  // ---- optimizers (flat ranges of n parameters) ----------------------------
+  /** w -= lr · (g + wd·w) */
+  sgd_update(w: Ptr, g: Ptr, n: number, lr: number, wd: number): void;
+  /** v = mu·v − lr·(g + wd·w);  w += v   (Keras / classic momentum) */
+  momentum_update(w: Ptr, v: Ptr, g: Ptr, n: number, lr: number, mu: number, wd: number): void;
+  /**
+   * Adam (Kingma & Ba, bias-corrected, eps outside the sqrt):
+   *   m = b1·m + (1−b1)·g;  v = b2·v + (1−b2)·g²
+   *   w -= lr · (m / bc1) / (sqrt(v / bc2) + eps)     with bc1 = 1−b1^t, bc2 = 1−b2^t
+   * (g includes wd·w when wd > 0).
+   */
+  adam_update(w: Ptr, m: Ptr, v: Ptr, g: Ptr, n: number, lr: number, b1: number, b2: number,
+    eps: number, bc1: number, bc2: number, wd: number): void;
+
+  // ---- random numbers (state: 16 bytes xoshiro128** at `state`) -------------
+  /** Seeds the 16-byte state at `state` from a 32-bit seed (splitmix32). */
+  rng_seed(state: Ptr, seed: number): void;
+  /** out[i] ~ U[lo, hi) */
+  rng_uniform(out: Ptr, n: number, state: Ptr, lo: number, hi: number): void;
+  /** out[i] ~ N(mean, std²), truncated at ±2σ when trunc = 1 (redrawn, as Keras). */
+  rng_normal(out: Ptr, n: number, state: Ptr, mean: number, std: number, trunc: number): void;
+  /** mask[i] = (u < keep) ? 1/keep : 0 — inverted dropout mask. */
+  rng_dropout_mask(mask: Ptr, n: number, state: Ptr, keep: number): void;
+
+  // ---- data movement ---------------------------------------------------------
+  /** dst[r,:] = src[idx[r],:] for r < rows, rowLen f32 per row (idx is i32[]). */
+  gather_rows(dst: Ptr, src: Ptr, idx: Ptr, rows: number, rowLen: number): void;
+  /** dst[r,:] = u8 src[idx[r],:]·a + b — gathers byte images and normalises in one pass. */
+  gather_rows_u8(dst: Ptr, src: Ptr, idx: Ptr, rows: number, rowLen: number, a: number, b: number): void;
+}
+
+export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
+  'fill', 'scale', 'build_is_simd',
+  'gemm_nn', 'gemm_tn', 'gemm_nt', 'bias_add', 'bias_grad',
+  'conv2d_scratch_bytes', 'conv2d_forward', 'conv2d_backward_input', 'conv2d_backward_filter',
+  'maxpool2d_forward', 'maxpool2d_backward', 'avgpool2d_forward', 'avgpool2d_backward',
+  'relu_forward', 'relu_backward', 'tanh_forward', 'tanh_backward', 'sigmoid_forward',
+  'sigmoid_backward', 'softmax_forward', 'softmax_backward', 'mul',
+  'softmax_xent', 'sigmoid_bce', 'argmax_rows',
+  'sgd_update', 'momentum_update', 'adam_update',
+  'rng_seed', 'rng_uniform', 'rng_normal', 'rng_dropout_mask',
+  'gather_rows', 'gather_rows_u8',
+];
