@@ -142,3 +142,10 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'rng_seed', 'rng_uniform', 'rng_normal', 'rng_dropout_mask',
   'gather_rows', 'gather_rows_u8',
 ];
+
+/** Writes geometry `g` into the 64-byte Geom2d struct at byte offset `ptr`. */
+export function writeGeom(memory: WebAssembly.Memory, ptr: number, g: Geom2d): void {
+  const v = new Int32Array(memory.buffer, ptr, GEOM_I32S);
+  v.fill(0);
+  for (const k of Object.keys(GEOM) as (keyof typeof GEOM)[]) v[GEOM[k]] = g[k];
+}

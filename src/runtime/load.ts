@@ -36,7 +36,7 @@ export interface Runtime {
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
-async function defaultBytes(name: BuildName, baseUrl?: string | URL): Promise<ArrayBuffer | Uint8Array> {
+async function defaultBytes(name: BuildName, baseUrl?: string | URL): Promise<BufferSource> {
   const file = `${name}.wasm`;
   if (baseUrl !== undefined) return fetchBytes(new URL(file, baseUrl));
   // From src/runtime/*.ts the builds sit in ../../build; from build/lib/runtime/*.js in ../..
@@ -45,7 +45,7 @@ async function defaultBytes(name: BuildName, baseUrl?: string | URL): Promise<Ar
     const fs = await import('node:fs/promises');
     for (const url of candidates) {
       try {
-        return await fs.readFile(url);
+        return new Uint8Array(await fs.readFile(url));
       } catch { /* try the next place */ }
     }
     throw new Error(`simdnet: cannot find ${file}; looked at ${candidates.map((u) => u.pathname).join(' and ')}. ` +
