@@ -5,7 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // Kernel tests share one wasm memory per file; files run in parallel on 2 cores.
     pool: 'forks',
+    // In CI also write a JSON summary, from which .ci/run prints one plain "N passed, N failed" line.
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: process.env.CI ? { json: 'build/test-results.json' } : undefined,
   },
 });
