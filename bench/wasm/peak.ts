@@ -1,0 +1,31 @@
+// Peak f32x4 multiply+add throughput of this engine, for reporting kernels as a share of it.
+// Twelve independent accumulator chains acc = acc * a + b hide the mul and add latencies
+// (12 chains + 2 constants fit in V8's 16 xmm registers without spilling). No FMA: the
+// kernels use separate mul and add, so this is the ceiling they can reach.
+// Each iteration does 12 · (4 mul + 4 add) = 96 flops. Returns a value derived from the
+// accumulators so the optimiser cannot drop the loop.
+
+export function peak_madd(iterations: i32): f32 {
+  const a = f32x4.splat(0.9999999);
+  const b = f32x4.splat(1.0e-7);
+  let c0 = f32x4.splat(1.0), c1 = f32x4.splat(1.1), c2 = f32x4.splat(1.2), c3 = f32x4.splat(1.3);
+  let c4 = f32x4.splat(1.4), c5 = f32x4.splat(1.5), c6 = f32x4.splat(1.6), c7 = f32x4.splat(1.7);
+  let c8 = f32x4.splat(1.8), c9 = f32x4.splat(1.9), c10 = f32x4.splat(2.0), c11 = f32x4.splat(2.1);
+  for (let i = 0; i < iterations; i++) {
+    c0 = f32x4.add(f32x4.mul(c0, a), b); c1 = f32x4.add(f32x4.mul(c1, a), b);
+    c2 = f32x4.add(f32x4.mul(c2, a), b); c3 = f32x4.add(f32x4.mul(c3, a), b);
+    c4 = f32x4.add(f32x4.mul(c4, a), b); c5 = f32x4.add(f32x4.mul(c5, a), b);
+    c6 = f32x4.add(f32x4.mul(c6, a), b); c7 = f32x4.add(f32x4.mul(c7, a), b);
+    c8 = f32x4.add(f32x4.mul(c8, a), b); c9 = f32x4.add(f32x4.mul(c9, a), b);
+    c10 = f32x4.add(f32x4.mul(c10, a), b); c11 = f32x4.add(f32x4.mul(c11, a), b);
+  }
+  const s = f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)),
+    f32x4.add(f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)), f32x4.add(f32x4.add(c8, c9), f32x4.add(c10, c11))));
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
+
+/** Flops per iteration of peak_madd, exported so the benchmark does not repeat the constant. */
+export const PEAK_FLOPS_PER_ITERATION: i32 = 96;
+
+/** An empty export, to measure the cost of one JS-to-wasm call. */
+export function noop(): void {}
