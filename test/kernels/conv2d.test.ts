@@ -1,0 +1,366 @@
+// conv2d kernels: three-way equivalence (f64 reference ↔ naive wasm ↔ SIMD wasm) over a sweep
+// of shapes, plus a hand-computed case, overwrite/accumulate semantics, no writes outside the
+// outputs, and no reads past the end of the inputs.
+//
+// Tolerances (STYLE.md §6): every output is a sum of products, so
+//   naive vs f64:   |got − want| ≤ K · 2^-23 · S_i
+//   SIMD vs naive:  |got − want| ≤ 2 · K · 2^-23 · S_i   (both sides carry rounding)
+// with S_i = Σ|terms| of output i (+|bias| / +|initial dw, db|), computed by the reference, and
+// K the reduction length: the most products any output sums, plus one for the bias or the
+// initial value that is added. This is the worst-case bound for float32 summation in any
+// order (K−1 additions + 1 product rounding, plus the extra addend), so it holds for the
+// naive loop order and for the SIMD blocked/tiled order alike:
+//   forward          K = KH·KW·C (+1 with bias)
+//   backward_input   K = (taps that reach one input)·OC ≤ ⌈KH/SH⌉·⌈KW/SW⌉·OC
+//   backward_filter  K = B·OH·OW + 1 (dw and db accumulate onto initial values)
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { getRuntime } from '../helpers/runtime.js';
+import { makeRng, randomArray } from '../helpers/rng.js';
+import { dotTol, expectWithin } from '../helpers/compare.js';
+import { writeGeom, GEOM_BYTES, type Geom2d, type Kernels } from '../../src/runtime/abi.js';
+import type { Runtime } from '../../src/runtime/load.js';
+import { windowGeom, type Padding } from '../../src/tensor/geometry.js';
+import {
+  conv2dForwardRef, conv2dBackwardInputRef, conv2dBackwardFilterRef, xSize, ySize, wSize,
+} from '../reference/conv2d.js';
+
+interface Case {
+  B: number; H: number; W: number; C: number; OC: number;
+  KH: number; KW: number; SH: number; SW: number; padding: Padding;
+  /** Bias in forward and db in backward_filter (absent: pointer 0 for both). */
+  bias: boolean;
+}
+
+function c(B: number, H: number, W: number, C: number, OC: number, k: [number, number], s: [number, number],
+  padding: Padding, bias = true): Case {
+  return { B, H, W, C, OC, KH: k[0], KW: k[1], SH: s[0], SW: s[1], padding, bias };
+}
+
+// C and OC from {1,3,4,5,8,13} (plus the real layers' 6, 16, 32, 64); H, W not multiples of 4;
+// 1x1 images; kernels 1x1, 2x2 (even, also with 'same': the extra pad goes bottom/right),
+// 3x3, 5x5, 3x2; strides 1, 2, 3, (2,1); padding valid / same / explicit 1; B 1 and 3.
+// B·OH·OW above 64 (the SIMD block) makes blocks straddle sample boundaries.
+const CASES: Case[] = [
+  c(1, 7, 9, 1, 1, [3, 3], [1, 1], 'valid'),
+  c(3, 7, 9, 3, 4, [3, 3], [1, 1], 'same', false),
+  c(1, 7, 9, 4, 5, [3, 3], [2, 2], 'same'),
+  c(3, 7, 9, 5, 8, [3, 3], [1, 1], 1),
+  c(1, 7, 9, 8, 13, [5, 5], [1, 1], 'same'),
+  c(3, 9, 7, 13, 3, [5, 5], [2, 2], 'valid', false),
+  c(1, 1, 1, 3, 5, [1, 1], [1, 1], 'valid'),
+  c(3, 1, 1, 13, 8, [3, 3], [1, 1], 'same'),
+  c(1, 1, 1, 1, 13, [2, 2], [1, 1], 'same'),
+  c(3, 6, 5, 4, 4, [2, 2], [1, 1], 'same'),
+  c(1, 7, 9, 5, 3, [2, 2], [2, 2], 'valid', false),
+  c(3, 7, 10, 3, 13, [3, 2], [1, 1], 'same'),
+  c(1, 7, 9, 8, 5, [3, 2], [2, 1], 1),
+  c(3, 11, 7, 1, 6, [5, 5], [1, 1], 'same'),
+  c(1, 10, 10, 6, 16, [5, 5], [1, 1], 'valid'),
+  c(1, 6, 6, 32, 64, [3, 3], [1, 1], 'valid'),
+  c(1, 9, 9, 3, 5, [2, 2], [3, 3], 'valid'),
+  c(3, 10, 7, 4, 3, [3, 3], [3, 3], 'same', false),
+  c(3, 7, 9, 5, 8, [1, 1], [2, 2], 'valid'),
+  c(1, 7, 9, 3, 4, [5, 5], [2, 2], 1),
+  c(1, 5, 6, 1, 1, [1, 1], [1, 1], 'valid', false),
+  c(1, 9, 10, 1, 32, [3, 3], [1, 1], 'valid'),
+  c(3, 7, 7, 1, 4, [5, 5], [2, 2], 'same'),
+  c(1, 13, 11, 3, 1, [3, 3], [2, 1], 'same'),
+  c(3, 5, 7, 8, 1, [2, 2], [1, 1], 1, false),
+  c(1, 7, 5, 13, 13, [3, 3], [1, 1], 1),
+  c(3, 3, 2, 5, 5, [3, 2], [1, 1], 'same'),
+  c(1, 2, 3, 4, 8, [5, 5], [1, 1], 'same'),
+  c(3, 9, 11, 3, 8, [3, 3], [2, 2], 'valid'),
+  c(1, 11, 9, 4, 13, [2, 2], [2, 2], 'same', false),
+  c(3, 1, 7, 3, 3, [1, 1], [1, 2], 'valid'),
+  c(1, 1, 9, 5, 4, [3, 3], [1, 1], 'same'),
+  c(3, 7, 9, 13, 5, [3, 3], [3, 3], 1),
+  c(1, 14, 14, 1, 6, [5, 5], [1, 1], 'same'),
+  c(3, 10, 10, 6, 16, [5, 5], [1, 1], 'valid', false),
+  c(1, 8, 6, 8, 3, [3, 2], [3, 3], 'valid'),
+  c(3, 4, 4, 1, 5, [2, 2], [2, 1], 1),
+  c(1, 9, 7, 5, 1, [5, 5], [3, 3], 'same'),
+  c(3, 6, 9, 4, 13, [1, 1], [1, 1], 'same'),
+  c(1, 3, 3, 3, 3, [3, 3], [1, 1], 1, false),
+];
+
+const caseName = (k: Case) =>
+  `B${k.B} ${k.H}x${k.W}x${k.C} -> ${k.OC}@${k.KH}x${k.KW} s${k.SH},${k.SW} ${JSON.stringify(k.padding)}${k.bias ? ' +bias' : ''}`;
+
+/** Worst err/tol seen per comparison kind, printed at the end to show how close to the bounds we run. */
+const worst: Record<string, { ratio: number; at: string }> = {};
+function note(kind: string, ratio: number, at: string): void {
+  if (!worst[kind] || ratio > worst[kind]!.ratio) worst[kind] = { ratio, at };
+}
+afterAll(() => {
+  for (const [k, v] of Object.entries(worst)) console.log(`conv2d worst err/tol ${k}: ${v.ratio.toFixed(4)} (${v.at})`);
+});
+
+const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
+const maxOf = (a: Int32Array) => a.reduce((m, v) => Math.max(m, v), 0);
+
+/** f32 buffers in the arena with a guard band after each, checked after every kernel call. */
+class Buffers {
+  private guards: { ptr: number; n: number; what: string }[] = [];
+  constructor(private rt: Runtime) {}
+  static readonly GUARD = 8;
+  static readonly GUARD_VALUE = -1234.5;
+  alloc(n: number, what: string, init?: ArrayLike<number>): number {
+    const p = this.rt.arena.alloc((n + Buffers.GUARD) * 4, what);
+    const v = this.rt.arena.f32(p, n + Buffers.GUARD);
+    v.fill(Buffers.GUARD_VALUE, n);
+    if (init) v.set(init); else v.fill(0, 0, n);
+    this.guards.push({ ptr: p + n * 4, n: Buffers.GUARD, what });
+    return p;
+  }
+  /** Scratch of exactly `bytes` (a multiple of 4), guarded the same way, holding NaN garbage. */
+  scratch(bytes: number, what: string): number {
+    expect(bytes % 4, `${what} scratch bytes is a whole number of f32`).toBe(0);
+    return this.alloc(bytes / 4, what, new Float32Array(bytes / 4).fill(NaN));
+  }
+  checkGuards(after: string): void {
+    for (const gd of this.guards) {
+      const v = this.rt.arena.f32(gd.ptr, gd.n);
+      for (let i = 0; i < gd.n; i++) {
+        if (v[i] !== Buffers.GUARD_VALUE) throw new Error(`${after} wrote past the end of ${gd.what} (guard word ${i} is ${v[i]})`);
+      }
+    }
+  }
+  read(p: number, n: number): Float32Array { return this.rt.arena.f32(p, n).slice(); }
+}
+
+function geomPtr(rt: Runtime, g: Geom2d): number {
+  const p = rt.arena.alloc(GEOM_BYTES, 'geometry');
+  writeGeom(rt.arena.memory, p, g);
+  return p;
+}
+
+describe('conv2d kernels: naive vs f64 reference, SIMD vs naive', () => {
+  CASES.forEach((k, idx) => {
+    it(caseName(k), async () => {
+      const rt = await getRuntime();
+      const builds: [string, Kernels][] = [['naive', rt.naive], ['simd', rt.simd!]];
+      const mark = rt.arena.mark();
+      try {
+        const g = windowGeom([k.B, k.H, k.W, k.C], k.OC, { kernel: [k.KH, k.KW], stride: [k.SH, k.SW], padding: k.padding }, 'test');
+        const rng = makeRng(1000 + idx);
+        // Inputs rounded to f32 first, so the reference sees exactly what the kernels see.
+        const x = f32(randomArray(rng, xSize(g)));
+        const w = f32(randomArray(rng, wSize(g)));
+        const bias = k.bias ? f32(randomArray(rng, k.OC)) : undefined;
+        const dy = f32(randomArray(rng, ySize(g)));
+        const dw0 = f32(randomArray(rng, wSize(g)));
+        const db0 = f32(randomArray(rng, k.OC));
+
+        const fwd = conv2dForwardRef(x, w, bias, g);
+        const bin = conv2dBackwardInputRef(dy, w, g);
+        const bfl = conv2dBackwardFilterRef(dy, x, g, dw0, k.bias ? db0 : undefined);
+        const kFwd = maxOf(fwd.terms) + (k.bias ? 1 : 0);
+        const kIn = Math.max(maxOf(bin.terms), 1);
+        const kW = maxOf(bfl.dw.terms) + 1;
+        const kB = maxOf(bfl.db.terms) + 1;
+        // The sweep's bounds use the brief's reduction lengths; check they are what we derived.
+        expect(kFwd).toBe(k.KH * k.KW * k.C + (k.bias ? 1 : 0) - countPartialForward(g));
+        expect(kIn).toBeLessThanOrEqual(Math.ceil(k.KH / k.SH) * Math.ceil(k.KW / k.SW) * k.OC);
+        expect(kW).toBeLessThanOrEqual(k.B * g.OH * g.OW + 1);
+
+        const bufs = new Buffers(rt);
+        const gp = geomPtr(rt, g);
+        const px = bufs.alloc(x.length, 'x', x);
+        const pw = bufs.alloc(w.length, 'w', w);
+        const pb = bias ? bufs.alloc(k.OC, 'bias', bias) : 0;
+        const pdy = bufs.alloc(dy.length, 'dy', dy);
+        const outs = new Map<string, { y: Float32Array; dx: Float32Array; dw: Float32Array; db?: Float32Array }>();
+        for (const [name, kern] of builds) {
+          const py = bufs.alloc(ySize(g), `${name} y`, new Float32Array(ySize(g)).fill(NaN));
+          const pdx = bufs.alloc(xSize(g), `${name} dx`, new Float32Array(xSize(g)).fill(NaN));
+          const pdw = bufs.alloc(wSize(g), `${name} dw`, dw0);
+          const pdb = k.bias ? bufs.alloc(k.OC, `${name} db`, db0) : 0;
+          const ps = bufs.scratch(kern.conv2d_scratch_bytes(gp), `${name} scratch`);
+          kern.conv2d_forward(py, px, pw, pb, gp, ps);
+          bufs.checkGuards(`${name} conv2d_forward`);
+          kern.conv2d_backward_input(pdx, pdy, pw, gp, ps);
+          bufs.checkGuards(`${name} conv2d_backward_input`);
+          kern.conv2d_backward_filter(pdw, pdb, pdy, px, gp, ps);
+          bufs.checkGuards(`${name} conv2d_backward_filter`);
+          outs.set(name, {
+            y: bufs.read(py, ySize(g)), dx: bufs.read(pdx, xSize(g)), dw: bufs.read(pdw, wSize(g)),
+            db: k.bias ? bufs.read(pdb, k.OC) : undefined,
+          });
+        }
+        // The inputs are read-only.
+        expect(Array.from(bufs.read(px, x.length))).toEqual(Array.from(x));
+        expect(Array.from(bufs.read(pw, w.length))).toEqual(Array.from(w));
+        expect(Array.from(bufs.read(pdy, dy.length))).toEqual(Array.from(dy));
+
+        const name = caseName(k);
+        const n = outs.get('naive')!, s = outs.get('simd')!;
+        note('forward naive/f64', expectWithin(n.y, fwd.value, dotTol(fwd.absSum, kFwd, 1), `forward naive vs f64 ${name}`), name);
+        note('forward simd/naive', expectWithin(s.y, n.y, dotTol(fwd.absSum, kFwd, 2), `forward simd vs naive ${name}`), name);
+        note('input naive/f64', expectWithin(n.dx, bin.value, dotTol(bin.absSum, kIn, 1), `backward_input naive vs f64 ${name}`), name);
+        note('input simd/naive', expectWithin(s.dx, n.dx, dotTol(bin.absSum, kIn, 2), `backward_input simd vs naive ${name}`), name);
+        note('filter dw naive/f64', expectWithin(n.dw, bfl.dw.value, dotTol(bfl.dw.absSum, kW, 1), `backward_filter dw naive vs f64 ${name}`), name);
+        note('filter dw simd/naive', expectWithin(s.dw, n.dw, dotTol(bfl.dw.absSum, kW, 2), `backward_filter dw simd vs naive ${name}`), name);
+        if (k.bias) {
+          note('filter db naive/f64', expectWithin(n.db!, bfl.db.value, dotTol(bfl.db.absSum, kB, 1), `backward_filter db naive vs f64 ${name}`), name);
+          note('filter db simd/naive', expectWithin(s.db!, n.db!, dotTol(bfl.db.absSum, kB, 2), `backward_filter db simd vs naive ${name}`), name);
+        }
+      } finally {
+        rt.arena.release(mark);
+      }
+    });
+  });
+});
+
+/**
+ * 0 when some output pixel has its whole window inside the input (then the longest reduction
+ * is the full KH·KW·C); otherwise how many products the best-covered pixel misses. Lets the
+ * test assert the reference's term count against the formula instead of trusting it.
+ */
+function countPartialForward(g: Geom2d): number {
+  let best = 0;
+  for (let oh = 0; oh < g.OH; oh++) {
+    let rows = 0;
+    for (let kh = 0; kh < g.KH; kh++) { const ih = oh * g.SH - g.PT + kh; if (ih >= 0 && ih < g.H) rows++; }
+    for (let ow = 0; ow < g.OW; ow++) {
+      let cols = 0;
+      for (let kw = 0; kw < g.KW; kw++) { const iw = ow * g.SW - g.PL + kw; if (iw >= 0 && iw < g.W) cols++; }
+      best = Math.max(best, rows * cols);
+    }
+  }
+  return (g.KH * g.KW - best) * g.C;
+}
+
+describe('conv2d kernels: fixed cases', () => {
+  it('hand-computed 3x3 input, 2x2 kernel, same padding (extra pad bottom/right), bias', async () => {
+    // x (1 channel):  1 2 3     w (2x2, 1→1): 1  2     bias 0.5
+    //                 4 5 6                   -1  3
+    //                 7 8 9
+    // 'same' with K=2: OH = 3, pad total 1, all of it after (bottom/right), so output (i,j)
+    // covers x[i..i+1][j..j+1] with zeros past the edge:
+    //   y[i][j] = x[i][j] + 2·x[i][j+1] − x[i+1][j] + 3·x[i+1][j+1] + 0.5
+    //   row 0:  1+4−4+15 = 16 → 16.5    2+6−5+18 = 21 → 21.5    3+0−6+0 = −3 → −2.5
+    //   row 1:  4+10−7+24 = 31 → 31.5   5+12−8+27 = 36 → 36.5   6+0−9+0 = −3 → −2.5
+    //   row 2:  7+16 = 23 → 23.5        8+18 = 26 → 26.5        9 → 9.5
+    const rt = await getRuntime();
+    const mark = rt.arena.mark();
+    try {
+      const g = windowGeom([1, 3, 3, 1], 1, { kernel: [2, 2], stride: [1, 1], padding: 'same' }, 'test');
+      expect([g.OH, g.OW, g.PT, g.PL]).toEqual([3, 3, 0, 0]);
+      const bufs = new Buffers(rt);
+      const gp = geomPtr(rt, g);
+      const px = bufs.alloc(9, 'x', [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      const pw = bufs.alloc(4, 'w', [1, 2, -1, 3]);
+      const pb = bufs.alloc(1, 'bias', [0.5]);
+      const want = [16.5, 21.5, -2.5, 31.5, 36.5, -2.5, 23.5, 26.5, 9.5];
+      for (const [name, kern] of [['naive', rt.naive], ['simd', rt.simd!]] as const) {
+        const py = bufs.alloc(9, `${name} y`);
+        const ps = bufs.scratch(kern.conv2d_scratch_bytes(gp), `${name} scratch`);
+        kern.conv2d_forward(py, px, pw, pb, gp, ps);
+        bufs.checkGuards(name);
+        // Small integers: every sum is exact in f32, so this is exact equality.
+        expect(Array.from(bufs.read(py, 9)), name).toEqual(want);
+      }
+    } finally {
+      rt.arena.release(mark);
+    }
+  });
+
+  it('backward_filter accumulates: two calls add twice the gradient; backward_input overwrites', async () => {
+    const rt = await getRuntime();
+    const mark = rt.arena.mark();
+    try {
+      const g = windowGeom([2, 6, 7, 3], 5, { kernel: [3, 3], stride: [1, 1], padding: 'same' }, 'test');
+      const rng = makeRng(77);
+      const bufs = new Buffers(rt);
+      const gp = geomPtr(rt, g);
+      const px = bufs.alloc(xSize(g), 'x', f32(randomArray(rng, xSize(g))));
+      const pw = bufs.alloc(wSize(g), 'w', f32(randomArray(rng, wSize(g))));
+      const pdy = bufs.alloc(ySize(g), 'dy', f32(randomArray(rng, ySize(g))));
+      for (const [name, kern] of [['naive', rt.naive], ['simd', rt.simd!]] as const) {
+        const ps = bufs.scratch(kern.conv2d_scratch_bytes(gp), `${name} scratch`);
+        const once = bufs.alloc(wSize(g), 'dw once');
+        const dbOnce = bufs.alloc(5, 'db once');
+        const twice = bufs.alloc(wSize(g), 'dw twice');
+        const dbTwice = bufs.alloc(5, 'db twice');
+        kern.conv2d_backward_filter(once, dbOnce, pdy, px, gp, ps);
+        kern.conv2d_backward_filter(twice, dbTwice, pdy, px, gp, ps);
+        kern.conv2d_backward_filter(twice, dbTwice, pdy, px, gp, ps);
+        // g + g = 2g exactly in binary floating point (both calls compute the same g).
+        expect(Array.from(bufs.read(twice, wSize(g))), `${name} dw`).toEqual(Array.from(bufs.read(once, wSize(g)), (v) => 2 * v));
+        expect(Array.from(bufs.read(dbTwice, 5)), `${name} db`).toEqual(Array.from(bufs.read(dbOnce, 5), (v) => 2 * v));
+        // db = 0 skips the bias gradient and leaves dw the same.
+        const noDb = bufs.alloc(wSize(g), 'dw without db');
+        kern.conv2d_backward_filter(noDb, 0, pdy, px, gp, ps);
+        expect(Array.from(bufs.read(noDb, wSize(g))), `${name} dw with db = 0`).toEqual(Array.from(bufs.read(once, wSize(g))));
+        // backward_input twice into the same dx gives the same dx (overwrite, not +=).
+        const dx1 = bufs.alloc(xSize(g), 'dx1');
+        const dx2 = bufs.alloc(xSize(g), 'dx2', new Float32Array(xSize(g)).fill(1e30));
+        kern.conv2d_backward_input(dx1, pdy, pw, gp, ps);
+        kern.conv2d_backward_input(dx2, pdy, pw, gp, ps);
+        kern.conv2d_backward_input(dx2, pdy, pw, gp, ps);
+        expect(Array.from(bufs.read(dx2, xSize(g))), `${name} dx`).toEqual(Array.from(bufs.read(dx1, xSize(g))));
+        bufs.checkGuards(name);
+      }
+    } finally {
+      rt.arena.release(mark);
+    }
+  });
+
+  it('reads nothing past the end of x, w, bias or dy (each placed flush with the end of memory)', async () => {
+    // A read past the last byte of memory traps ("memory access out of bounds"), so putting each
+    // input in turn at the very end of memory catches any over-read by the f32x4 tails. The
+    // shape has C = 3, OC = 5, K = 27: tails everywhere.
+    const rt = await getRuntime();
+    const g = windowGeom([2, 5, 7, 3], 5, { kernel: [3, 3], stride: [2, 1], padding: 'same' }, 'test');
+    const rng = makeRng(5);
+    const data = {
+      x: f32(randomArray(rng, xSize(g))), w: f32(randomArray(rng, wSize(g))),
+      bias: f32(randomArray(rng, g.OC)), dy: f32(randomArray(rng, ySize(g))),
+    };
+    for (const last of ['x', 'w', 'bias', 'dy'] as const) {
+      const mark = rt.arena.mark();
+      try {
+        const gp = geomPtr(rt, g);
+        const ptr: Record<string, number> = {};
+        for (const key of ['x', 'w', 'bias', 'dy'] as const) {
+          if (key === last) continue;
+          ptr[key] = rt.arena.alloc(data[key].length * 4, key);
+          rt.arena.f32(ptr[key]!, data[key].length).set(data[key]);
+        }
+        const results: Record<string, Float32Array[]> = {};
+        for (const [name, kern] of [['naive', rt.naive], ['simd', rt.simd!]] as const) {
+          const py = rt.arena.alloc(ySize(g) * 4);
+          const pdx = rt.arena.alloc(xSize(g) * 4);
+          const pdw = rt.arena.allocF32(wSize(g));
+          const pdb = rt.arena.allocF32(g.OC);
+          const ps = rt.arena.alloc(kern.conv2d_scratch_bytes(gp));
+          results[name] = [];
+          // Reserve room for `last`, take the rest of memory too, and put `last` flush with its end.
+          const n = data[last].length;
+          rt.arena.alloc(4 * n + 64, 'room for the last input');
+          rt.arena.alloc(rt.arena.capacity - rt.arena.used, 'tail');
+          ptr[last] = rt.arena.capacity - 4 * n;
+          rt.arena.f32(ptr[last]!, n).set(data[last]);
+          kern.conv2d_forward(py, ptr.x!, ptr.w!, ptr.bias!, gp, ps);
+          kern.conv2d_backward_input(pdx, ptr.dy!, ptr.w!, gp, ps);
+          kern.conv2d_backward_filter(pdw, pdb, ptr.dy!, ptr.x!, gp, ps);
+          results[name] = [rt.arena.f32(py, ySize(g)).slice(), rt.arena.f32(pdx, xSize(g)).slice(),
+            rt.arena.f32(pdw, wSize(g)).slice(), rt.arena.f32(pdb, g.OC).slice()];
+          // Undo the tail so the next build gets its own buffers below a fresh tail.
+          rt.arena.release(py);
+        }
+        // Same inputs in both builds: the results agree to the sweep's SIMD-vs-naive bound at
+        // worst; here only that they are finite and close (1e-5 relative to the largest |value|,
+        // far above f32 reordering error for K ≤ 27·... terms, far below any indexing mistake).
+        for (let i = 0; i < 4; i++) {
+          const a = results.naive![i]!, b = results.simd![i]!;
+          const scale = a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+          expectWithin(b, a, 1e-5 * scale, `${last} at end: output ${i}`);
+        }
+      } finally {
+        rt.arena.release(mark);
+      }
+    }
+  });
+});
