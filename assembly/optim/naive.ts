@@ -1,14 +1,50 @@
-// optim kernels, naive variant. PLACEHOLDER: bodies trap until implemented.
+// Optimizer updates over a flat range of n parameters, naive variant: one scalar loop each.
+// w, g (and v, m) are f32[n]; lr, wd, mu, b1, b2, eps, bc1, bc2 are f32 scalars computed
+// once per step in TypeScript (bc1 = 1 − b1^t, bc2 = 1 − b2^t).
+//
+//   sgd_update       gg = g + wd·w;  w = w − lr·gg
+//   momentum_update  gg = g + wd·w;  v = mu·v − lr·gg;  w = w + v        (Keras / classic form)
+//   adam_update      gg = g + wd·w
+//                    m = b1·m + (1 − b1)·gg
+//                    v = b2·v + (1 − b2)·(gg·gg)
+//                    w = w − (lr·(m / bc1)) / (sqrt(v / bc2) + eps)   (eps outside the sqrt)
+//
+// Updates w, v, m in place; reads g. Each parenthesised step is one f32 IEEE operation, in
+// exactly this order, and (1 − b1), (1 − b2) are rounded once per call: optim/simd.ts does
+// the same operations lane by lane, so both builds produce bit-identical parameters.
+// wd = 0 adds 0·w, which leaves gg = g for every finite w.
+import { f32At } from "../util/ptr";
 
 export function sgd_update_naive(w: usize, g: usize, n: i32, lr: f32, wd: f32): void {
-  unreachable();
+  for (let i = 0; i < n; i++) {
+    const pw = f32At(w, i);
+    const wi = load<f32>(pw);
+    const gg = load<f32>(f32At(g, i)) + wd * wi;
+    store<f32>(pw, wi - lr * gg);
+  }
 }
 
 export function momentum_update_naive(w: usize, v: usize, g: usize, n: i32, lr: f32, mu: f32, wd: f32): void {
-  unreachable();
+  for (let i = 0; i < n; i++) {
+    const pw = f32At(w, i), pv = f32At(v, i);
+    const wi = load<f32>(pw);
+    const gg = load<f32>(f32At(g, i)) + wd * wi;
+    const vi = mu * load<f32>(pv) - lr * gg;
+    store<f32>(pv, vi);
+    store<f32>(pw, wi + vi);
+  }
 }
 
 export function adam_update_naive(w: usize, m: usize, v: usize, g: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, bc1: f32, bc2: f32, wd: f32): void {
-  unreachable();
+  const c1: f32 = <f32>1 - b1, c2: f32 = <f32>1 - b2;
+  for (let i = 0; i < n; i++) {
+    const pw = f32At(w, i), pm = f32At(m, i), pv = f32At(v, i);
+    const wi = load<f32>(pw);
+    const gg = load<f32>(f32At(g, i)) + wd * wi;
+    const mi = b1 * load<f32>(pm) + c1 * gg;
+    const vi = b2 * load<f32>(pv) + c2 * (gg * gg);
+    store<f32>(pm, mi);
+    store<f32>(pv, vi);
+    store<f32>(pw, wi - (lr * (mi / bc1)) / (Mathf.sqrt(vi / bc2) + eps));
+  }
 }
-

@@ -1,14 +1,52 @@
-// optim kernels, simd variant. PLACEHOLDER: bodies trap until implemented.
+// Optimizer updates, SIMD variant: four parameters per f32x4, naive loop for the n % 4 tail.
+// Same formulas and in-place rules as optim/naive.ts (read its header). Every lane performs
+// the naive sequence of IEEE operations in the same order (f32x4.mul/add/sub, and f32x4.div
+// and f32x4.sqrt, which are correctly rounded exactly like f32.div and f32.sqrt; no FMA), so
+// the result is bit-identical to the naive build.
+import { f32At } from "../util/ptr";
+import { sgd_update_naive, momentum_update_naive, adam_update_naive } from "./naive";
 
 export function sgd_update_simd(w: usize, g: usize, n: i32, lr: f32, wd: f32): void {
-  unreachable();
+  const vlr = f32x4.splat(lr), vwd = f32x4.splat(wd);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const pw = f32At(w, i);
+    const wi = v128.load(pw);
+    const gg = f32x4.add(v128.load(f32At(g, i)), f32x4.mul(vwd, wi));
+    v128.store(pw, f32x4.sub(wi, f32x4.mul(vlr, gg)));
+  }
+  sgd_update_naive(f32At(w, i), f32At(g, i), n - i, lr, wd);
 }
 
 export function momentum_update_simd(w: usize, v: usize, g: usize, n: i32, lr: f32, mu: f32, wd: f32): void {
-  unreachable();
+  const vlr = f32x4.splat(lr), vmu = f32x4.splat(mu), vwd = f32x4.splat(wd);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const pw = f32At(w, i), pv = f32At(v, i);
+    const wi = v128.load(pw);
+    const gg = f32x4.add(v128.load(f32At(g, i)), f32x4.mul(vwd, wi));
+    const vi = f32x4.sub(f32x4.mul(vmu, v128.load(pv)), f32x4.mul(vlr, gg));
+    v128.store(pv, vi);
+    v128.store(pw, f32x4.add(wi, vi));
+  }
+  momentum_update_naive(f32At(w, i), f32At(v, i), f32At(g, i), n - i, lr, mu, wd);
 }
 
 export function adam_update_simd(w: usize, m: usize, v: usize, g: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, bc1: f32, bc2: f32, wd: f32): void {
-  unreachable();
+  const c1: f32 = <f32>1 - b1, c2: f32 = <f32>1 - b2;
+  const vlr = f32x4.splat(lr), vb1 = f32x4.splat(b1), vb2 = f32x4.splat(b2), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2);
+  const veps = f32x4.splat(eps), vbc1 = f32x4.splat(bc1), vbc2 = f32x4.splat(bc2), vwd = f32x4.splat(wd);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const pw = f32At(w, i), pm = f32At(m, i), pv = f32At(v, i);
+    const wi = v128.load(pw);
+    const gg = f32x4.add(v128.load(f32At(g, i)), f32x4.mul(vwd, wi));
+    const mi = f32x4.add(f32x4.mul(vb1, v128.load(pm)), f32x4.mul(vc1, gg));
+    const vi = f32x4.add(f32x4.mul(vb2, v128.load(pv)), f32x4.mul(vc2, f32x4.mul(gg, gg)));
+    v128.store(pm, mi);
+    v128.store(pv, vi);
+    const step = f32x4.div(f32x4.mul(vlr, f32x4.div(mi, vbc1)), f32x4.add(f32x4.sqrt(f32x4.div(vi, vbc2)), veps));
+    v128.store(pw, f32x4.sub(wi, step));
+  }
+  adam_update_naive(f32At(w, i), f32At(m, i), f32At(v, i), f32At(g, i), n - i, lr, b1, b2, eps, bc1, bc2, wd);
 }
-
