@@ -65,14 +65,14 @@ export function select(d: Dataset, indices: ArrayLike<number>, name = d.name): D
   return withData(d, images, labels, { name });
 }
 
-/** Samples [start, end) (end defaults to count; both clamped like Array.prototype.slice for 0 ≤ start). */
+/** Samples [start, end), clamped to the dataset like Array.prototype.slice (no negative indices). */
 export function slice(d: Dataset, start: number, end = d.count): Dataset {
   checkDataset(d, 'slice');
-  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start) {
-    throw new RangeError(`slice: expected integers 0 ≤ start ≤ end, got start ${start}, end ${end}`);
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < 0) {
+    throw new RangeError(`slice: expected non-negative integers start and end, got start ${start}, end ${end}`);
   }
   const a = Math.min(start, d.count);
-  const b = Math.min(end, d.count);
+  const b = Math.max(a, Math.min(end, d.count));
   const size = imageSize(d);
   return withData(d, d.images.slice(a * size, b * size), d.labels.slice(a, b));
 }
