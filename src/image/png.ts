@@ -1,0 +1,156 @@
+// PNG encode/decode (through pngjs) and turning an arbitrary picture into a model input.
+//
+// encodePng: ImageF32 (gray or RGB, [0, 1], HWC) → 8-bit PNG bytes, gray or RGB colour type,
+//   optionally upscaled by an integer factor (nearest neighbour, so pixels stay square).
+// decodePng: PNG bytes → 8-bit RGBA (pngjs expands palettes, 16-bit and gray to RGBA).
+// decodeToGray: PNG bytes → height×width gray Float32Array in [0, 1], bright ink on a dark
+//   background like MNIST:
+//   1. each pixel's luma (Rec. 601), composited over WHITE by its alpha, so a transparent
+//      canvas export with black strokes reads as black-on-white;
+//   2. invert: 'auto' (default) inverts when the mean of the border pixels is above 0.5,
+//      i.e. the background is light; true/false force it;
+//   3. fit 'stretch' (default): resize the whole picture to the target size (area averaging
+//      when shrinking, bilinear when growing; see resize.ts), aspect ratio not kept;
+//      fit 'mnist': do what MNIST's preparation did: stretch contrast so the background
+//      (border mean) is 0 and the brightest ink 1, crop to the ink's bounding box, scale its
+//      longer side to 20/28 of the target (aspect kept), and paste it so its centre of mass
+//      sits at the centre of the target.
+//
+// pngjs needs Node's zlib and Buffer. In a browser bundle, alias 'pngjs' to 'pngjs/browser.js'
+// (its self-contained build). Everything else under src/image is plain TypeScript.
+
+import pngjs from 'pngjs';
+import { checkImage, isPositiveInt, luma, toByte, upscaleNearest, type ImageF32 } from './image.js';
+import { resizeGray } from './resize.js';
+
+const { PNG } = pngjs;
+
+/** Encodes a gray or RGB float image as an 8-bit PNG, upscaled by `scale` (an integer ≥ 1). */
+export function encodePng(img: ImageF32, scale = 1): Uint8Array {
+  checkImage(img, 'encodePng');
+  if (!isPositiveInt(scale)) throw new RangeError(`encodePng: scale must be a positive integer, got ${scale}`);
+  const big = upscaleNearest(img, scale);
+  const bytes = Buffer.alloc(big.data.length);
+  for (let i = 0; i < big.data.length; i++) bytes[i] = toByte(big.data[i]!);
+  const colorType = big.channels === 1 ? 0 : 2;
+  const meta = { width: big.width, height: big.height, data: bytes } as unknown as InstanceType<typeof PNG>;
+  const out = PNG.sync.write(meta, { colorType, inputColorType: colorType, inputHasAlpha: false, bitDepth: 8 });
+  // Copy out of the Buffer (which may be a slice of Node's shared pool) into a plain array.
+  return new Uint8Array(out);
+}
+
+export interface DecodedPng {
+  width: number;
+  height: number;
+  /** width·height·4 bytes, RGBA, row-major. */
+  rgba: Uint8Array;
+}
+
+export function decodePng(bytes: Uint8Array): DecodedPng {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('decodePng: expected the PNG file as a Uint8Array');
+  let png;
+  try {
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (e) {
+    throw new Error(`decodePng: not a readable PNG (${(e as Error).message})`);
+  }
+  return { width: png.width, height: png.height, rgba: new Uint8Array(png.data) };
+}
+
+export interface DecodeGrayOptions {
+  /** 'auto' (default): invert when the picture's border is light. */
+  invert?: 'auto' | boolean;
+  /** 'stretch' (default): resize the whole picture; 'mnist': crop, scale to 20/28 and centre by mass. */
+  fit?: 'stretch' | 'mnist';
+}
+
+/** A PNG as a targetH×targetW gray image in [0, 1], bright on dark (see the header). */
+export function decodeToGray(
+  pngBytes: Uint8Array,
+  targetH: number,
+  targetW: number,
+  opts: DecodeGrayOptions = {},
+): Float32Array {
+  if (!isPositiveInt(targetH) || !isPositiveInt(targetW)) {
+    throw new RangeError(`decodeToGray: target size must be positive integers, got ${targetH}x${targetW}`);
+  }
+  const invertOpt = opts.invert ?? 'auto';
+  if (invertOpt !== 'auto' && typeof invertOpt !== 'boolean') {
+    throw new TypeError(`decodeToGray: invert must be 'auto', true or false, got ${String(invertOpt)}`);
+  }
+  const fit = opts.fit ?? 'stretch';
+  if (fit !== 'stretch' && fit !== 'mnist') {
+    throw new TypeError(`decodeToGray: fit must be 'stretch' or 'mnist', got ${String(fit)}`);
+  }
+  const { width: W, height: H, rgba } = decodePng(pngBytes);
+  const gray = new Float32Array(H * W);
+  for (let p = 0; p < H * W; p++) {
+    const a = rgba[p * 4 + 3]! / 255;
+    const y = luma(rgba[p * 4]! / 255, rgba[p * 4 + 1]! / 255, rgba[p * 4 + 2]! / 255);
+    gray[p] = a * y + (1 - a);
+  }
+  const invert = invertOpt === 'auto' ? borderMean(gray, H, W) > 0.5 : invertOpt;
+  if (invert) for (let p = 0; p < gray.length; p++) gray[p] = 1 - gray[p]!;
+  return fit === 'mnist' ? mnistFit(gray, H, W, targetH, targetW) : resizeGray(gray, H, W, targetH, targetW);
+}
+
+/** Mean of the outermost ring of pixels (the whole image when it is 1 or 2 pixels thick). */
+export function borderMean(g: Float32Array, H: number, W: number): number {
+  let sum = 0;
+  let n = 0;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      if (y === 0 || y === H - 1 || x === 0 || x === W - 1) {
+        sum += g[y * W + x]!;
+        n++;
+      }
+    }
+  }
+  return sum / n;
+}
+
+/** Pixels (after contrast stretch) at or below this count as background for the bounding box. */
+const INK_THRESHOLD = 0.1;
+
+function mnistFit(g: Float32Array, H: number, W: number, TH: number, TW: number): Float32Array {
+  const out = new Float32Array(TH * TW);
+  const bg = borderMean(g, H, W);
+  let hi = -Infinity;
+  for (let p = 0; p < g.length; p++) hi = Math.max(hi, g[p]!);
+  if (!(hi - bg > 0.05)) return out; // no ink to speak of: a blank input
+  const s = new Float32Array(g.length);
+  let y0 = H, y1 = -1, x0 = W, x1 = -1;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const v = Math.min(1, Math.max(0, (g[y * W + x]! - bg) / (hi - bg)));
+      s[y * W + x] = v;
+      if (v > INK_THRESHOLD) {
+        y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+        x0 = Math.min(x0, x); x1 = Math.max(x1, x);
+      }
+    }
+  }
+  const ch = y1 - y0 + 1;
+  const cw = x1 - x0 + 1;
+  const crop = new Float32Array(ch * cw);
+  for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) crop[y * cw + x] = s[(y0 + y) * W + x0 + x]!;
+  // MNIST fits each digit into a 20×20 box inside the 28×28 frame.
+  const box = Math.max(1, Math.round((Math.min(TH, TW) * 20) / 28));
+  const k = box / Math.max(ch, cw);
+  const gh = Math.max(1, Math.min(TH, Math.round(ch * k)));
+  const gw = Math.max(1, Math.min(TW, Math.round(cw * k)));
+  const glyph = resizeGray(crop, ch, cw, gh, gw);
+  let mass = 0, my = 0, mx = 0;
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      const v = glyph[y * gw + x]!;
+      mass += v; my += v * (y + 0.5); mx += v * (x + 0.5);
+    }
+  }
+  const cy = mass > 0 ? my / mass : gh / 2;
+  const cx = mass > 0 ? mx / mass : gw / 2;
+  const top = Math.min(TH - gh, Math.max(0, Math.round(TH / 2 - cy)));
+  const left = Math.min(TW - gw, Math.max(0, Math.round(TW / 2 - cx)));
+  for (let y = 0; y < gh; y++) for (let x = 0; x < gw; x++) out[(top + y) * TW + left + x] = glyph[y * gw + x]!;
+  return out;
+}
