@@ -1,0 +1,74 @@
+// Standalone activation layers: ReLU, Tanh, Sigmoid, Softmax (over the last axis).
+//
+// Each writes y into its own buffer (not in place: the layer before may need its own output
+// for its backward), and backward uses the cached OUTPUT y: relu dx = y > 0 ? dy : 0,
+// tanh dx = dy·(1 − y²), sigmoid dx = dy·y·(1 − y), softmax dx = y ⊙ (dy − Σ dy·y).
+// A Softmax as the LAST layer is fused with the cross-entropy loss by the model (training
+// and evaluate never run it; predict applies softmax to the logits), the usual stable form.
+
+import type { Kernels } from '../runtime/abi.js';
+import { Layer, type LayerRun, type Shape } from './layer.js';
+
+type Fwd = (k: Kernels, y: number, x: number, n: number) => void;
+type Bwd = (k: Kernels, dx: number, dy: number, y: number, n: number) => void;
+
+abstract class Elementwise extends Layer {
+  protected abstract readonly fwd: Fwd;
+  protected abstract readonly bwd: Bwd;
+
+  constructor(config: { name?: string } = {}) { super(config?.name); }
+
+  outputShape(inShape: Shape): number[] { return [...inShape]; }
+
+  forward(r: LayerRun): void { this.fwd(this.k, r.y, r.x, r.B * this.outSize); }
+
+  backward(r: LayerRun): void {
+    if (r.dx !== 0) this.bwd(this.k, r.dx, r.dy, r.y, r.B * this.outSize);
+  }
+
+  getConfig(): Record<string, unknown> { return {}; }
+}
+
+export class ReLU extends Elementwise {
+  static readonly type = 'ReLU';
+  readonly type = ReLU.type;
+  protected readonly fwd: Fwd = (k, y, x, n) => k.relu_forward(y, x, n);
+  protected readonly bwd: Bwd = (k, dx, dy, y, n) => k.relu_backward(dx, dy, y, n);
+}
+
+export class Tanh extends Elementwise {
+  static readonly type = 'Tanh';
+  readonly type = Tanh.type;
+  protected readonly fwd: Fwd = (k, y, x, n) => k.tanh_forward(y, x, n);
+  protected readonly bwd: Bwd = (k, dx, dy, y, n) => k.tanh_backward(dx, dy, y, n);
+}
+
+export class Sigmoid extends Elementwise {
+  static readonly type = 'Sigmoid';
+  readonly type = Sigmoid.type;
+  protected readonly fwd: Fwd = (k, y, x, n) => k.sigmoid_forward(y, x, n);
+  protected readonly bwd: Bwd = (k, dx, dy, y, n) => k.sigmoid_backward(dx, dy, y, n);
+}
+
+export class Softmax extends Layer {
+  static readonly type = 'Softmax';
+  readonly type = Softmax.type;
+
+  constructor(config: { name?: string } = {}) { super(config?.name); }
+
+  outputShape(inShape: Shape): number[] { return [...inShape]; }
+
+  private get rowLen(): number { return this.inShape[this.inShape.length - 1]!; }
+
+  forward(r: LayerRun): void {
+    const N = this.rowLen;
+    this.k.softmax_forward(r.y, r.x, (r.B * this.outSize) / N, N);
+  }
+
+  backward(r: LayerRun): void {
+    const N = this.rowLen;
+    if (r.dx !== 0) this.k.softmax_backward(r.dx, r.dy, r.y, (r.B * this.outSize) / N, N);
+  }
+
+  getConfig(): Record<string, unknown> { return {}; }
+}

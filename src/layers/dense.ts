@@ -1,0 +1,86 @@
+// Dense: y[B, OUT] = act(x[B, IN] · kernel[IN][OUT] + bias[OUT]).
+//
+// Forward: gemm_nn (overwrite) + bias_add, then the activation in place on y.
+// Cache: none besides y (activation derivatives come from the output).
+// Backward: dy ← act'(y) ⊙ dy in place; kernel grad += xᵀ·dy (gemm_tn, accumulate);
+// bias grad += Σ_rows dy (bias_grad); dx = dy · kernelᵀ (gemm_nt, overwrite) unless dx is absent.
+//
+// activation 'softmax' is allowed on the last layer only: the model then treats this layer's
+// pre-softmax output as the logits, fuses the softmax with the cross-entropy loss in training,
+// and applies it in predict (`fusedSoftmax` is set by the model; the layer then skips it).
+
+import {
+  Layer, activationBackward, activationForward, checkActivation, checkPositiveInt, formatShape,
+  type Activation, type LayerRun, type ParamSpec, type Shape,
+} from './layer.js';
+import { checkInitializer, initSpec, ZEROS, type InitializerName } from './initializers.js';
+
+export interface DenseConfig {
+  units: number;
+  activation?: Activation;
+  useBias?: boolean;
+  kernelInitializer?: InitializerName | string;
+  name?: string;
+}
+
+export class Dense extends Layer {
+  static readonly type = 'Dense';
+  readonly type = Dense.type;
+  readonly units: number;
+  readonly activation: Activation;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  /** Set by the model when this is the last layer and its softmax is fused with the loss. */
+  fusedSoftmax = false;
+
+  constructor(config: DenseConfig) {
+    super(config?.name);
+    const where = `Dense${config?.name ? ` '${config.name}'` : ''}`;
+    if (config === null || typeof config !== 'object') throw new TypeError(`${where}: needs a config object { units, activation? }`);
+    this.units = checkPositiveInt(config.units, 'units', where);
+    this.activation = checkActivation(config.activation ?? 'linear', where);
+    this.useBias = config.useBias ?? true;
+    if (typeof this.useBias !== 'boolean') throw new TypeError(`${where}: useBias must be true or false, got ${JSON.stringify(config.useBias)}`);
+    this.kernelInitializer = checkInitializer(config.kernelInitializer ?? 'glorotUniform', where);
+  }
+
+  outputShape(inShape: Shape): number[] {
+    if (inShape.length !== 1) {
+      throw new RangeError(`${this.label}: expects a 1-D input [features] per sample, got ${formatShape(inShape)}` +
+        (inShape.length === 3 ? '; add a Flatten layer before it' : ''));
+    }
+    return [this.units];
+  }
+
+  private get act(): Activation {
+    return this.fusedSoftmax ? 'linear' : this.activation;
+  }
+
+  override paramSpecs(): ParamSpec[] {
+    const IN = this.inShape[0]!;
+    const specs: ParamSpec[] = [{
+      name: 'kernel', shape: [IN, this.units], decay: true, init: initSpec(this.kernelInitializer, IN, this.units),
+    }];
+    if (this.useBias) specs.push({ name: 'bias', shape: [this.units], decay: false, init: ZEROS });
+    return specs;
+  }
+
+  forward(r: LayerRun): void {
+    const IN = this.inShape[0]!;
+    this.k.gemm_nn(r.y, r.x, this.params[0]!.value, r.B, this.units, IN, 0);
+    if (this.useBias) this.k.bias_add(r.y, this.params[1]!.value, r.B, this.units);
+    activationForward(this.k, this.act, r.y, r.B, this.units);
+  }
+
+  backward(r: LayerRun): void {
+    const IN = this.inShape[0]!;
+    activationBackward(this.k, this.act, r.dy, r.y, r.B, this.units);
+    this.k.gemm_tn(this.params[0]!.grad, r.x, r.dy, IN, this.units, r.B, 1);
+    if (this.useBias) this.k.bias_grad(this.params[1]!.grad, r.dy, r.B, this.units);
+    if (r.dx !== 0) this.k.gemm_nt(r.dx, r.dy, this.params[0]!.value, r.B, IN, this.units, 0);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { units: this.units, activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer };
+  }
+}

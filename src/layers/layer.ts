@@ -1,0 +1,206 @@
+// The layer contract: every layer of a Sequential model is a small object that
+//   - computes its output shape from its input shape (per sample, NHWC [H, W, C] or [N]),
+//   - declares its parameters (name, shape, decay, initialiser) and its per-batch buffers
+//     (geometry struct, caches, masks) by name and size,
+//   - runs forward and backward by calling one or two kernels with byte offsets.
+//
+// The model owns the memory plan: it collects every layer's ParamSpecs and BufferSpecs into
+// one table, lays them out in the shared wasm memory once, and hands each layer its offsets
+// (ParamView for parameters, LayerRun for one batch plan). Layers never allocate.
+//
+// Gradient convention (STYLE.md §5): backward OVERWRITES dx and ACCUMULATES into parameter
+// gradients. dx = 0 means "absent" (the first layer): skip the input-gradient kernel.
+// backward may overwrite dy (fused activations apply their derivative to dy in place):
+// the incoming gradient is owned by this layer's backward and nobody reads it afterwards.
+
+import type { Geom2d, Kernels } from '../runtime/abi.js';
+
+/** Per-sample shape: [H, W, C] for images, [N] for vectors. */
+export type Shape = readonly number[];
+
+/** How a parameter tensor is initialised (drawn from the model's seeded wasm RNG). */
+export type InitSpec =
+  | { dist: 'uniform'; lo: number; hi: number }
+  | { dist: 'normal'; std: number; truncated: boolean }
+  | { dist: 'constant'; value: number };
+
+export interface ParamSpec {
+  /** Short name inside the layer: 'kernel', 'bias'. */
+  name: string;
+  shape: number[];
+  /** True for weights that take weight decay (kernels), false for biases. */
+  decay: boolean;
+  init: InitSpec;
+}
+
+/** A parameter after planning: where its value and gradient live. */
+export interface ParamView {
+  /** Full name: `<layer name>/<param name>`. */
+  name: string;
+  shape: number[];
+  /** Element count. */
+  size: number;
+  decay: boolean;
+  init: InitSpec;
+  /** Byte offsets of the value and of its gradient. */
+  value: number;
+  grad: number;
+}
+
+export interface BufferSpec {
+  /** Key the layer reads back from `LayerRun.bufs`. */
+  name: string;
+  bytes: number;
+}
+
+/** One layer's pointers in one batch plan. Created at plan time and reused for every step. */
+export interface LayerRun {
+  /** Batch size of the current step (≤ the planned batch size). */
+  B: number;
+  /** Input and output activations [B, ...]. */
+  x: number;
+  y: number;
+  /** Gradient of the loss w.r.t. y (read, may be overwritten) and x (written; 0 = skip). */
+  dy: number;
+  dx: number;
+  /** The layer's own buffers, by the names of its BufferSpecs. 'geom' holds its Geom2d. */
+  bufs: Record<string, number>;
+  /** Shared conv scratch region (0 when no layer needs scratch). */
+  scratch: number;
+}
+
+export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'softmax';
+export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'tanh', 'sigmoid', 'softmax'];
+
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+export function product(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export abstract class Layer {
+  /** Registry key and the class name users see in summaries, e.g. 'Conv2D'. */
+  abstract readonly type: string;
+  /** Unique name inside the model (auto-assigned at compile when not given). */
+  name: string | undefined;
+  /** Position in the model, set at compile (-1 before). */
+  index = -1;
+  inShape: number[] = [];
+  outShape: number[] = [];
+  /** Parameters, in the layer's own order, filled in by the model's plan. */
+  params: ParamView[] = [];
+  /** Kernel table of the model's build, bound at compile. */
+  protected k!: Kernels;
+
+  constructor(name?: string) {
+    if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+      throw new TypeError(`layer name must be a non-empty string, got ${JSON.stringify(name)}`);
+    }
+    this.name = name;
+  }
+
+  /** "layer 2 'conv2d_2' (Conv2D)", for error messages. */
+  get label(): string {
+    return `layer ${this.index} '${this.name ?? '?'}' (${this.type})`;
+  }
+
+  /** Called by the model at compile. */
+  bind(k: Kernels): void { this.k = k; }
+
+  /** Pure: the output shape for `inShape`; throws an error naming this layer when it does not fit. */
+  abstract outputShape(inShape: Shape): number[];
+
+  /** Parameters this layer needs for input shape `this.inShape`. */
+  paramSpecs(): ParamSpec[] { return []; }
+
+  /** Per-batch buffers (besides x, y, dx, dy) for batch size B. `training` plans also run backward. */
+  bufferSpecs(_B: number, _training: boolean): BufferSpec[] { return []; }
+
+  /** Conv/pool layers: the window geometry for batch size B (written to bufs.geom by the model). */
+  geometry(_B: number): Geom2d | undefined { return undefined; }
+
+  /** Bytes of persistent per-model state (e.g. an RNG state), planned once next to the parameters. */
+  stateBytes(): number { return 0; }
+
+  /** Called once at compile with the offset of this layer's state and a seed derived from the model seed. */
+  initState(_ptr: number, _seed: number): void { /* no state */ }
+
+  /** True when y is the same memory as x (Flatten, Reshape; Dropout at inference). */
+  aliasesInput(_training: boolean): boolean { return false; }
+
+  /** y = f(x). `training` switches dropout on. */
+  abstract forward(r: LayerRun, training: boolean): void;
+
+  /** dx = (∂y/∂x)ᵀ dy (skipped when r.dx = 0); parameter grads += (∂y/∂θ)ᵀ dy. */
+  abstract backward(r: LayerRun): void;
+
+  /** Constructor options that rebuild this layer (JSON-safe). */
+  abstract getConfig(): Record<string, unknown>;
+
+  toJSON(): { type: string; config: Record<string, unknown> } {
+    return { type: this.type, config: { ...this.getConfig(), name: this.name } };
+  }
+
+  /** Values per sample in the input and output. */
+  get inSize(): number { return product(this.inShape); }
+  get outSize(): number { return product(this.outShape); }
+
+  /** Throws unless the input is 3-D [H, W, C] (conv and pooling). */
+  protected needImage(inShape: Shape): readonly [number, number, number] {
+    if (inShape.length !== 3) {
+      throw new RangeError(`${this.label}: expects a 3-D input [height, width, channels] per sample, ` +
+        `got ${formatShape(inShape)}` + (inShape.length === 1 ? '; it cannot follow a Flatten or Dense layer' : ''));
+    }
+    return inShape as unknown as readonly [number, number, number];
+  }
+}
+
+// ---- activations shared by layers with an `activation` option ------------------------
+
+/** Applies `act` to y in place (forward). 'linear' does nothing; 'softmax' is rows × N. */
+export function activationForward(k: Kernels, act: Activation, y: number, rows: number, N: number): void {
+  const n = rows * N;
+  if (act === 'relu') k.relu_forward(y, y, n);
+  else if (act === 'tanh') k.tanh_forward(y, y, n);
+  else if (act === 'sigmoid') k.sigmoid_forward(y, y, n);
+  else if (act === 'softmax') k.softmax_forward(y, y, rows, N);
+}
+
+/** Replaces dy by the gradient w.r.t. the pre-activation, in place, using the forward output y. */
+export function activationBackward(k: Kernels, act: Activation, dy: number, y: number, rows: number, N: number): void {
+  const n = rows * N;
+  if (act === 'relu') k.relu_backward(dy, dy, y, n);
+  else if (act === 'tanh') k.tanh_backward(dy, dy, y, n);
+  else if (act === 'sigmoid') k.sigmoid_backward(dy, dy, y, n);
+  else if (act === 'softmax') k.softmax_backward(dy, dy, y, rows, N);
+}
+
+export function checkActivation(act: unknown, where: string): Activation {
+  if (typeof act === 'string' && (ACTIVATIONS as readonly string[]).includes(act)) return act as Activation;
+  throw new TypeError(`${where}: activation must be one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(act)}`);
+}
+
+export function checkPositiveInt(v: unknown, what: string, where: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new RangeError(`${where}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** A number or a pair of positive integers → a pair. */
+export function checkPair(v: unknown, what: string, where: string): [number, number] {
+  if (typeof v === 'number') {
+    checkPositiveInt(v, what, where);
+    return [v, v];
+  }
+  if (Array.isArray(v) && v.length === 2) {
+    checkPositiveInt(v[0], what, where);
+    checkPositiveInt(v[1], what, where);
+    return [v[0] as number, v[1] as number];
+  }
+  throw new RangeError(`${where}: ${what} must be a positive integer or a pair [h, w] of them, got ${JSON.stringify(v)}`);
+}

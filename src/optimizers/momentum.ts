@@ -1,0 +1,29 @@
+// SGD with momentum, Keras form: v = μ·v − lr·(g + wd·w); w += v. State: v [n].
+
+import { Optimizer, checkDecay, checkRate, checkUnit } from './optimizer.js';
+
+export interface MomentumConfig { lr?: number; momentum?: number; weightDecay?: number }
+
+export class Momentum extends Optimizer {
+  static readonly type = 'momentum';
+  readonly type = Momentum.type;
+  readonly lr: number;
+  readonly momentum: number;
+  readonly wd: number;
+
+  constructor(config: MomentumConfig = {}) {
+    super();
+    this.lr = checkRate(config.lr ?? 0.01, 'lr', 'Momentum');
+    this.momentum = checkUnit(config.momentum ?? 0.9, 'momentum', 'Momentum');
+    this.wd = checkDecay(config.weightDecay ?? 0, 'Momentum');
+  }
+
+  stateSlots(): number { return 1; }
+  get weightDecay(): number { return this.wd; }
+
+  protected update(w: number, g: number, state: number, count: number, wd: number): void {
+    this.k.momentum_update(w, state, g, count, this.lr, this.momentum, wd);
+  }
+
+  getConfig(): Record<string, unknown> { return { lr: this.lr, momentum: this.momentum, weightDecay: this.wd }; }
+}

@@ -1,0 +1,27 @@
+// Plain SGD: w −= lr · (g + wd·w). No state.
+
+import { Optimizer, checkDecay, checkRate } from './optimizer.js';
+
+export interface SGDConfig { lr?: number; weightDecay?: number }
+
+export class SGD extends Optimizer {
+  static readonly type = 'sgd';
+  readonly type = SGD.type;
+  readonly lr: number;
+  readonly wd: number;
+
+  constructor(config: SGDConfig = {}) {
+    super();
+    this.lr = checkRate(config.lr ?? 0.01, 'lr', 'SGD');
+    this.wd = checkDecay(config.weightDecay ?? 0, 'SGD');
+  }
+
+  stateSlots(): number { return 0; }
+  get weightDecay(): number { return this.wd; }
+
+  protected update(w: number, g: number, _state: number, count: number, wd: number): void {
+    this.k.sgd_update(w, g, count, this.lr, wd);
+  }
+
+  getConfig(): Record<string, unknown> { return { lr: this.lr, weightDecay: this.wd }; }
+}

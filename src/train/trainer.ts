@@ -1,0 +1,315 @@
+// fit / evaluate / predict over a compiled Sequential.
+//
+// Data path: the dataset is copied into wasm memory ONCE per fit/evaluate call (a reusable
+// slot per role), the epoch permutation is written there once per epoch, and every step
+// assembles its batch with gather_rows (images) and gather_rows on the i32 labels (memory.copy,
+// bit-exact) from a slice of that permutation: no per-step copying or allocation in JS.
+// A step then is: fill(grads, 0), forward, softmax_xent (scale 1/B), argmax_rows, backward,
+// optimizer update, and a B-long integer compare for the running accuracy.
+//
+// All planning (batch plans, data slots) happens before the first epoch, so memory never grows
+// during training. Typed-array views come from model.f32()/i32(), which re-create them only if
+// memory.buffer changed (e.g. a callback that planned something new).
+
+import type { Sequential, BatchPlan } from '../model/sequential.js';
+import { imageSize, type Dataset } from '../data/dataset.js';
+import { checkDataset, splitValidation } from '../data/transforms.js';
+import { EpochOrder } from '../data/batcher.js';
+import { formatShape, product } from '../layers/layer.js';
+import { precisionRecall } from './metrics.js';
+
+export interface BatchLogs {
+  epoch: number;
+  /** Batch index within the epoch. */
+  batch: number;
+  /** Samples in this batch. */
+  size: number;
+  /** Mean loss and accuracy of this batch (before its update). */
+  loss: number;
+  accuracy: number;
+}
+
+export interface EpochLogs {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  imagesPerSecond: number;
+  seconds: number;
+}
+
+export type Stop = void | 'stop';
+
+export interface FitOptions {
+  /** Default 1. */
+  epochs?: number;
+  /** Default 32; 1 = per-sample SGD. The last batch of an epoch may be smaller. */
+  batchSize?: number;
+  /** Shuffle seed (default: the model's compile seed). */
+  seed?: number;
+  /** Reshuffle every epoch (default true). */
+  shuffle?: boolean;
+  validationData?: Dataset;
+  /** Fraction of `train` held out for validation (stratified per class, seeded); not with validationData. */
+  validationSplit?: number;
+  /** Batch size for validation (default 256). */
+  evalBatchSize?: number;
+  /** After every batch. The logs object is reused between calls: copy what you keep. Return 'stop' to end training. */
+  onBatchEnd?: (batch: number, logs: BatchLogs) => Stop;
+  /** After every epoch (may be async). Return 'stop' to end training. */
+  onEpochEnd?: (epoch: number, logs: EpochLogs) => Stop | Promise<Stop>;
+  /** Progress lines, one per epoch (e.g. console.log). */
+  log?: (line: string) => void;
+}
+
+export interface History {
+  epoch: number[];
+  loss: number[];
+  accuracy: number[];
+  valLoss: number[];
+  valAccuracy: number[];
+  imagesPerSecond: number[];
+}
+
+export interface EvaluateOptions { batchSize?: number }
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  count: number;
+  numClasses: number;
+  /** confusion[t·numClasses + p] = samples of true class t predicted as p. */
+  confusion: Int32Array;
+  /** Per class: TP / (TP + FP) and TP / (TP + FN); 0 when the denominator is 0. */
+  precision: number[];
+  recall: number[];
+}
+
+export interface PredictOptions { batchSize?: number }
+
+export interface Prediction {
+  /** [count, numClasses] softmax probabilities. */
+  probabilities: Float32Array;
+  /** [count] argmax class. */
+  classes: Int32Array;
+}
+
+function checkPositiveInt(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Throws unless `d` is a consistent Dataset whose images fit the model and whose labels are class indices it outputs. */
+export function checkDataFits(model: Sequential, d: Dataset, where: string): void {
+  checkDataset(d, where);
+  const want = model.inputShape;
+  const got = [d.height, d.width, d.channels];
+  const ok = want.length === 3 ? want.every((v, i) => v === got[i]) : product(want) === imageSize(d);
+  if (!ok) {
+    throw new RangeError(`${where}: dataset '${d.name}' has images ${formatShape(got)} but model '${model.name}' expects input ` +
+      `${formatShape(want)}${want.length === 1 ? ` (${want[0]} values per sample)` : ''}`);
+  }
+  const N = model.numClasses;
+  for (let i = 0; i < d.count; i++) {
+    const y = d.labels[i]!;
+    if (y >= N) {
+      throw new RangeError(`${where}: label ${y} of sample ${i} in '${d.name}' is outside [0, ${N}): model '${model.name}' outputs ${N} class scores`);
+    }
+  }
+  if (d.count === 0) throw new RangeError(`${where}: dataset '${d.name}' is empty`);
+}
+
+/** Copies images and labels into the model's slots for `role`, plus an identity index 0..n-1. */
+function stage(model: Sequential, role: string, images: Float32Array, labels: Int32Array | undefined, n: number): { images: number; labels: number; index: number } {
+  const pImages = model.slot(`${role} images`, images.length * 4);
+  const pLabels = labels ? model.slot(`${role} labels`, n * 4) : 0;
+  const pIndex = model.slot(`${role} index`, n * 4);
+  const f32 = model.f32();
+  const i32 = model.i32();
+  f32.set(images, pImages >> 2);
+  if (labels) i32.set(labels, pLabels >> 2);
+  const base = pIndex >> 2;
+  for (let i = 0; i < n; i++) i32[base + i] = i;
+  return { images: pImages, labels: pLabels, index: pIndex };
+}
+
+interface Staged { images: number; labels: number; index: number; count: number }
+
+/** Loss sum, correct count and (optionally) the confusion matrix of staged labelled data. */
+function runEval(model: Sequential, plan: BatchPlan, s: Staged, confusion?: Int32Array): { lossSum: number; correct: number } {
+  const k = model.k;
+  const inSize = product(model.inputShape);
+  const N = model.numClasses;
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < s.count; start += plan.B) {
+    const b = Math.min(plan.B, s.count - start);
+    model.setBatch(plan, b);
+    const idx = s.index + 4 * start;
+    k.gather_rows(plan.x0, s.images, idx, b, inSize);
+    k.gather_rows(plan.labels, s.labels, idx, b, 1);
+    lossSum += model.inferStep(plan, true);
+    const i32 = model.i32();
+    const pl = plan.labels >> 2;
+    const pp = plan.pred >> 2;
+    for (let r = 0; r < b; r++) {
+      const t = i32[pl + r]!;
+      const p = i32[pp + r]!;
+      if (t === p) correct++;
+      if (confusion) confusion[t * N + p]!++;
+    }
+  }
+  return { lossSum, correct };
+}
+
+export function evaluate(model: Sequential, data: Dataset, options: EvaluateOptions = {}): Evaluation {
+  checkDataFits(model, data, 'evaluate');
+  const B = Math.min(checkPositiveInt(options.batchSize ?? 256, 'evaluate: batchSize'), data.count);
+  const plan = model.plan(B, 'infer');
+  const st = { ...stage(model, 'eval', data.images, data.labels, data.count), count: data.count };
+  const N = model.numClasses;
+  const confusion = new Int32Array(N * N);
+  const { lossSum, correct } = runEval(model, plan, st, confusion);
+  const { precision, recall } = precisionRecall(confusion, N);
+  return { loss: lossSum / data.count, accuracy: correct / data.count, count: data.count, numClasses: N, confusion, precision, recall };
+}
+
+export function predict(model: Sequential, input: Float32Array | Dataset, options: PredictOptions = {}): Prediction {
+  const inSize = product(model.inputShape);
+  let images: Float32Array;
+  if (input instanceof Float32Array) {
+    if (input.length === 0 || input.length % inSize !== 0) {
+      throw new RangeError(`predict: got ${input.length} floats, which is not a whole number of samples of ` +
+        `${formatShape(model.inputShape)} (${inSize} floats each)`);
+    }
+    images = input;
+  } else {
+    checkDataset(input, 'predict');
+    const got = [input.height, input.width, input.channels];
+    const want = model.inputShape;
+    if (want.length === 3 ? !want.every((v, i) => v === got[i]) : product(want) !== inSize) {
+      throw new RangeError(`predict: dataset '${input.name}' has images ${formatShape(got)} but the model expects ${formatShape(want)}`);
+    }
+    if (input.count === 0) throw new RangeError(`predict: dataset '${input.name}' is empty`);
+    images = input.images;
+  }
+  const n = images.length / inSize;
+  const B = Math.min(checkPositiveInt(options.batchSize ?? 256, 'predict: batchSize'), n);
+  const plan = model.plan(B, 'infer');
+  const s = stage(model, 'predict', images, undefined, n);
+  const N = model.numClasses;
+  const probabilities = new Float32Array(n * N);
+  const classes = new Int32Array(n);
+  const k = model.k;
+  for (let start = 0; start < n; start += B) {
+    const b = Math.min(B, n - start);
+    model.setBatch(plan, b);
+    k.gather_rows(plan.x0, s.images, s.index + 4 * start, b, inSize);
+    model.inferStep(plan, false);
+    const f32 = model.f32();
+    const i32 = model.i32();
+    const pp = plan.probs >> 2;
+    for (let j = 0; j < b * N; j++) probabilities[start * N + j] = f32[pp + j]!;
+    for (let r = 0; r < b; r++) classes[start + r] = i32[(plan.pred >> 2) + r]!;
+  }
+  return { probabilities, classes };
+}
+
+export async function fit(model: Sequential, trainIn: Dataset, options: FitOptions = {}): Promise<History> {
+  if (options === null || typeof options !== 'object') throw new TypeError('fit: options must be an object');
+  const epochs = checkPositiveInt(options.epochs ?? 1, 'fit: epochs');
+  const batchSize = checkPositiveInt(options.batchSize ?? 32, 'fit: batchSize');
+  const evalBatch = checkPositiveInt(options.evalBatchSize ?? 256, 'fit: evalBatchSize');
+  const seed = options.seed ?? model.seed;
+  if (!Number.isInteger(seed)) throw new RangeError(`fit: seed must be an integer, got ${JSON.stringify(options.seed)}`);
+  if (options.validationData !== undefined && options.validationSplit !== undefined) {
+    throw new Error('fit: give validationData or validationSplit, not both');
+  }
+  let train = trainIn;
+  let val = options.validationData;
+  if (options.validationSplit !== undefined) {
+    const f = options.validationSplit;
+    if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new RangeError(`fit: validationSplit must be in (0, 1), got ${JSON.stringify(f)}`);
+    checkDataFits(model, trainIn, 'fit (train)');
+    const parts = splitValidation(trainIn, f, seed);
+    train = parts.train;
+    val = parts.validation;
+  }
+  checkDataFits(model, train, 'fit (train)');
+  if (val !== undefined) checkDataFits(model, val, 'fit (validation)');
+
+  // ---- plan everything before the first step ----------------------------------------------
+  const k = model.k;
+  const n = train.count;
+  const inSize = product(model.inputShape);
+  const N = model.numClasses;
+  const plan = model.plan(Math.min(batchSize, n), 'train');
+  const B = plan.B;
+  const st = stage(model, 'train', train.images, train.labels, n);
+  const valPlan = val ? model.plan(Math.min(evalBatch, val.count), 'infer') : undefined;
+  const valStaged = val ? { ...stage(model, 'val', val.images, val.labels, val.count), count: val.count } : undefined;
+  const order = new EpochOrder(n, seed, { shuffle: options.shuffle ?? true });
+  const steps = Math.ceil(n / B);
+
+  const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], imagesPerSecond: [] };
+  const logs: BatchLogs = { epoch: 0, batch: 0, size: 0, loss: 0, accuracy: 0 };
+  const onBatchEnd = options.onBatchEnd;
+  let stop = false;
+  const firstEpoch = 0; // epochs are numbered from 0 in each fit call
+  for (let e = 0; e < epochs && !stop; e++) {
+    model.i32().set(order.next(), st.index >> 2);
+    const t0 = performance.now();
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    for (let s = 0; s < steps; s++) {
+      const start = s * B;
+      const b = Math.min(B, n - start);
+      model.setBatch(plan, b);
+      const idx = st.index + 4 * start;
+      k.gather_rows(plan.x0, st.images, idx, b, inSize);
+      k.gather_rows(plan.labels, st.labels, idx, b, 1);
+      const sum = model.trainStep(plan);
+      const i32 = model.i32();
+      const pl = plan.labels >> 2;
+      const pp = plan.pred >> 2;
+      let c = 0;
+      for (let r = 0; r < b; r++) if (i32[pl + r] === i32[pp + r]) c++;
+      lossSum += sum;
+      correct += c;
+      seen += b;
+      if (onBatchEnd !== undefined) {
+        logs.epoch = firstEpoch + e;
+        logs.batch = s;
+        logs.size = b;
+        logs.loss = sum / b;
+        logs.accuracy = c / b;
+        if (onBatchEnd(s, logs) === 'stop') { stop = true; break; }
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const epochLogs: EpochLogs = {
+      epoch: firstEpoch + e, loss: lossSum / seen, accuracy: correct / seen,
+      imagesPerSecond: seconds > 0 ? seen / seconds : Infinity, seconds,
+    };
+    if (valPlan && valStaged) {
+      const r = runEval(model, valPlan, valStaged);
+      epochLogs.valLoss = r.lossSum / valStaged.count;
+      epochLogs.valAccuracy = r.correct / valStaged.count;
+    }
+    history.epoch.push(epochLogs.epoch);
+    history.loss.push(epochLogs.loss);
+    history.accuracy.push(epochLogs.accuracy);
+    history.imagesPerSecond.push(epochLogs.imagesPerSecond);
+    if (epochLogs.valLoss !== undefined) {
+      history.valLoss.push(epochLogs.valLoss);
+      history.valAccuracy.push(epochLogs.valAccuracy!);
+    }
+    options.log?.(`epoch ${epochLogs.epoch + 1}/${epochs}: loss ${epochLogs.loss.toFixed(4)} acc ${epochLogs.accuracy.toFixed(4)}` +
+      (epochLogs.valLoss !== undefined ? ` val_loss ${epochLogs.valLoss.toFixed(4)} val_acc ${epochLogs.valAccuracy!.toFixed(4)}` : '') +
+      ` (${seconds.toFixed(2)} s, ${Math.round(epochLogs.imagesPerSecond)} images/s)`);
+    if (options.onEpochEnd && (await options.onEpochEnd(epochLogs.epoch, epochLogs)) === 'stop') stop = true;
+  }
+  return history;
+}
