@@ -131,3 +131,22 @@ describe('gatherBatch', () => {
     expect(() => gatherBatch(d, idx, 2, 1, new Float32Array(2), 0, new Int32Array(1), 0)).toThrow('index 9 at position 2 is outside 0..4');
   });
 });
+
+describe('browser-safe files', () => {
+  it('src/data files not named *-node.ts import nothing from Node', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const dir = new URL('../../src/data/', import.meta.url);
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('-node.ts'));
+    expect(files).toContain('idx.ts');
+    expect(files).toContain('transforms.ts');
+    for (const f of files) {
+      const src = await readFile(new URL(f, dir), 'utf8');
+      const imports = [...src.matchAll(/from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|require\(/g)].map((m) => m[1] ?? m[2] ?? 'require(');
+      for (const spec of imports) {
+        // only relative imports of other browser-safe files are allowed
+        if (!spec.startsWith('./') || spec.endsWith('-node.js')) throw new Error(`${f} imports '${spec}', which is not browser-safe`);
+      }
+      expect(src, f).not.toMatch(/\bprocess\.|\bBuffer\b/);
+    }
+  });
+});
