@@ -17,7 +17,9 @@
 //      sits at the centre of the target.
 //
 // pngjs needs Node's zlib and Buffer. In a browser bundle, alias 'pngjs' to 'pngjs/browser.js'
-// (its self-contained build). Everything else under src/image is plain TypeScript.
+// (its self-contained build, which carries its own zlib and Buffer); encodePng then works as is,
+// while decodePng also needs a global Buffer (it is meant for the Node CLI). Everything else
+// under src/image is plain TypeScript.
 
 import pngjs from 'pngjs';
 import { checkImage, isPositiveInt, luma, toByte, upscaleNearest, type ImageF32 } from './image.js';
@@ -30,7 +32,9 @@ export function encodePng(img: ImageF32, scale = 1): Uint8Array {
   checkImage(img, 'encodePng');
   if (!isPositiveInt(scale)) throw new RangeError(`encodePng: scale must be a positive integer, got ${scale}`);
   const big = upscaleNearest(img, scale);
-  const bytes = Buffer.alloc(big.data.length);
+  // A plain Uint8Array is enough: with input colour type = output colour type at 8 bits,
+  // pngjs uses the array as it is.
+  const bytes = new Uint8Array(big.data.length);
   for (let i = 0; i < big.data.length; i++) bytes[i] = toByte(big.data[i]!);
   const colorType = big.channels === 1 ? 0 : 2;
   const meta = { width: big.width, height: big.height, data: bytes } as unknown as InstanceType<typeof PNG>;

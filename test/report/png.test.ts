@@ -1,5 +1,7 @@
 // PNG encode/decode round trips and decodeToGray (resize, invert, alpha, fit) on small synthetic PNGs.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import pngjs from 'pngjs';
 import { makeRng, randomArray } from '../helpers/rng.js';
 import { decodePng, decodeToGray, encodePng } from '../../src/image/png.js';
@@ -124,6 +126,43 @@ describe('decodeToGray', () => {
     const plain = decodeToGray(png, 28, 28);
     expect(plain[3 * 28 + 3]).toBeGreaterThan(0.9);
     expect(plain[14 * 28 + 14]).toBe(0);
+  });
+
+  it("fit: 'mnist' recovers real MNIST digits drawn big, black on white, off-centre", () => {
+    // Digits from the `mnist` package (already 20×20-boxed and mass-centred by MNIST itself),
+    // upscaled 4× (nearest), inverted to black-on-white, pasted off-centre on a 160×150 page.
+    const require = createRequire(import.meta.url);
+    for (const d of [0, 1, 3, 7]) {
+      const all: number[] = JSON.parse(readFileSync(require.resolve(`mnist/src/digits/${d}.json`), 'utf8')).data;
+      for (const which of [0, 5]) {
+        const digit = all.slice(which * 784, (which + 1) * 784);
+        const page = rgbaPng(160, 150, (x, y) => {
+          const [u, v] = [x - 30, y - 9];
+          if (u < 0 || v < 0 || u >= 112 || v >= 112) return [255, 255, 255, 255];
+          const g = Math.round(255 * (1 - digit[Math.floor(v / 4) * 28 + Math.floor(u / 4)]!));
+          return [g, g, g, 255];
+        });
+        const out = decodeToGray(page, 28, 28, { fit: 'mnist' });
+        // fit 'mnist' stretches contrast so the brightest ink is 1, so the target is digit/max.
+        // Error bound: the page stores v as a byte, off by e ≤ 0.5/255; the stretch divides by
+        // the page's max (maxv + e'), so |(v + e)/(maxv + e') − v/maxv| ≤ (0.5/255)(1 + v/maxv)/maxv
+        // ≤ 1/(255·maxv) to first order; plus 1e-6 for f32 rounding.
+        // MNIST rounded its own centring shift differently, so allow a one-pixel shift per axis.
+        const maxv = Math.max(...digit);
+        const tol = 1 / (255 * maxv) + 1e-6;
+        let best = Infinity;
+        for (const dy of [-1, 0, 1]) for (const dx of [-1, 0, 1]) {
+          let worst = 0;
+          for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) {
+            const [yy, xx] = [y + dy, x + dx];
+            const got = yy >= 0 && yy < 28 && xx >= 0 && xx < 28 ? out[yy * 28 + xx]! : 0;
+            worst = Math.max(worst, Math.abs(got - digit[y * 28 + x]! / maxv));
+          }
+          best = Math.min(best, worst);
+        }
+        expect(best, `digit ${d} sample ${which}: max |diff| at the best ±1 px shift`).toBeLessThanOrEqual(tol);
+      }
+    }
   });
 
   it("fit: 'mnist' returns all zeros for a blank page", () => {
