@@ -1,0 +1,34 @@
+// simdnet's public API (browser-safe: nothing here imports Node modules).
+// Node-only helpers (file loaders, saving to disk, the training report) are in ./node.ts.
+
+// Runtime: both kernel builds over one shared wasm memory.
+export { loadRuntime, type Runtime, type LoadOptions, type BuildName, type WasmSource } from './runtime/load.js';
+export { simdSupported } from './runtime/features.js';
+export { Arena } from './runtime/arena.js';
+export { type Kernels, type Geom2d, KERNEL_NAMES } from './runtime/abi.js';
+export { windowGeom, outputSize, type Padding } from './tensor/geometry.js';
+
+// Functional ops (NumPy-exercise style): init() once, then synchronous calls.
+export * from './ops/index.js';
+export type { Activation as LayerActivation } from './layers/layer.js';
+
+// Layers, models, optimizers, training.
+export { Layer, Conv2D, MaxPool2D, AvgPool2D, Dense, Flatten, Reshape, ReLU, Tanh, Sigmoid, Softmax, Dropout,
+  registerLayer, layerFromJSON, layerTypes, type Shape, type ParamView, type Conv2DConfig, type Pool2DConfig,
+  type DenseConfig, type ReshapeConfig, type DropoutConfig, type InitializerName } from './layers/index.js';
+export { Sequential, type CompileOptions } from './model/sequential.js';
+export { zoo, zooNames, zooEntry, zooModel, type ZooEntry } from './model/zoo.js';
+export * from './optimizers/index.js';
+export { fit, evaluate, predict, type FitOptions, type History, type Evaluation, type Prediction,
+  type BatchLogs, type EpochLogs } from './train/trainer.js';
+export { confusionMatrix, precisionRecall } from './train/metrics.js';
+
+// Save / load (bytes; see ./node.ts for files).
+export * from './io/index.js';
+
+// Data: the Dataset type, pure parsers and transforms.
+export { type Dataset, type DataSplit, imageSize } from './data/dataset.js';
+export { parseIdx, encodeIdx, idxToDataset } from './data/idx.js';
+export { parseCifarBatch } from './data/cifar.js';
+export * as transforms from './data/transforms.js';
+export { DataFormatError } from './data/errors.js';
