@@ -13,6 +13,12 @@ export interface Window2d {
   kernel: readonly [number, number];
   stride: readonly [number, number];
   padding: Padding;
+  /**
+   * Convolution taps in the padding read zeros, so a conv window may lie wholly in the
+   * padding (the classic NumPy exercise pads 2 around a 2x2 kernel). A pooling window
+   * there would have nothing to pool, so pooling (the default) requires padding < kernel.
+   */
+  paddingMayExceedKernel?: boolean;
 }
 
 function checkPositiveInts(what: string, values: readonly number[], label: string): void {
@@ -59,7 +65,7 @@ export function windowGeom(input: readonly [number, number, number, number], OC:
     throw new RangeError(`${label}: a ${KH}x${KW} window with ${JSON.stringify(win.padding)} padding and stride ` +
       `${SH}x${SW} does not fit an input of ${H}x${W} (needs at least ${KH}x${KW} after padding)`);
   }
-  if (typeof win.padding === 'number' && (win.padding >= KH || win.padding >= KW)) {
+  if (typeof win.padding === 'number' && !win.paddingMayExceedKernel && (win.padding >= KH || win.padding >= KW)) {
     throw new RangeError(`${label}: padding ${win.padding} must be smaller than the kernel ${KH}x${KW}`);
   }
   return { B, H, W, C, OH: h.out, OW: w.out, OC, KH, KW, SH, SW, PT: h.padBefore, PL: w.padBefore };

@@ -50,6 +50,9 @@ const CASES: Case[] = [
   { name: 'valid 3x2 stride (2,1), OC=5', x: [1, 8, 9, 5], w: [3, 2, 5, 5], padding: 'valid', stride: [2, 1] },
   { name: '1x1 kernel valid stride 3', x: [2, 7, 7, 4], w: [1, 1, 4, 3], padding: 'valid', stride: 3 },
   { name: 'pad 1 stride 1 on a 1x1 image', x: [2, 1, 1, 3], w: [2, 2, 3, 4], padding: 1, stride: 1 },
+  // The classic conv_backward check: padding (2) larger than the 2x2 kernel, so some windows
+  // lie wholly in the padding and give just the bias.
+  { name: 'exercise backward A(10,4,4,3) W(2,2,3,8) pad 2 stride 2', x: [10, 4, 4, 3], w: [2, 2, 3, 8], padding: 2, stride: 2, bias4d: true },
 ];
 
 function pairOf(s: number | [number, number]): [number, number] {

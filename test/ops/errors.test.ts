@@ -93,7 +93,8 @@ describe('option checks', () => {
     expect(convForward(small, rand(13, [5, 5, 4, 2]), rand(14, [2]), 'relu', 1, 1).shape).toEqual([1, 1, 1, 2]);
   });
 
-  it('padding at least as large as the kernel is rejected (windows entirely in the padding)', () => {
-    expect(() => convForward(A, W, b, 'linear', 3, 1)).toThrow(/convForward: padding 3 must be smaller than the kernel 3x3/);
+  it('padding at least as large as the kernel: fine for conv (zeros), rejected for pooling (nothing to pool)', () => {
+    expect(convForward(A, W, b, 'linear', 3, 1).shape[0]).toBe(A.shape[0]);
+    expect(() => poolForward(A, 2, 2, 'max', 2)).toThrow(/poolForward: padding 2 must be smaller than the kernel 2x2/);
   });
 });
