@@ -1,0 +1,1 @@
+export { SoftmaxCrossEntropy, makeLoss, type Loss } from './softmax-cross-entropy.js';

@@ -1,0 +1,2 @@
+export { Sequential, defaultRuntime, type CompileOptions, type ModelTopology, type BatchPlan, type PlanMode } from './sequential.js';
+export { zoo, zooEntry, zooModel, zooNames, type ZooEntry } from './zoo.js';

@@ -1,0 +1,3 @@
+export { fit, evaluate, predict, checkDataFits } from './trainer.js';
+export type { FitOptions, History, BatchLogs, EpochLogs, EvaluateOptions, Evaluation, PredictOptions, Prediction } from './trainer.js';
+export { confusionMatrix, precisionRecall } from './metrics.js';
