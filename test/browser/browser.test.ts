@@ -1,0 +1,149 @@
+// The same library in a real browser: headless Chromium (Debian's package, driven by
+// playwright-core) loads a bundle of src/index.ts and the two .wasm builds from a local
+// server, then runs the ops API, trains a small model and loads a model saved by Node.
+// Each result must be bit-identical to the same computation in Node: the kernels are the
+// same wasm with deterministic float semantics, and the inputs and seeds are the same.
+//
+// Chromium is installed by .ci/run; on a machine without it this file is skipped (with the
+// reason printed), except under CI=true, where a missing browser is a failure.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import * as lib from '../../src/index.js';
+import { makeRng } from '../helpers/rng.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.CI) {
+  throw new Error(`browser tests: no Chromium at ${CHROMIUM}; .ci/run installs it with apt-get install chromium`);
+}
+if (!haveChromium) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+let server: Server;
+let browser: Browser;
+let page: Page;
+let bundle = '';
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+
+/** Inputs shared by the Node and the browser runs (plain arrays cross page.evaluate). */
+function syntheticSet(seed: number, n: number) {
+  const rng = makeRng(seed);
+  const images = Array.from({ length: n * 8 * 8 }, () => rng());
+  const labels = Array.from({ length: n }, (_, i) => i % 3);
+  // Make the classes learnable: brighten a class-specific row.
+  for (let i = 0; i < n; i++) for (let c = 0; c < 8; c++) images[i * 64 + labels[i]! * 8 + c] += 1;
+  return { images, labels };
+}
+
+/** The whole scenario, written once and run both in Node and (as source text) in the page. */
+async function scenario(L: typeof lib, runtimeOptions: lib.LoadOptions, data: { images: number[]; labels: number[] },
+  saved: number[] | null) {
+  const { init, convForward, ndarray, loadRuntime, Sequential, Conv2D, MaxPool2D, Flatten, Dense, serialize, modelFromSerialized } = L;
+  await init(runtimeOptions);
+  const A = ndarray(Float32Array.from({ length: 2 * 6 * 5 * 3 }, (_, i) => Math.sin(i)), [2, 6, 5, 3]);
+  const W = ndarray(Float32Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i)), [3, 3, 3, 4]);
+  const b = ndarray(Float32Array.from([0.1, -0.2, 0.3, 0]), [4]);
+  const conv = convForward(A, W, b, 'relu', 'same', 2);
+
+  const runtime = await loadRuntime({ ...runtimeOptions, build: 'simd' });
+  const model = new Sequential([
+    new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    new MaxPool2D({ poolSize: 2 }),
+    new Flatten(),
+    new Dense({ units: 3 }),
+  ]);
+  await model.compile({ inputShape: [8, 8, 1], optimizer: { type: 'adam', lr: 0.01 }, seed: 7, runtime });
+  const n = data.labels.length;
+  const ds = { name: 'synthetic', images: Float32Array.from(data.images), labels: Int32Array.from(data.labels), count: n,
+    height: 8, width: 8, channels: 1, numClasses: 3 };
+  const history = await model.fit(ds, { epochs: 3, batchSize: 8, seed: 11 });
+  const probs = Array.from(model.predict(ds).probabilities);
+  let loadedProbs: number[] | null = null;
+  if (saved) {
+    const loaded = await modelFromSerialized(Uint8Array.from(saved), { runtime });
+    loadedProbs = Array.from(loaded.predict(ds).probabilities);
+  }
+  return { conv: { shape: conv.shape, data: Array.from(conv.data) }, loss: history.loss, accuracy: history.accuracy,
+    probs, loadedProbs, saved: Array.from(serialize(model)) };
+}
+
+describe.skipIf(!haveChromium)('in headless Chromium', () => {
+  beforeAll(async () => {
+    // Bundle the public entry for the browser. Node built-ins are left out: the loader only
+    // imports node:fs when it runs under Node.
+    const out = await build({
+      entryPoints: [join(root, 'src/index.ts')], bundle: true, format: 'esm', platform: 'browser',
+      write: false, external: ['node:*'], target: 'es2022', logLevel: 'silent',
+    });
+    bundle = out.outputFiles[0]!.text;
+    server = createServer(async (req, res) => {
+      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      if (path === '/') { res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>simdnet</title>'); return; }
+      if (path === '/simdnet.js') { res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle); return; }
+      const file = normalize(join(root, path));
+      if (!file.startsWith(join(root, 'build'))) { res.writeHead(404).end(); return; }
+      try {
+        const body = await readFile(file);
+        res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    // Load the bundle as a module script and expose it on window (a dynamic import inside
+    // page.evaluate would be rewritten by the test runner's transform).
+    await page.addScriptTag({ type: 'module', content: "import * as L from '/simdnet.js'; window.simdnet = L;" });
+    await page.waitForFunction(() => 'simdnet' in window);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  });
+
+  it('has WebAssembly SIMD, runs the ops, trains and loads a Node-saved model, bit-identical to Node', async () => {
+    const data = syntheticSet(5, 48);
+    const node = await scenario(lib, {}, data, null);
+    const saved = node.saved;
+    const nodeLoaded = await scenario(lib, {}, data, saved);
+
+    const inBrowser = await page.evaluate(async ({ src, data, saved }) => {
+      const L = (window as unknown as { simdnet: typeof lib }).simdnet;
+      // Rebuild the scenario from its source text so the very same steps run here.
+      const run = new Function(`return (${src})`)();
+      const simd = L.simdSupported();
+      const result = await run(L, { baseUrl: new URL('/build/', location.href).href }, data, saved);
+      return { simd, ...result };
+    }, { src: scenario.toString(), data, saved });
+
+    expect(inBrowser.simd).toBe(true);
+    expect(inBrowser.conv.shape).toEqual(node.conv.shape);
+    expect(inBrowser.conv.data).toEqual(node.conv.data);
+    // Training: identical losses and accuracies every epoch, and identical predictions.
+    expect(inBrowser.loss).toEqual(node.loss);
+    expect(inBrowser.accuracy).toEqual(node.accuracy);
+    expect(inBrowser.probs).toEqual(node.probs);
+    expect(inBrowser.saved).toEqual(node.saved);
+    // The model Node saved predicts the same in the browser as in Node.
+    expect(inBrowser.loadedProbs).toEqual(nodeLoaded.loadedProbs);
+    expect(nodeLoaded.loadedProbs).toEqual(node.probs);
+    // And the model learned something (3 separable classes, 3 epochs).
+    expect(node.loss[node.loss.length - 1]!).toBeLessThan(node.loss[0]!);
+  });
+});
