@@ -6,7 +6,8 @@
 // Write K = KH·KW·C (one im2col row), Kp = K rounded up to 4, OCp = OC rounded up to 4,
 // M = B·OH·OW (output pixels, flattened over the batch), MB = min(BLOCK, M).
 // An im2col row for pixel p = (b,oh,ow) is A[p][k], k = (kh·KW + kw)·C + c, holding
-// x[b, oh·SH−PT+kh, ow·SW−PL+kw, c] or 0 for taps outside the input, and 0 for K ≤ k < Kp.
+// x[b, oh·SH−PT+kh, ow·SW−PL+kw, c] or 0 for taps outside the input; columns K ≤ k < Kp are
+// never read (rows are padded only so that they start 16 bytes apart).
 //
 //   forward:          Y[p][oc] = bias[oc] + Σ_k A[p][k]·W[k][oc]        (W = w viewed [K][OC])
 //                     the filter is first packed to Wp [K][OCp] (zero columns past OC) so every
@@ -55,7 +56,7 @@ const MODE_ACC: i32 = 2;  // accumulators start at the current output (rows padd
 export function conv2d_scratch_bytes_simd(g: usize): i32 {
   const Kp = roundUp4(geom(g, GEOM_KH) * geom(g, GEOM_KW) * geom(g, GEOM_C));
   const OCp = roundUp4(geom(g, GEOM_OC));
-  return 4 * (OCp * Kp + OCp + blockRows(g) * Kp);
+  return 4 * (OCp * Kp + OCp + blockRows(g) * (Kp + OCp));
 }
 
 // ---- small vector helpers ---------------------------------------------------------------
@@ -237,7 +238,6 @@ function im2colBlock(a: usize, x: usize, g: usize, p0: i32, mb: i32, Kp: i32): v
       copyF32(f32At(dst, kwLo * C), f32At(x, ((b * H + ih) * W + iw0 + kwLo) * C), (kwHi - kwLo) * C);
       if (kwHi < KW) zeroF32(f32At(dst, kwHi * C), (KW - kwHi) * C);
     }
-    zeroF32(f32At(row, K), Kp - K);
     if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; b++; } }
   }
 }
@@ -299,7 +299,8 @@ export function conv2d_backward_input_simd(dx: usize, dy: usize, w: usize, g: us
   const MB = blockRows(g);
   const wt = scratch;
   const d = f32At(wt, OCp * Kp + OCp);
-  // Wt[oc][k] = w[k][oc]; columns K..Kp are zero so the padded D columns come out 0.
+  // Wt[oc][k] = w[k][oc]. D's columns K..Kp are computed but col2im never reads them; Wt's are
+  // zeroed anyway so that no garbage (NaN, subnormals, which are slow) enters the arithmetic.
   for (let oc = 0; oc < OC; oc++) {
     const row = f32At(wt, oc * Kp);
     for (let k = 0; k < K; k++) store<f32>(f32At(row, k), load<f32>(f32At(w, k * OC + oc)));
@@ -319,22 +320,30 @@ export function conv2d_backward_filter_simd(dw: usize, db: usize, dy: usize, x: 
   const Kp = roundUp4(K), OCp = roundUp4(OC);
   const M = geom(g, GEOM_B) * geom(g, GEOM_OH) * geom(g, GEOM_OW);
   const MB = blockRows(g);
-  const dwt = scratch;
-  const a = f32At(dwt, OCp * Kp + OCp);
-  zeroF32(dwt, OC * Kp);
+  const dwp = scratch;
+  const a = f32At(dwp, OCp * Kp + OCp);
+  const dyp = f32At(a, MB * Kp);
+  zeroF32(dwp, K * OCp);
   for (let p0 = 0; p0 < M; p0 += MB) {
     const mb = imin(MB, M - p0);
     im2colBlock(a, x, g, p0, mb, Kp);
-    // dWt[oc][k] += Σ_{i<mb} dy[p0+i][oc] · A[i][k]: rows are oc (stride 4 bytes in dy), the
-    // reduction runs down the pixels (stride OC floats in dy, Kp floats in A).
-    gemmBlock(dwt, <usize>Kp << 2, Kp, f32At(dy, p0 * OC), 4, <usize>OC << 2, a, <usize>Kp << 2, OC, mb, MODE_ACC, 0);
-  }
-  for (let k = 0; k < K; k++) {
-    for (let oc = 0; oc < OC; oc++) {
-      const p = f32At(dw, k * OC + oc);
-      store<f32>(p, load<f32>(p) + load<f32>(f32At(dwt, oc * Kp + k)));
+    // The right operand is the block of dy, rows of OC; padded to OCp in scratch when OC is
+    // not a multiple of 4 so that its f32x4 loads stay inside dy.
+    let r = f32At(dy, p0 * OC);
+    let rs = <usize>OC << 2;
+    if (OC != OCp) {
+      for (let i = 0; i < mb; i++) {
+        copyF32(f32At(dyp, i * OCp), f32At(r, i * OC), OC);
+        zeroF32(f32At(dyp, i * OCp + OC), OCp - OC);
+      }
+      r = dyp;
+      rs = <usize>OCp << 2;
     }
+    // dWp[k][oc] += Σ_{i<mb} A[i][k] · dy[p0+i][oc]: rows are k (stride 4 bytes in A), the
+    // reduction runs down the block's pixels (stride Kp floats in A, one row of r).
+    gemmBlock(dwp, <usize>OCp << 2, OCp, a, 4, <usize>Kp << 2, r, rs, K, mb, MODE_ACC, 0);
   }
+  for (let k = 0; k < K; k++) addF32(f32At(dw, k * OC), f32At(dwp, k * OCp), OC);
   if (db == 0) return;
   // db: four output channels per f32x4 down all M pixels, then the scalar tail channels.
   let oc = 0;
