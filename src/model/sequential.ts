@@ -634,7 +634,9 @@ export class Sequential {
         `gradients ${kb(k.gradients ?? 0)}, conv scratch ${kb(k.scratch ?? 0)}, total ${kb(p.bytes)} (${p.bytes} bytes)`);
     }
     if (this.plans.size === 0) out.push('  no batch planned yet (fit/evaluate/predict plan on first use)');
-    const total = Object.values(mb).reduce((s, b) => s + (b ?? 0), 0) + [...this.plans.values()].reduce((s, p) => s + p.bytes, 0);
+    const dataBytes = [...this.slots.values()].reduce((s, d) => s + d.bytes, 0);
+    if (dataBytes > 0) out.push(`  data slots (datasets staged for fit/evaluate/predict): ${kb(dataBytes)}`);
+    const total = Object.values(mb).reduce((s, b) => s + (b ?? 0), 0) + [...this.plans.values()].reduce((s, p) => s + p.bytes, 0) + dataBytes;
     out.push(`  model total ${kb(total)} (${total} bytes); wasm memory ${kb(this.runtime.arena.capacity)}`);
     const text = out.join('\n');
     print?.(text);
