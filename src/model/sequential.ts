@@ -117,6 +117,8 @@ export class Sequential {
   stackSize = 0;
   numClasses = 0;
   nParams = 0;
+  /** Epochs completed by fit() so far (varies the default shuffle order between fit calls). */
+  epochsTrained = 0;
   nDecay = 0;
   paramsPtr = 0;
   gradsPtr = 0;

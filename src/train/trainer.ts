@@ -46,7 +46,7 @@ export interface FitOptions {
   epochs?: number;
   /** Default 32; 1 = per-sample SGD. The last batch of an epoch may be smaller. */
   batchSize?: number;
-  /** Shuffle seed (default: the model's compile seed). */
+  /** Shuffle seed (default: derived from the model's compile seed and the epochs it has trained). */
   seed?: number;
   /** Reshuffle every epoch (default true). */
   shuffle?: boolean;
@@ -221,7 +221,9 @@ export async function fit(model: Sequential, trainIn: Dataset, options: FitOptio
   const epochs = checkPositiveInt(options.epochs ?? 1, 'fit: epochs');
   const batchSize = checkPositiveInt(options.batchSize ?? 32, 'fit: batchSize');
   const evalBatch = checkPositiveInt(options.evalBatchSize ?? 256, 'fit: evalBatchSize');
-  const seed = options.seed ?? model.seed;
+  // Default shuffle seed: the model seed mixed with the epochs already trained, so fit(epochs: 1)
+  // called in a loop still sees a new order every time (and stays reproducible).
+  const seed = options.seed ?? (model.seed ^ Math.imul(model.epochsTrained + 1, 0x9e3779b9)) >>> 0;
   if (!Number.isInteger(seed)) throw new RangeError(`fit: seed must be an integer, got ${JSON.stringify(options.seed)}`);
   if (options.validationData !== undefined && options.validationSplit !== undefined) {
     throw new Error('fit: give validationData or validationSplit, not both');
@@ -298,6 +300,7 @@ export async function fit(model: Sequential, trainIn: Dataset, options: FitOptio
       epochLogs.valLoss = r.lossSum / valStaged.count;
       epochLogs.valAccuracy = r.correct / valStaged.count;
     }
+    model.epochsTrained++;
     history.epoch.push(epochLogs.epoch);
     history.loss.push(epochLogs.loss);
     history.accuracy.push(epochLogs.accuracy);
