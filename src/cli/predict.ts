@@ -1,0 +1,156 @@
+// npm run predict -- --model FILE [--data SPEC] [--top K] [--json FILE] <image.png | idx:INDEX>...
+//
+// Prints the predicted class and the top-K (default 3) class probabilities of each input:
+//   image.png  any PNG. For a gray model it goes through decodeToGray(..., { invert: 'auto',
+//              fit: 'mnist' }): dark-on-light drawings are inverted, the ink is cropped, scaled to
+//              20/28 of the frame and centred by mass, as MNIST digits were. For an RGB model
+//              (cifar) each channel is resized to the model's input size (aspect not kept).
+//   idx:N      test image N of --data (default: the dataset the model was trained on), counted
+//              after the model's class subset (tanh-binary sees only the 0s and 1s); its label
+//              is printed too.
+// Inputs are standardised with the statistics stored in the model file, when there are any.
+
+import { readFile } from 'node:fs/promises';
+import { Option } from 'commander';
+import type { BuildName } from '../runtime/load.js';
+import type { Dataset } from '../data/dataset.js';
+import { imageSize } from '../data/dataset.js';
+import { decodePng, decodeToGray } from '../image/png.js';
+import { resizeGray } from '../image/resize.js';
+import { product } from '../layers/layer.js';
+import {
+  isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, UsageError, writeJsonAtomic,
+  type CliIO,
+} from './common.js';
+import { prepareData, standardizeImage, type Preprocessing } from './data.js';
+import { loadTrainedModel } from './model-file.js';
+
+interface PredictOptions { model: string; data?: string; top: number; build?: BuildName; json?: string }
+
+export interface PredictionLine {
+  input: string;
+  class: number;
+  className: string;
+  top: { class: number; className: string; probability: number }[];
+  /** True class, for idx: inputs. */
+  label?: number;
+}
+
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  return run('predict', io, async () => {
+    const program = newProgram('predict', 'Predict the class of PNG images or of test images of a dataset with a saved model.', io)
+      .requiredOption('--model <file>', 'model file written by "train --save"')
+      .argument('<inputs...>', 'PNG files and/or idx:N (test image N of --data)')
+      .option('--data <spec>', 'dataset for idx:N inputs (default: the dataset the model was trained on, else mnist)')
+      .option('--top <k>', 'how many of the most probable classes to print', positiveInt('--top'), 3)
+      .addOption(new Option('--build <b>', 'kernels (default: simd where supported)').choices(['simd', 'naive']))
+      .option('--json <file>', 'also write the predictions as JSON to FILE');
+    program.parse(argv, { from: 'user' });
+    const o = program.opts<PredictOptions>();
+    const inputs = program.args;
+
+    // Check every input's form before loading anything.
+    const idxOf = new Map<string, number>();
+    for (const s of inputs) {
+      if (s.startsWith('idx:')) {
+        const t = s.slice(4);
+        if (!/^\d+$/.test(t)) throw new UsageError(`input '${s}': expected idx:N with N a test-image index (0, 1, 2, ...)`);
+        idxOf.set(s, Number(t));
+      }
+    }
+
+    const { model, preprocessing: prep } = await loadTrainedModel(o.model, o.build ?? 'auto');
+    const [H, W, C] = model.inputShape as [number, number, number];
+    if (model.inputShape.length !== 3 || (C !== 1 && C !== 3)) {
+      throw new UsageError(`--model ${o.model}: predict handles image models (input [H, W, 1 or 3]), this one takes [${model.inputShape.join(', ')}]`);
+    }
+    const inSize = product(model.inputShape);
+    const N = model.numClasses;
+    const names = Array.from({ length: N }, (_, c) => prep.classNames?.[c] ?? String(c));
+
+    let test: Dataset | undefined;
+    const spec = o.data ?? prep.data ?? 'mnist';
+    if (idxOf.size > 0) {
+      const rgb = C === 3;
+      test = (await prepareData(spec, {
+        inputShape: model.inputShape, numClasses: N, classes: prep.classes,
+        trainCount: rgb && prep.standardize === undefined ? undefined : 1,
+        standardize: prep.standardize ?? (rgb ? 'fit' : undefined),
+        modelLabel: `the model in ${o.model} (${model.name})`,
+      })).test;
+      for (const [s, i] of idxOf) {
+        if (i >= test.count) throw new UsageError(`input '${s}': --data '${spec}' has ${test.count} test images for this model (idx:0 to idx:${test.count - 1})`);
+      }
+    }
+
+    const x = new Float32Array(inputs.length * inSize);
+    const labels: (number | undefined)[] = [];
+    for (const [k, s] of inputs.entries()) {
+      const i = idxOf.get(s);
+      if (i !== undefined) {
+        x.set(test!.images.subarray(i * imageSize(test!), (i + 1) * imageSize(test!)), k * inSize);
+        labels.push(test!.labels[i]);
+      } else {
+        x.set(await pngInput(s, H, W, C, prep), k * inSize);
+        labels.push(undefined);
+      }
+    }
+
+    const { probabilities, classes } = model.predict(x);
+    const top = Math.min(o.top, N);
+    const lines: PredictionLine[] = inputs.map((input, k) => {
+      const p = probabilities.subarray(k * N, (k + 1) * N);
+      const order = Array.from(p.keys()).sort((a, b) => p[b]! - p[a]! || a - b).slice(0, top);
+      const line: PredictionLine = {
+        input, class: classes[k]!, className: names[classes[k]!]!,
+        top: order.map((c) => ({ class: c, className: names[c]!, probability: p[c]! })),
+      };
+      if (labels[k] !== undefined) line.label = labels[k];
+      return line;
+    });
+    for (const l of lines) {
+      const label = l.label === undefined ? '' : `   label ${names[l.label]} ${l.label === l.class ? '(correct)' : '(wrong)'}`;
+      println(io.stdout, `${l.input}: ${l.className}   (${l.top.map((t) => `${t.className} ${pct(t.probability)}`).join(', ')})${label}`);
+    }
+    if (o.json !== undefined) {
+      await writeJsonAtomic(o.json, { modelFile: o.model, model: model.name, build: model.build, data: idxOf.size > 0 ? spec : undefined, predictions: lines });
+      println(io.stdout, `wrote ${o.json}`);
+    }
+    return 0;
+  });
+}
+
+/** A PNG file as the model's input: gray via decodeToGray (MNIST fit), RGB by resizing each channel. */
+export async function pngInput(path: string, H: number, W: number, C: number, prep: Preprocessing): Promise<Float32Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (err.code === 'ENOENT' || err.code === 'EISDIR') {
+      throw new UsageError(`input '${path}': ${err.code === 'ENOENT' ? 'no such file' : 'is a directory'}; expected a PNG file or idx:N`);
+    }
+    throw e;
+  }
+  let x: Float32Array;
+  if (C === 1) {
+    x = decodeToGray(bytes, H, W, { invert: 'auto', fit: 'mnist' });
+  } else {
+    const png = decodePng(bytes);
+    x = new Float32Array(H * W * 3);
+    const plane = new Float32Array(png.width * png.height);
+    for (let c = 0; c < 3; c++) {
+      // Composite over white by alpha, like decodeToGray does for gray.
+      for (let p = 0; p < plane.length; p++) {
+        const a = png.rgba[4 * p + 3]! / 255;
+        plane[p] = a * (png.rgba[4 * p + c]! / 255) + (1 - a);
+      }
+      const r = resizeGray(plane, png.height, png.width, H, W);
+      for (let p = 0; p < H * W; p++) x[3 * p + c] = r[p]!;
+    }
+  }
+  if (prep.standardize) standardizeImage(x, prep.standardize);
+  return x;
+}
+
+if (isMainModule(import.meta.url)) runAsScript(main);
