@@ -66,7 +66,10 @@ export interface Kernels {
   /** dx = 0, then each dy spread evenly over its window's in-bounds inputs. Overwrites dx. */
   avgpool2d_backward(dx: Ptr, dy: Ptr, g: Ptr): void;
 
-  // ---- activations (elementwise over n values; backward uses the forward OUTPUT y)
+  // ---- activations (elementwise over n values; backward uses the forward OUTPUT y).
+  // Elementwise kernels (activations, mul, scale) may run in place: an output may be the
+  // same buffer as an input (y == x, dx == dy), since each element is read before it is
+  // written. Layers with a built-in activation rely on this. Partial overlap is not allowed.
   relu_forward(y: Ptr, x: Ptr, n: number): void;
   /** dx = y > 0 ? dy : 0 */
   relu_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
