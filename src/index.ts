@@ -16,7 +16,8 @@ export type { Activation as LayerActivation } from './layers/layer.js';
 export { Layer, Conv2D, MaxPool2D, AvgPool2D, Dense, Flatten, Reshape, ReLU, Tanh, Sigmoid, Softmax, Dropout,
   registerLayer, layerFromJSON, layerTypes, type Shape, type ParamView, type Conv2DConfig, type Pool2DConfig,
   type DenseConfig, type ReshapeConfig, type DropoutConfig, type InitializerName } from './layers/index.js';
-export { Sequential, type CompileOptions } from './model/sequential.js';
+export { Sequential, defaultRuntime, type CompileOptions, type ModelTopology } from './model/sequential.js';
+export { SoftmaxCrossEntropy, type Loss } from './losses/index.js';
 export { zoo, zooNames, zooEntry, zooModel, type ZooEntry } from './model/zoo.js';
 export * from './optimizers/index.js';
 export { fit, evaluate, predict, type FitOptions, type History, type Evaluation, type Prediction,
