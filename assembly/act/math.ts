@@ -57,17 +57,22 @@ export const TANH_SMALL: f32 = 0.625;
 }
 
 @inline export function tanhApprox(x: f32): f32 {
+  // Only the needed branch is evaluated (the f32x4 twin computes both and selects); each
+  // branch is the same operation sequence, so the result bits are the same.
   const a = Mathf.abs(x);
-  const z = a * a;
-  let q = TQ0;
-  q = q * z + TQ1;
-  q = q * z + TQ2;
-  q = q * z + TQ3;
-  q = q * z + TQ4;
-  const small = (q * z) * a + a;
-  const t = expNeg(a * <f32>-2);
-  const large = (<f32>1 - t) / (<f32>1 + t);
-  const y = a < TANH_SMALL ? small : large;
+  let y: f32;
+  if (a < TANH_SMALL) {
+    const z = a * a;
+    let q = TQ0;
+    q = q * z + TQ1;
+    q = q * z + TQ2;
+    q = q * z + TQ3;
+    q = q * z + TQ4;
+    y = (q * z) * a + a;
+  } else {
+    const t = expNeg(a * <f32>-2);
+    y = (<f32>1 - t) / (<f32>1 + t);
+  }
   return reinterpret<f32>(reinterpret<u32>(y) | (reinterpret<u32>(x) & 0x80000000));
 }
 

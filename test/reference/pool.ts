@@ -80,9 +80,9 @@ export function maxPoolBackwardRef(dy: Arr, argmax: Arr, g: PoolGeom): GradResul
   for (let o = 0; o < ySize(g); o++) {
     const b = Math.floor(o / per);
     const i = b * HWC + argmax[o]!;
-    dx[i] += dy[o]!;
-    absSum[i] += Math.abs(dy[o]!);
-    terms[i]++;
+    dx[i] = dx[i]! + dy[o]!;
+    absSum[i] = absSum[i]! + Math.abs(dy[o]!);
+    terms[i] = terms[i]! + 1;
   }
   return { dx, absSum, terms };
 }
@@ -125,9 +125,9 @@ export function avgPoolBackwardRef(dy: Arr, g: PoolGeom): GradResult {
       for (let h = hs; h < he; h++) {
         for (let w = ws; w < we; w++) {
           const i = b * HWC + inSample(g, h, w, c);
-          dx[i] += share;
-          absSum[i] += Math.abs(share);
-          terms[i]++;
+          dx[i] = dx[i]! + share;
+          absSum[i] = absSum[i]! + Math.abs(share);
+          terms[i] = terms[i]! + 1;
         }
       }
     }
