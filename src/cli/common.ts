@@ -10,6 +10,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join, resolve } from 'node:path';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Evaluation } from '../train/trainer.js';
 
 /** A writable text stream: process.stdout/stderr, or a collector in tests. */
 export interface OutStream {
@@ -190,4 +191,10 @@ export function table(head: string[], rows: string[][]): string {
   const w = head.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ');
   return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The confusion matrix as rows (true class) of counts per predicted class. */
+export function confusionRows(ev: Evaluation): number[][] {
+  const N = ev.numClasses;
+  return Array.from({ length: N }, (_, t) => Array.from(ev.confusion.subarray(t * N, (t + 1) * N)));
 }

@@ -8,7 +8,7 @@ import { Option } from 'commander';
 import type { BuildName } from '../runtime/load.js';
 import type { Evaluation } from '../train/trainer.js';
 import {
-  isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, table, writeJsonAtomic,
+  isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, table, writeJsonAtomic, confusionRows,
   type CliIO, type OutStream,
 } from './common.js';
 import { prepareData } from './data.js';
@@ -46,11 +46,10 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     println(io.stdout, `data ${spec}: ${test.count} test images${prep.classes ? ` (classes ${prep.classes.join(', ')})` : ''}`);
     printEvaluation(io.stdout, ev, names);
     if (o.json !== undefined) {
-      const N = ev.numClasses;
       await writeJsonAtomic(o.json, {
         modelFile: o.model, model: model.name, build: model.build, data: spec, testImages: ev.count,
         loss: ev.loss, accuracy: ev.accuracy, classNames: names,
-        confusion: Array.from({ length: N }, (_, t) => Array.from(ev.confusion.subarray(t * N, (t + 1) * N))),
+        confusion: confusionRows(ev),
         precision: ev.precision, recall: ev.recall,
       });
       println(io.stdout, `wrote ${o.json}`);

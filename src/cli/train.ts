@@ -23,7 +23,7 @@ import type { ReportInput } from '../report/types.js';
 import type { Evaluation, History } from '../train/trainer.js';
 import {
   isMainModule, newProgram, numberIn, pct, fmtSeconds, positiveInt, println, processIO, run, runAsScript,
-  seedValue, UsageError, writeJsonAtomic, type CliIO,
+  seedValue, UsageError, writeJsonAtomic, confusionRows, type CliIO,
 } from './common.js';
 import { prepareData } from './data.js';
 import { TrainProgress } from './progress.js';
@@ -173,7 +173,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
       epochSeconds,
       trainSeconds,
       wallSeconds: (performance.now() - wall0) / 1000,
-      confusion: ev.confusion,
+      confusion: confusionRows(ev),
       precision: ev.precision,
       recall: ev.recall,
       classNames,
@@ -198,7 +198,7 @@ function reportInput(
   progress: TrainProgress, ev: Evaluation, test: Dataset, classNames: string[] | undefined,
 ): ReportInput {
   const N = ev.numClasses;
-  const confusion = Array.from({ length: N }, (_, t) => Array.from(ev.confusion.subarray(t * N, (t + 1) * N)));
+  const confusion = confusionRows(ev);
   const predicted = model.predict(test).classes;
   const input: ReportInput = {
     title: `simdnet: ${s.model} on ${s.data}`,
