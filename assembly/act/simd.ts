@@ -6,7 +6,9 @@
 // tanh/sigmoid need exp, which wasm SIMD lacks: expNeg4 below is the f32x4 form of expNeg in
 // act/math.ts (Cody–Waite range reduction + Cephes degree-5 polynomial + 2^n from exponent
 // bits; the header there states the formula and the error bound, ≤ 4·2^−24 relative against
-// f64). The alternative, calling a scalar tanh lane by lane, was measured slower (see report).
+// f64). The alternative, extracting lanes and calling the scalar function per lane, measured
+// 2.0-2.4x slower than this vector code (tanh over 110592 values, B=32 24x24x6, Node 20), and
+// lane-wise Mathf.tanh (musl) 3-4x slower.
 // softmax_*: rows are as short as the class count (10), so four lanes would buy little over
 // the call; these call the naive kernels and are bit-identical by construction.
 import { f32At } from "../util/ptr";

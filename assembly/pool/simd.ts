@@ -11,8 +11,8 @@
 // maxpool2d_backward: the naive kernel (memory.fill, then one scalar scatter-add per output).
 //   The vector alternative, adding each output's dy over its whole window with lanes masked
 //   by (argmax == flat index), costs KH·KW vector read-modify-writes per four outputs instead
-//   of four scalar ones; measured at LeNet sizes (B=32, 24x24x6 and 8x8x16, 2x2/s2) it ran at
-//   0.36-0.48x the speed of the scalar scatter, so the scatter stays.
+//   of four scalar ones; measured at LeNet sizes (B=32; 24x24x6, 28x28x6 and 8x8x16; 2x2/s2)
+//   it ran at 0.4-0.5x the speed of the scalar scatter, so the scatter stays.
 // avgpool2d_*: the naive sums, four channels at a time.
 // Tails (C % 4 channels left at each output position):
 //   forward kernels with C ≥ 4 redo the LAST four channels, C − 4 .. C − 1, as one more vector
