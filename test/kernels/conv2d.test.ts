@@ -40,7 +40,7 @@ function c(B: number, H: number, W: number, C: number, OC: number, k: [number, n
 // C and OC from {1,3,4,5,8,13} (plus the real layers' 6, 16, 32, 64); H, W not multiples of 4;
 // 1x1 images; kernels 1x1, 2x2 (even, also with 'same': the extra pad goes bottom/right),
 // 3x3, 5x5, 3x2; strides 1, 2, 3, (2,1); padding valid / same / explicit 1; B 1 and 3.
-// B·OH·OW above 64 (the SIMD block) makes blocks straddle sample boundaries.
+// B·OH·OW above 64 (the SIMD block) makes blocks straddle sample boundaries and split rows.
 const CASES: Case[] = [
   c(1, 7, 9, 1, 1, [3, 3], [1, 1], 'valid'),
   c(3, 7, 9, 3, 4, [3, 3], [1, 1], 'same', false),
@@ -82,6 +82,9 @@ const CASES: Case[] = [
   c(1, 9, 7, 5, 1, [5, 5], [3, 3], 'same'),
   c(3, 6, 9, 4, 13, [1, 1], [1, 1], 'same'),
   c(1, 3, 3, 3, 3, [3, 3], [1, 1], 1, false),
+  // C = 1 takes the SIMD build's transposed-im2col path: strided gathers, rows split by blocks.
+  c(3, 10, 11, 1, 8, [3, 2], [3, 3], 'valid'),
+  c(3, 9, 13, 1, 3, [3, 3], [2, 1], 'same', false),
 ];
 
 const caseName = (k: Case) =>
