@@ -14,7 +14,8 @@
 //   t = s1 << 9; s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11).
 // rng_uniform(out, n, state, lo, hi): u = (next >>> 8)·2^−24 (24 bits, exact in f32, in
 //   [0, 1)); out[i] = lo + (hi − lo)·u in f32. If that rounds up to hi (possible for some
-//   lo/hi), the value is redrawn, so out is in [lo, hi) whenever hi > lo (hi ≤ lo gives lo + ...).
+//   lo/hi), the value is redrawn, so out is in [lo, hi) whenever hi > lo (for hi ≤ lo nothing
+//   is redrawn: lo + (hi − lo)·u is returned as computed).
 // rng_normal(out, n, state, mean, std, trunc): Marsaglia's polar method in f64:
 //   u, v = 2·(next·2^−32) − 1;  s = u² + v², redrawn unless 0 < s < 1;
 //   f = sqrt(−2·ln s / s);  z0 = u·f, z1 = v·f  both used, in that order.
