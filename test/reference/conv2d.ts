@@ -68,14 +68,14 @@ export function conv2dForwardRef(x: Arr, w: Arr, bias: Arr | undefined, g: ConvG
   const value = new Float64Array(n), absSum = new Float64Array(n), terms = new Int32Array(n);
   forEachTerm(g, (xi, yi, wi) => {
     const t = x[xi]! * w[wi]!;
-    value[yi] += t;
-    absSum[yi] += Math.abs(t);
-    terms[yi]++;
+    value[yi] = value[yi]! + t;
+    absSum[yi] = absSum[yi]! + Math.abs(t);
+    terms[yi] = terms[yi]! + 1;
   });
   if (bias) {
     for (let i = 0; i < n; i++) {
-      value[i] += bias[i % g.OC]!;
-      absSum[i] += Math.abs(bias[i % g.OC]!);
+      value[i] = value[i]! + bias[i % g.OC]!;
+      absSum[i] = absSum[i]! + Math.abs(bias[i % g.OC]!);
     }
   }
   return { value, absSum, terms };
@@ -87,9 +87,9 @@ export function conv2dBackwardInputRef(dy: Arr, w: Arr, g: ConvGeom): RefResult 
   const value = new Float64Array(n), absSum = new Float64Array(n), terms = new Int32Array(n);
   forEachTerm(g, (xi, yi, wi) => {
     const t = dy[yi]! * w[wi]!;
-    value[xi] += t;
-    absSum[xi] += Math.abs(t);
-    terms[xi]++;
+    value[xi] = value[xi]! + t;
+    absSum[xi] = absSum[xi]! + Math.abs(t);
+    terms[xi] = terms[xi]! + 1;
   });
   return { value, absSum, terms };
 }
@@ -103,17 +103,17 @@ export function conv2dBackwardFilterRef(dy: Arr, x: Arr, g: ConvGeom, dw0?: Arr,
   const db: RefResult = { value: new Float64Array(g.OC), absSum: new Float64Array(g.OC), terms: new Int32Array(g.OC) };
   forEachTerm(g, (xi, yi, wi) => {
     const t = x[xi]! * dy[yi]!;
-    dw.value[wi] += t;
-    dw.absSum[wi] += Math.abs(t);
-    dw.terms[wi]++;
+    dw.value[wi] = dw.value[wi]! + t;
+    dw.absSum[wi] = dw.absSum[wi]! + Math.abs(t);
+    dw.terms[wi] = dw.terms[wi]! + 1;
   });
   for (let i = 0; i < ySize(g); i++) {
     const oc = i % g.OC;
-    db.value[oc] += dy[i]!;
-    db.absSum[oc] += Math.abs(dy[i]!);
-    db.terms[oc]++;
+    db.value[oc] = db.value[oc]! + dy[i]!;
+    db.absSum[oc] = db.absSum[oc]! + Math.abs(dy[i]!);
+    db.terms[oc] = db.terms[oc]! + 1;
   }
-  if (dw0) for (let i = 0; i < nw; i++) { dw.value[i] += dw0[i]!; dw.absSum[i] += Math.abs(dw0[i]!); }
-  if (db0) for (let i = 0; i < g.OC; i++) { db.value[i] += db0[i]!; db.absSum[i] += Math.abs(db0[i]!); }
+  if (dw0) for (let i = 0; i < nw; i++) { dw.value[i] = dw.value[i]! + dw0[i]!; dw.absSum[i] = dw.absSum[i]! + Math.abs(dw0[i]!); }
+  if (db0) for (let i = 0; i < g.OC; i++) { db.value[i] = db.value[i]! + db0[i]!; db.absSum[i] = db.absSum[i]! + Math.abs(db0[i]!); }
   return { dw, db };
 }
