@@ -71,7 +71,42 @@ async function sourceBytes(src: WasmSource): Promise<BufferSource> {
   return src as BufferSource;
 }
 
+/**
+ * Throws if a module carries static data (a data section with any segment). The builds
+ * share one memory with the arena, which starts at byte 16: a data segment (e.g. the
+ * lookup tables behind AssemblyScript's Mathf.exp) would sit under tensors and be
+ * overwritten, and two builds' segments would overwrite each other. Kernels must not
+ * use anything that needs static data.
+ */
+export function assertNoStaticData(bytes: BufferSource, name: string): void {
+  const b = bytes instanceof ArrayBuffer ? new Uint8Array(bytes)
+    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 8; // magic + version
+  const leb = (): number => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      if (pos >= b.length) throw new Error(`simdnet: ${name}.wasm is truncated at byte ${pos}`);
+      const byte = b[pos++]!;
+      result += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) return result;
+      shift += 7;
+    }
+  };
+  while (pos < b.length) {
+    const id = b[pos++]!;
+    const size = leb();
+    const start = pos;
+    if (id === 11 && leb() > 0) {
+      throw new Error(`simdnet: ${name}.wasm has static data (a data section at byte ${start}); kernels share one ` +
+        'memory with the tensors and must not use data segments (e.g. Mathf lookup tables)');
+    }
+    pos = start + size;
+  }
+}
+
 async function instantiate(name: BuildName, bytes: BufferSource, memory: WebAssembly.Memory): Promise<Kernels> {
+  assertNoStaticData(bytes, name);
   const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
   const exports = instance.exports as Record<string, unknown>;
   const missing = KERNEL_NAMES.filter((k) => typeof exports[k] !== 'function');

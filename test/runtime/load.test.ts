@@ -28,3 +28,26 @@ describe('runtime', () => {
     expect(Array.from(rt.arena.f32(p, 7))).toEqual([5, 5, 5, 5, 5, 5, 5]);
   });
 });
+
+describe('static data guard', () => {
+  it('accepts the shipped builds, which have no data section', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { assertNoStaticData } = await import('../../src/runtime/load.js');
+    for (const name of ['naive', 'simd']) {
+      const bytes = new Uint8Array(await readFile(new URL(`../../build/${name}.wasm`, import.meta.url)));
+      expect(() => assertNoStaticData(bytes, name)).not.toThrow();
+    }
+  });
+
+  it('rejects a module with a data segment, naming the build and the byte offset', async () => {
+    const { assertNoStaticData } = await import('../../src/runtime/load.js');
+    // (module (memory 1) (data (i32.const 1024) "x")): header, memory section, data section.
+    const withData = new Uint8Array([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      0x05, 0x03, 0x01, 0x00, 0x01,
+      0x0b, 0x08, 0x01, 0x00, 0x41, 0x80, 0x08, 0x0b, 0x01, 0x78,
+    ]);
+    expect(WebAssembly.validate(withData)).toBe(true);
+    expect(() => assertNoStaticData(withData, 'simd')).toThrow(/simd\.wasm has static data \(a data section at byte 15\)/);
+  });
+});
