@@ -44,7 +44,9 @@
 //   [.., +MB·Kp)                   im2col block A (or At), or column-gradient block D
 //   [.., +MB·OCp)                  padded dY block (backward_filter with OC % 4 ≠ 0 only)
 // bytes = 4·(OCp·Kp + OCp + MB·(Kp + OCp)): with BLOCK = 64 that is 164 KB for the 3x3x32→64
-// layer, 53 KB for 5x5x6→16, 10 KB for 5x5x1→6, whatever the batch size. Blocks of 32 or 128
+// layer, 53 KB for 5x5x6→16, 10 KB for 5x5x1→6, whatever the batch size (B only enters via
+// MB = min(BLOCK, B·OH·OW), so scratch sized for a batch also serves every smaller batch).
+// Blocks of 32 or 128
 // pixels timed the same within noise (B = 32, all four layers), so the smaller block stays.
 
 import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_OC, GEOM_KH, GEOM_KW,
@@ -56,7 +58,7 @@ const BLOCK: i32 = 64;
 
 const MODE_ZERO: i32 = 0; // accumulators start at 0
 const MODE_ROW: i32 = 1;  // accumulators start at init[n] (a row padded to a multiple of 4)
-const MODE_ACC: i32 = 2;  // accumulators start at the current output (rows padded to 4)
+const MODE_ACC: i32 = 2;  // accumulators start at the current output (its n < N lanes)
 
 @inline function roundUp4(n: i32): i32 { return (n + 3) & ~3; }
 @inline function imin(a: i32, b: i32): i32 { return a < b ? a : b; }
