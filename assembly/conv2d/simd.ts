@@ -46,8 +46,8 @@
 // bytes = 4·(OCp·Kp + OCp + MB·(Kp + OCp)): with BLOCK = 64 that is 164 KB for the 3x3x32→64
 // layer, 53 KB for 5x5x6→16, 10 KB for 5x5x1→6, whatever the batch size (B only enters via
 // MB = min(BLOCK, B·OH·OW), so scratch sized for a batch also serves every smaller batch).
-// Blocks of 32 or 128
-// pixels timed the same within noise (B = 32, all four layers), so the smaller block stays.
+// Blocks of 32 or 128 pixels timed the same within noise (B = 32, all four layers), so the
+// smaller block stays.
 
 import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_OC, GEOM_KH, GEOM_KW,
   GEOM_SH, GEOM_SW, GEOM_PT, GEOM_PL } from "../abi";
