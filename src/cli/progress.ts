@@ -38,12 +38,13 @@ export class TrainProgress {
   private seen = 0;
   private nextLogAt = 0;
   private lastDraw = 0;
-  private readonly payload = { epoch: '', loss: '', acc: '', ips: '', eta: '' };
+  private readonly payload = { epoch: '', loss: '', acc: '', ips: '', etaText: '' };
 
   constructor(private readonly io: CliIO, private readonly o: ProgressOptions) {
     this.steps = Math.ceil(o.images / o.batchSize);
     this.batchLoss = new Float32Array(this.steps * o.epochs);
     this.useBar = o.bar ?? io.stderr.isTTY === true;
+    this.epochStart = performance.now();
   }
 
   /** fit's onBatchEnd. */
@@ -78,6 +79,7 @@ export class TrainProgress {
       this.bar.stop();
       this.bar = undefined;
     }
+    this.epochStart = performance.now();
     println(this.io.stdout, `epoch ${epoch + 1}/${this.o.epochs}: loss ${logs.loss.toFixed(4)} acc ${pct(logs.accuracy)}` +
       (logs.valLoss !== undefined ? `, val_loss ${logs.valLoss.toFixed(4)} val_acc ${pct(logs.valAccuracy!)}` : '') +
       ` (${fmtSeconds(logs.seconds)}, ${Math.round(logs.imagesPerSecond)} img/s)`);
@@ -90,7 +92,8 @@ export class TrainProgress {
   }
 
   private startEpoch(epoch: number): void {
-    this.epochStart = performance.now();
+    // The epoch's clock started when the previous epoch ended (or at construction, just before
+    // fit), so the first batch, which runs before this call, is counted.
     this.lossSum = 0;
     this.correct = 0;
     this.seen = 0;
@@ -99,15 +102,15 @@ export class TrainProgress {
     if (this.useBar) {
       this.bar = new cliProgress.SingleBar({
         stream: this.io.stderr as NodeJS.WritableStream,
-        format: 'epoch {epoch} [{bar}] {percentage}% {value}/{total} | loss {loss} acc {acc} | {ips} img/s | ETA {eta}',
+        format: 'epoch {epoch} [{bar}] {percentage}% {value}/{total} | loss {loss} acc {acc} | {ips} img/s | ETA {etaText}',
         barsize: 30,
         hideCursor: true,
         clearOnComplete: true,
         fps: 10,
       }, cliProgress.Presets.shades_classic);
-      this.payload.loss = this.payload.acc = this.payload.ips = this.payload.eta = '-';
+      this.payload.loss = this.payload.acc = this.payload.ips = this.payload.etaText = '-';
       this.bar.start(this.o.images, 0, this.payload);
-      this.lastDraw = this.epochStart;
+      this.lastDraw = performance.now();
     }
   }
 
@@ -117,7 +120,7 @@ export class TrainProgress {
     this.payload.loss = (this.lossSum / this.seen).toFixed(4);
     this.payload.acc = pct(this.correct / this.seen);
     this.payload.ips = String(Math.round(ips));
-    this.payload.eta = fmtSeconds((this.o.images - this.seen) / ips);
+    this.payload.etaText = fmtSeconds((this.o.images - this.seen) / ips);
     this.bar.update(this.seen, this.payload);
   }
 }
