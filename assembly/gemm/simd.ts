@@ -8,36 +8,47 @@
 //
 // Row-major f32, no padding between rows; acc = 0 overwrites C, acc = 1 adds into it; C
 // must not alias A or B. Reads A, B, bias, dy; writes C (acc = 0); accumulates into C
-// (acc = 1), y, db. No alignment is assumed (unaligned v128 loads and stores).
+// (acc = 1), y, db. Any M, N, K ≥ 0 (K = 0: C = 0, or unchanged with acc = 1). No alignment
+// is assumed, and no byte outside the operands is read or written.
 //
-// Every kernel here does, per output, exactly the operations of its naive twin in the
-// same order: c = (acc ? C : 0), then c += a·b for ascending k (mul then add, no FMA).
-// Lanes only ever hold different OUTPUTS, never parts of one sum, so the results are
-// bit-identical to naive.ts. (The tests still use the dot-product bound, so a future
-// reordering, e.g. splitting K, stays legal.)
+// Summation order. gemm_nn, gemm_tn, bias_add and bias_grad do, per output, exactly what
+// naive.ts does (c = acc ? C : 0, then c += a·b for ascending k, mul then add, no FMA):
+// their lanes hold different outputs, never parts of one sum, so they are bit-identical to
+// the naive build. gemm_nt sums four interleaved partial sums per output (k mod 4) and
+// adds them at the end, so it differs from naive by rounding only (within the dot-product
+// bound the tests use).
 //
-// GEMM structure ("splat" form, no packing: the kernels get no scratch memory):
-//   - Micro-tile of 4 rows × 8 columns of C held in 8 f32x4 accumulators. Per k, two
-//     vectors of B's row k are loaded once and reused by the 4 rows, and each A value is
-//     loaded once as a splat and reused by the 8 columns: 6 loads per 16 mul/add. 4×8 is
-//     the largest tile that stays in V8's 16 xmm registers (8 acc + 2 B + splat).
-//   - gemm_nt has no contiguous row of B for a fixed k, so it loads a 4×4 block of B
-//     (4 rows j, 4 values of k) and transposes it in registers (8 shuffles), which gives
-//     four "B row k" vectors; then the same multiply-add as above.
-//   - Cache blocking over K: the k range is split into blocks of KC so that the KC×N slab
-//     of B being swept stays in the 1 MB L2 across all the row tiles (after the first
-//     block the tile accumulates into C).
-//   - Tails: a row tile past the last row re-computes the last row (the duplicate rows
-//     read the same C and store the same values, so even acc = 1 is exact). A column tail
-//     of 1..7 uses a tile of 1 or 2 vectors whose last vector is partial: it is read with
-//     load32_zero / load64_zero (+ load32_lane) and written with store32/64_lane, so no
-//     byte outside the matrices is read or written. gemm_nt's K tail (K % 4) gathers the
-//     B column lanes one value at a time.
-//   - bias_add / bias_grad: 4 columns per vector, scalar tail columns; bias_grad keeps
-//     one running sum per column, in registers, for 16 columns at a time.
+// gemm_nn / gemm_tn ("splat" form; no packing, since kernels get no scratch memory):
+//   - Micro-tile of 4 rows × 8 columns of C in 8 f32x4 accumulators. Per k, the two
+//     vectors of B's row k are loaded once and used by 4 rows, and each A value is loaded
+//     once as a splat and used by 8 columns: 6 loads per 8 mul + 8 add. 8 accumulators +
+//     2 B + 1 splat fit V8's 16 xmm registers; 4×12 or 8×8 spill. Unrolling k by hand
+//     made V8 schedule all the loads first and spill, so the k loop is one k per trip.
+//   - gemm_tn's 4 rows of a tile are 4 adjacent floats of A's row k: one pointer, splats
+//     at +0/+4/+8/+12.
+//   - Column tail (N mod 8 = 1..7): a tile of 1 or 2 vectors whose last one is partial,
+//     read with load32_zero / load64_zero (+ load32_lane), written with store32/64_lane.
+//   - Row tail (M mod 4 rows): one row at a time, 32 columns (8 accumulators) per tile, so
+//     M = 1 (a matrix-vector product) still keeps both the mul and the add pipes busy.
+//   - Cache blocking over K: blocks of KC so that the KC×N slab of B swept by every row
+//     tile stays in the 1 MB L2 (about 256 KB); later blocks accumulate into C. gemm_tn
+//     caps KC at 128: its A cache lines (16 floats of a row of [K][M]) are shared by 4
+//     consecutive row tiles, and 128 lines stay in L1 until the next 3 tiles use them.
+//
+// gemm_nt (dot-product form): B's rows are rows of K, so both operands are contiguous in
+//   k. Tile of 2 rows of A × 4 rows of B: 8 accumulators whose lanes are k mod 4, 6 loads
+//   per 8 mul + 8 add, then one 4-way transpose-and-add per row gives the 4 outputs as a
+//   vector. K tail (1..3): the last k-vector is read with zeros in the missing lanes.
+//   Column tail: B rows past N − 1 are clamped to row N − 1 and their lanes not stored;
+//   odd M: the last row alone. K blocks as above.
+//
+// bias_add: 4 columns per vector, scalar tail. bias_grad: per-column running sums kept in
+// registers over all rows, 16 columns at a time (four independent add chains), then 4,
+// then scalar columns.
 
-// ---- partial vectors: lanes [0, W) of a row; W is a compile-time constant 1..4 ---------
+// ---- helpers ---------------------------------------------------------------------------
 
+/** Lanes [0, W) from p, zeros above; W is a compile-time constant 1..4. */
 @inline function loadPart(p: usize, W: i32): v128 {
   if (W == 4) return v128.load(p);
   if (W == 3) return v128.load32_lane(p, v128.load64_zero(p), 2, 8);
@@ -45,6 +56,7 @@
   return v128.load32_zero(p);
 }
 
+/** Stores lanes [0, W) of v at p and nothing else. */
 @inline function storePart(p: usize, v: v128, W: i32): void {
   if (W == 4) {
     v128.store(p, v);
@@ -58,23 +70,23 @@
   }
 }
 
+/** The starting value of an accumulator: C (acc = 1) or 0. */
 @inline function startAcc(p: usize, acc: i32, W: i32): v128 {
   return acc != 0 ? loadPart(p, W) : f32x4.splat(0);
 }
 
-/** Byte offset of row min(i, M − 1): the clamped row a tail tile re-computes. */
-@inline function rowAt(base: usize, i: i32, M: i32, rowBytes: usize): usize {
-  return base + <usize>min(i, M - 1) * rowBytes;
+/** x + s·b, as a rounded mul then a rounded add (no FMA). */
+@inline function madd(x: v128, s: v128, b: v128): v128 {
+  return f32x4.add(x, f32x4.mul(s, b));
 }
 
-/** K block length: keeps the KC×N slab of B near 256 KB (within L2), a multiple of 4. */
-@inline function blockK(N: i32, K: i32): i32 {
-  let kc = (65536 / max(N, 1)) & ~3;
-  kc = max(kc, 64);
-  return min(kc, K);
+/** K block length: the KC×N slab of B near 256 KB, a multiple of 4, at least 64, ≤ cap. */
+@inline function blockK(N: i32, K: i32, cap: i32): i32 {
+  const kc = max((65536 / max(N, 1)) & ~3, 64);
+  return min(min(kc, cap), K);
 }
 
-/** acc = 0 with K = 0: C = 0 (an empty sum); acc = 1 with K = 0 leaves C alone. */
+/** C = 0 for an empty sum (K = 0, acc = 0). */
 function zeroC(c: usize, n: i32): void {
   const z = f32x4.splat(0);
   let i = 0;
@@ -82,22 +94,16 @@ function zeroC(c: usize, n: i32): void {
   for (; i < n; i++) store<f32>(c + (<usize>i << 2), 0);
 }
 
-// ---- gemm_nn / gemm_tn micro-tile -------------------------------------------------------
-//
-// C rows c0..c3 (byte offsets of column j0); B at b + k·ldb; NV = 1 or 2 vectors of
-// columns, the last one W lanes wide. A, by layout (all compile-time constants):
-//   kUnit    (gemm_nn) four row pointers, k at +4 bytes: the k loop is unrolled by 4 so
-//            the A loads use immediate offsets and the pointers move once per 4 k;
-//   aContig  (gemm_tn, full row tiles) one pointer, rows at +0/+4/+8/+12, k at +csA;
-//   neither  (gemm_tn, the clamped last row tile) four row pointers, k at +csA.
+// ---- gemm_nn / gemm_tn -----------------------------------------------------------------
 
-@inline function madd(x: v128, s: v128, b: v128): v128 {
-  return f32x4.add(x, f32x4.mul(s, b));
-}
-
-@inline function tileBcast(
+/**
+ * 4 × (4·NV) tile: C rows c0..c3 (at column j0) (+)= A rows · B[k0.., j0..], kc values of k.
+ * A value (row r, k) at ar + k·csA; with aContig (gemm_tn) the rows are a0 + 0/4/8/12.
+ * B row k at b + k·ldb. NV = 1 or 2 vectors, the last one W lanes wide (compile-time).
+ */
+@inline function tile4(
   c0: usize, c1: usize, c2: usize, c3: usize,
-  a0: usize, a1: usize, a2: usize, a3: usize, csA: usize, kUnit: bool, aContig: bool,
+  a0: usize, a1: usize, a2: usize, a3: usize, csA: usize, aContig: bool,
   b: usize, ldb: usize, kc: i32, acc: i32, NV: i32, W: i32,
 ): void {
   const W0 = NV == 2 ? 4 : W;
@@ -109,9 +115,7 @@ function zeroC(c: usize, n: i32): void {
     x21 = startAcc(c2 + 16, acc, W); x31 = startAcc(c3 + 16, acc, W);
   }
   let pb = b;
-  let k = 0;
-  // One k at a time: the whole loop for gemm_tn, the k % 4 tail for gemm_nn.
-  for (; k < kc; k++) {
+  for (let k = 0; k < kc; k++) {
     const b0 = loadPart(pb, W0);
     const b1 = NV == 2 ? loadPart(pb + 16, W) : b0;
     let s0: v128, s1: v128, s2: v128, s3: v128;
@@ -130,37 +134,101 @@ function zeroC(c: usize, n: i32): void {
     }
     pb += ldb;
   }
-  // Store rows 3..0 so that, when clamped rows coincide, all writes carry the same value.
-  storePart(c3, x30, W0); storePart(c2, x20, W0); storePart(c1, x10, W0); storePart(c0, x00, W0);
+  storePart(c0, x00, W0); storePart(c1, x10, W0); storePart(c2, x20, W0); storePart(c3, x30, W0);
   if (NV == 2) {
-    storePart(c3 + 16, x31, W); storePart(c2 + 16, x21, W);
-    storePart(c1 + 16, x11, W); storePart(c0 + 16, x01, W);
+    storePart(c0 + 16, x01, W); storePart(c1 + 16, x11, W);
+    storePart(c2 + 16, x21, W); storePart(c3 + 16, x31, W);
   }
 }
 
-/** Column tail of a row tile: 1..7 columns starting at byte offset `jb` of every row. */
-@inline function tailBcast(
-  c0: usize, c1: usize, c2: usize, c3: usize,
-  a0: usize, a1: usize, a2: usize, a3: usize, csA: usize, kUnit: bool, aContig: bool,
-  b: usize, ldb: usize, kc: i32, acc: i32, rem: i32,
+/** Four rows of C: 8 columns per tile, then the 1..7 column tail. */
+@inline function rows4(
+  c0: usize, ldc: usize, a0: usize, rsA: usize, csA: usize, aContig: bool,
+  b: usize, ldb: usize, N: i32, kc: i32, acc: i32,
 ): void {
-  switch (rem) {
-    case 1: tileBcast(c0, c1, c2, c3, a0, a1, a2, a3, csA, kUnit, aContig, b, ldb, kc, acc, 1, 1); break;
-    case 2: tileBcast(c0, c1, c2, c3, a0, a1, a2, a3, csA, kUnit, aContig, b, ldb, kc, acc, 1, 2); break;
-    case 3: tileBcast(c0, c1, c2, c3, a0, a1, a2, a3, csA, kUnit, aContig, b, ldb, kc, acc, 1, 3); break;
-    case 4: tileBcast(c0, c1, c2, c3, a0, a1, a2, a3, csA, kUnit, aContig, b, ldb, kc, acc, 1, 4); break;
-    case 5: tileBcast(c0, c1, c2, c3, a0, a1, a2, a3, csA, kUnit, aContig, b, ldb, kc, acc, 2, 1); break;
-    case 6: tileBcast(c0, c1, c2, c3, a0, a1, a2, a3, csA, kUnit, aContig, b, ldb, kc, acc, 2, 2); break;
-    case 7: tileBcast(c0, c1, c2, c3, a0, a1, a2, a3, csA, kUnit, aContig, b, ldb, kc, acc, 2, 3); break;
+  const c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  const a1 = a0 + rsA, a2 = a1 + rsA, a3 = a2 + rsA;
+  let j0 = 0;
+  for (; j0 + 8 <= N; j0 += 8) {
+    const jb = <usize>j0 << 2;
+    tile4(c0 + jb, c1 + jb, c2 + jb, c3 + jb, a0, a1, a2, a3, csA, aContig, b + jb, ldb, kc, acc, 2, 4);
+  }
+  const jb = <usize>j0 << 2;
+  const t0 = c0 + jb, t1 = c1 + jb, t2 = c2 + jb, t3 = c3 + jb, tb = b + jb;
+  switch (N - j0) {
+    case 1: tile4(t0, t1, t2, t3, a0, a1, a2, a3, csA, aContig, tb, ldb, kc, acc, 1, 1); break;
+    case 2: tile4(t0, t1, t2, t3, a0, a1, a2, a3, csA, aContig, tb, ldb, kc, acc, 1, 2); break;
+    case 3: tile4(t0, t1, t2, t3, a0, a1, a2, a3, csA, aContig, tb, ldb, kc, acc, 1, 3); break;
+    case 4: tile4(t0, t1, t2, t3, a0, a1, a2, a3, csA, aContig, tb, ldb, kc, acc, 1, 4); break;
+    case 5: tile4(t0, t1, t2, t3, a0, a1, a2, a3, csA, aContig, tb, ldb, kc, acc, 2, 1); break;
+    case 6: tile4(t0, t1, t2, t3, a0, a1, a2, a3, csA, aContig, tb, ldb, kc, acc, 2, 2); break;
+    case 7: tile4(t0, t1, t2, t3, a0, a1, a2, a3, csA, aContig, tb, ldb, kc, acc, 2, 3); break;
     default: break;
   }
 }
 
 /**
- * C[M,N] (+)= op(A) · B with B row-major [K][N]; A's element (i, k) at a + i·rsA + k·csA
- * (bytes). gemm_nn: rsA = 4K, csA = 4; gemm_tn: rsA = 4, csA = 4M.
+ * 1 × (4·NV) tile for a single row: NV = 1..8 vectors, the last one W lanes wide. With
+ * NV = 8 the eight independent accumulators hide the add latency although only one A value
+ * is splat per k.
  */
-function gemmBcast(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, acc: i32, rsA: usize, csA: usize): void {
+@inline function tile1(c: usize, a: usize, csA: usize, b: usize, ldb: usize, kc: i32, acc: i32, NV: i32, W: i32): void {
+  const z = f32x4.splat(0);
+  let x0 = startAcc(c, acc, NV == 1 ? W : 4);
+  let x1 = NV > 1 ? startAcc(c + 16, acc, NV == 2 ? W : 4) : z;
+  let x2 = NV > 2 ? startAcc(c + 32, acc, NV == 3 ? W : 4) : z;
+  let x3 = NV > 3 ? startAcc(c + 48, acc, NV == 4 ? W : 4) : z;
+  let x4 = NV > 4 ? startAcc(c + 64, acc, NV == 5 ? W : 4) : z;
+  let x5 = NV > 5 ? startAcc(c + 80, acc, NV == 6 ? W : 4) : z;
+  let x6 = NV > 6 ? startAcc(c + 96, acc, NV == 7 ? W : 4) : z;
+  let x7 = NV > 7 ? startAcc(c + 112, acc, W) : z;
+  let pa = a, pb = b;
+  for (let k = 0; k < kc; k++) {
+    const s = v128.load32_splat(pa);
+    x0 = madd(x0, s, loadPart(pb, NV == 1 ? W : 4));
+    if (NV > 1) x1 = madd(x1, s, loadPart(pb + 16, NV == 2 ? W : 4));
+    if (NV > 2) x2 = madd(x2, s, loadPart(pb + 32, NV == 3 ? W : 4));
+    if (NV > 3) x3 = madd(x3, s, loadPart(pb + 48, NV == 4 ? W : 4));
+    if (NV > 4) x4 = madd(x4, s, loadPart(pb + 64, NV == 5 ? W : 4));
+    if (NV > 5) x5 = madd(x5, s, loadPart(pb + 80, NV == 6 ? W : 4));
+    if (NV > 6) x6 = madd(x6, s, loadPart(pb + 96, NV == 7 ? W : 4));
+    if (NV > 7) x7 = madd(x7, s, loadPart(pb + 112, W));
+    pa += csA;
+    pb += ldb;
+  }
+  storePart(c, x0, NV == 1 ? W : 4);
+  if (NV > 1) storePart(c + 16, x1, NV == 2 ? W : 4);
+  if (NV > 2) storePart(c + 32, x2, NV == 3 ? W : 4);
+  if (NV > 3) storePart(c + 48, x3, NV == 4 ? W : 4);
+  if (NV > 4) storePart(c + 64, x4, NV == 5 ? W : 4);
+  if (NV > 5) storePart(c + 80, x5, NV == 6 ? W : 4);
+  if (NV > 6) storePart(c + 96, x6, NV == 7 ? W : 4);
+  if (NV > 7) storePart(c + 112, x7, W);
+}
+
+/** One row of C: 32 columns per tile, then 8, then the 1..7 column tail. */
+function row1(c: usize, a: usize, csA: usize, b: usize, ldb: usize, N: i32, kc: i32, acc: i32): void {
+  let j0 = 0;
+  for (; j0 + 32 <= N; j0 += 32) tile1(c + (<usize>j0 << 2), a, csA, b + (<usize>j0 << 2), ldb, kc, acc, 8, 4);
+  for (; j0 + 8 <= N; j0 += 8) tile1(c + (<usize>j0 << 2), a, csA, b + (<usize>j0 << 2), ldb, kc, acc, 2, 4);
+  const jb = <usize>j0 << 2;
+  switch (N - j0) {
+    case 1: tile1(c + jb, a, csA, b + jb, ldb, kc, acc, 1, 1); break;
+    case 2: tile1(c + jb, a, csA, b + jb, ldb, kc, acc, 1, 2); break;
+    case 3: tile1(c + jb, a, csA, b + jb, ldb, kc, acc, 1, 3); break;
+    case 4: tile1(c + jb, a, csA, b + jb, ldb, kc, acc, 1, 4); break;
+    case 5: tile1(c + jb, a, csA, b + jb, ldb, kc, acc, 2, 1); break;
+    case 6: tile1(c + jb, a, csA, b + jb, ldb, kc, acc, 2, 2); break;
+    case 7: tile1(c + jb, a, csA, b + jb, ldb, kc, acc, 2, 3); break;
+    default: break;
+  }
+}
+
+/**
+ * C[M,N] (+)= op(A) · B for B row-major [K][N], with A's element (i, k) at
+ * a + i·rsA + k·csA bytes: gemm_nn rsA = 4K, csA = 4; gemm_tn rsA = 4, csA = 4M.
+ */
+function gemmSplat(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, acc: i32, rsA: usize, csA: usize, kcCap: i32): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (acc == 0) zeroC(c, M * N);
@@ -168,66 +236,110 @@ function gemmBcast(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, acc: i3
   }
   const ldc = <usize>N << 2;
   const ldb = ldc;
-  const KC = blockK(N, K);
-  const kUnit = csA == 4; // gemm_nn (rows of A are contiguous in k)
+  const KC = blockK(N, K, kcCap);
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
     const accB = k0 == 0 ? acc : 1;
     const ak = a + <usize>k0 * csA;
     const bk = b + <usize>k0 * ldb;
-    for (let i0 = 0; i0 < M; i0 += 4) {
-      const c0 = rowAt(c, i0, M, ldc), c1 = rowAt(c, i0 + 1, M, ldc);
-      const c2 = rowAt(c, i0 + 2, M, ldc), c3 = rowAt(c, i0 + 3, M, ldc);
-      const a0 = rowAt(ak, i0, M, rsA), a1 = rowAt(ak, i0 + 1, M, rsA);
-      const a2 = rowAt(ak, i0 + 2, M, rsA), a3 = rowAt(ak, i0 + 3, M, rsA);
-      let j0 = 0;
-      if (kUnit) {
-        for (; j0 + 8 <= N; j0 += 8) {
-          const jb = <usize>j0 << 2;
-          tileBcast(c0 + jb, c1 + jb, c2 + jb, c3 + jb, a0, a1, a2, a3, 4, true, false, bk + jb, ldb, kc, accB, 2, 4);
-        }
-        if (j0 < N) {
-          const jb = <usize>j0 << 2;
-          tailBcast(c0 + jb, c1 + jb, c2 + jb, c3 + jb, a0, a1, a2, a3, 4, true, false, bk + jb, ldb, kc, accB, N - j0);
-        }
-      } else if (i0 + 4 <= M) {
-        for (; j0 + 8 <= N; j0 += 8) {
-          const jb = <usize>j0 << 2;
-          tileBcast(c0 + jb, c1 + jb, c2 + jb, c3 + jb, a0, a0, a0, a0, csA, false, true, bk + jb, ldb, kc, accB, 2, 4);
-        }
-        if (j0 < N) {
-          const jb = <usize>j0 << 2;
-          tailBcast(c0 + jb, c1 + jb, c2 + jb, c3 + jb, a0, a0, a0, a0, csA, false, true, bk + jb, ldb, kc, accB, N - j0);
-        }
-      } else {
-        for (; j0 + 8 <= N; j0 += 8) {
-          const jb = <usize>j0 << 2;
-          tileBcast(c0 + jb, c1 + jb, c2 + jb, c3 + jb, a0, a1, a2, a3, csA, false, false, bk + jb, ldb, kc, accB, 2, 4);
-        }
-        if (j0 < N) {
-          const jb = <usize>j0 << 2;
-          tailBcast(c0 + jb, c1 + jb, c2 + jb, c3 + jb, a0, a1, a2, a3, csA, false, false, bk + jb, ldb, kc, accB, N - j0);
-        }
-      }
+    let i0 = 0;
+    if (rsA == 4) {
+      for (; i0 + 4 <= M; i0 += 4) rows4(c + <usize>i0 * ldc, ldc, ak + (<usize>i0 << 2), 4, csA, true, bk, ldb, N, kc, accB);
+    } else {
+      for (; i0 + 4 <= M; i0 += 4) rows4(c + <usize>i0 * ldc, ldc, ak + <usize>i0 * rsA, rsA, csA, false, bk, ldb, N, kc, accB);
     }
+    for (; i0 < M; i0++) row1(c + <usize>i0 * ldc, ak + <usize>i0 * rsA, csA, bk, ldb, N, kc, accB);
   }
 }
 
 export function gemm_nn_simd(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, acc: i32): void {
-  gemmBcast(c, a, b, M, N, K, acc, <usize>K << 2, 4);
+  gemmSplat(c, a, b, M, N, K, acc, <usize>K << 2, 4, i32.MAX_VALUE);
 }
 
 export function gemm_tn_simd(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, acc: i32): void {
-  gemmBcast(c, a, b, M, N, K, acc, 4, <usize>M << 2);
+  gemmSplat(c, a, b, M, N, K, acc, 4, <usize>M << 2, 128);
 }
 
 // ---- gemm_nt ---------------------------------------------------------------------------
-//
-// B is [N][K]: for columns j..j+3 and k..k+3 load the four rows' 4-value pieces and
-// transpose, giving t_q = (B[j,k+q], B[j+1,k+q], B[j+2,k+q], B[j+3,k+q]). Rows of B past
-// the column tail are not loaded (zero vectors), so the partial stores ignore them.
 
-function gemmNt(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, acc: i32): void {
+/** (Σ lanes of p, Σ of q, Σ of r, Σ of s), each as (l0 + l2) + (l1 + l3). */
+@inline function reduce4(p: v128, q: v128, r: v128, s: v128): v128 {
+  const u = f32x4.add(i32x4.shuffle(p, q, 0, 4, 1, 5), i32x4.shuffle(p, q, 2, 6, 3, 7));
+  const v = f32x4.add(i32x4.shuffle(r, s, 0, 4, 1, 5), i32x4.shuffle(r, s, 2, 6, 3, 7));
+  return f32x4.add(i32x4.shuffle(u, v, 0, 1, 4, 5), i32x4.shuffle(u, v, 2, 3, 6, 7));
+}
+
+/** The last 1..3 values of a row (n, runtime) as a vector, zeros above. */
+@inline function loadTailK(p: usize, n: i32): v128 {
+  let v = v128.load32_zero(p);
+  if (n > 1) v = v128.load32_lane(p, v, 1, 4);
+  if (n > 2) v = v128.load32_lane(p, v, 2, 8);
+  return v;
+}
+
+/**
+ * C[i+r, j..j+3] (+)= Σ_k A[i+r,k]·B[j+q,k] for R = 1 or 2 rows (a0, a1; c0, c1) and the 4
+ * rows b0..b3 of B; lanes of the accumulators are k mod 4. Stores W columns.
+ */
+@inline function tileDot(
+  c0: usize, c1: usize, a0: usize, a1: usize,
+  b0: usize, b1: usize, b2: usize, b3: usize, kc: i32, acc: i32, R: i32, W: i32,
+): void {
+  const z = f32x4.splat(0);
+  let x00 = z, x01 = z, x02 = z, x03 = z, x10 = z, x11 = z, x12 = z, x13 = z;
+  const end = <usize>(kc & ~3) << 2;
+  let o: usize = 0;
+  for (; o < end; o += 16) {
+    const u0 = v128.load(a0 + o);
+    const u1 = R == 2 ? v128.load(a1 + o) : z;
+    let v = v128.load(b0 + o); x00 = madd(x00, u0, v); if (R == 2) x10 = madd(x10, u1, v);
+    v = v128.load(b1 + o); x01 = madd(x01, u0, v); if (R == 2) x11 = madd(x11, u1, v);
+    v = v128.load(b2 + o); x02 = madd(x02, u0, v); if (R == 2) x12 = madd(x12, u1, v);
+    v = v128.load(b3 + o); x03 = madd(x03, u0, v); if (R == 2) x13 = madd(x13, u1, v);
+  }
+  const rest = kc & 3;
+  if (rest != 0) {
+    const u0 = loadTailK(a0 + o, rest);
+    const u1 = R == 2 ? loadTailK(a1 + o, rest) : z;
+    let v = loadTailK(b0 + o, rest); x00 = madd(x00, u0, v); if (R == 2) x10 = madd(x10, u1, v);
+    v = loadTailK(b1 + o, rest); x01 = madd(x01, u0, v); if (R == 2) x11 = madd(x11, u1, v);
+    v = loadTailK(b2 + o, rest); x02 = madd(x02, u0, v); if (R == 2) x12 = madd(x12, u1, v);
+    v = loadTailK(b3 + o, rest); x03 = madd(x03, u0, v); if (R == 2) x13 = madd(x13, u1, v);
+  }
+  let y0 = reduce4(x00, x01, x02, x03);
+  if (acc != 0) y0 = f32x4.add(loadPart(c0, W), y0);
+  storePart(c0, y0, W);
+  if (R == 2) {
+    let y1 = reduce4(x10, x11, x12, x13);
+    if (acc != 0) y1 = f32x4.add(loadPart(c1, W), y1);
+    storePart(c1, y1, W);
+  }
+}
+
+/** R = 1 or 2 rows of C across all N columns, 4 per tile, then the 1..3 column tail. */
+@inline function rowsDot(
+  c0: usize, c1: usize, a0: usize, a1: usize, b: usize, ldb: usize, N: i32, kc: i32, acc: i32, R: i32,
+): void {
+  let j0 = 0;
+  for (; j0 + 4 <= N; j0 += 4) {
+    const bj = b + <usize>j0 * ldb;
+    const cj = <usize>j0 << 2;
+    tileDot(c0 + cj, c1 + cj, a0, a1, bj, bj + ldb, bj + 2 * ldb, bj + 3 * ldb, kc, acc, R, 4);
+  }
+  const rest = N - j0;
+  if (rest > 0) {
+    // Rows of B past N − 1 are clamped to it; their lanes are computed but not stored.
+    const bj = b + <usize>j0 * ldb;
+    const cj = <usize>j0 << 2;
+    const b1 = rest > 1 ? bj + ldb : bj;
+    const b2 = rest > 2 ? b1 + ldb : b1;
+    if (rest == 1) tileDot(c0 + cj, c1 + cj, a0, a1, bj, b1, b2, b2, kc, acc, R, 1);
+    else if (rest == 2) tileDot(c0 + cj, c1 + cj, a0, a1, bj, b1, b2, b2, kc, acc, R, 2);
+    else tileDot(c0 + cj, c1 + cj, a0, a1, bj, b1, b2, b2, kc, acc, R, 3);
+  }
+}
+
+export function gemm_nt_simd(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, acc: i32): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (acc == 0) zeroC(c, M * N);
@@ -236,157 +348,22 @@ function gemmNt(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, acc: i32):
   const ldc = <usize>N << 2;
   const lda = <usize>K << 2;
   const ldb = lda;
-  const KC = blockK(N, K);
+  const KC = blockK(N, K, i32.MAX_VALUE);
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
     const accB = k0 == 0 ? acc : 1;
     const ak = a + (<usize>k0 << 2);
     const bk = b + (<usize>k0 << 2);
-    for (let i0 = 0; i0 < M; i0 += 4) {
-      const c0 = rowAt(c, i0, M, ldc), c1 = rowAt(c, i0 + 1, M, ldc);
-      const c2 = rowAt(c, i0 + 2, M, ldc), c3 = rowAt(c, i0 + 3, M, ldc);
-      const a0 = rowAt(ak, i0, M, lda), a1 = rowAt(ak, i0 + 1, M, lda);
-      const a2 = rowAt(ak, i0 + 2, M, lda), a3 = rowAt(ak, i0 + 3, M, lda);
-      let j0 = 0;
-      for (; j0 + 8 <= N; j0 += 8) {
-        const jb = <usize>j0 << 2;
-        tileNt(c0 + jb, c1 + jb, c2 + jb, c3 + jb, a0, a1, a2, a3, bk + <usize>j0 * ldb, ldb, kc, accB, 2, 4);
-      }
-      if (j0 < N) {
-        const jb = <usize>j0 << 2;
-        tailNt(c0 + jb, c1 + jb, c2 + jb, c3 + jb, a0, a1, a2, a3, bk + <usize>j0 * ldb, ldb, kc, accB, N - j0);
-      }
+    let i0 = 0;
+    for (; i0 + 2 <= M; i0 += 2) {
+      const ci = c + <usize>i0 * ldc, ai = ak + <usize>i0 * lda;
+      rowsDot(ci, ci + ldc, ai, ai + lda, bk, ldb, N, kc, accB, 2);
+    }
+    if (i0 < M) {
+      const ci = c + <usize>i0 * ldc, ai = ak + <usize>i0 * lda;
+      rowsDot(ci, ci, ai, ai, bk, ldb, N, kc, accB, 1);
     }
   }
-}
-
-@inline function tailNt(
-  c0: usize, c1: usize, c2: usize, c3: usize,
-  a0: usize, a1: usize, a2: usize, a3: usize,
-  b: usize, ldb: usize, kc: i32, acc: i32, rem: i32,
-): void {
-  switch (rem) {
-    case 1: tileNt(c0, c1, c2, c3, a0, a1, a2, a3, b, ldb, kc, acc, 1, 1); break;
-    case 2: tileNt(c0, c1, c2, c3, a0, a1, a2, a3, b, ldb, kc, acc, 1, 2); break;
-    case 3: tileNt(c0, c1, c2, c3, a0, a1, a2, a3, b, ldb, kc, acc, 1, 3); break;
-    case 4: tileNt(c0, c1, c2, c3, a0, a1, a2, a3, b, ldb, kc, acc, 1, 4); break;
-    case 5: tileNt(c0, c1, c2, c3, a0, a1, a2, a3, b, ldb, kc, acc, 2, 1); break;
-    case 6: tileNt(c0, c1, c2, c3, a0, a1, a2, a3, b, ldb, kc, acc, 2, 2); break;
-    case 7: tileNt(c0, c1, c2, c3, a0, a1, a2, a3, b, ldb, kc, acc, 2, 3); break;
-    default: break;
-  }
-}
-
-/** Row r < W of a 4×4 block of B (4 consecutive k), or zeros for rows past the tail. */
-@inline function rowOrZero(p: usize, r: i32, W: i32): v128 {
-  return r < W ? v128.load(p) : f32x4.splat(0);
-}
-
-/** Lane q of the transposed block: (B[j,k], B[j+1,k], ...) for one k, W rows, gathered. */
-@inline function gatherCol(p: usize, ldb: usize, W: i32): v128 {
-  let v = v128.load32_zero(p);
-  if (W > 1) v = v128.load32_lane(p + ldb, v, 1);
-  if (W > 2) v = v128.load32_lane(p + 2 * ldb, v, 2);
-  if (W > 3) v = v128.load32_lane(p + 3 * ldb, v, 3);
-  return v;
-}
-
-@inline function tileNt(
-  c0: usize, c1: usize, c2: usize, c3: usize,
-  a0: usize, a1: usize, a2: usize, a3: usize,
-  b: usize, ldb: usize, kc: i32, acc: i32, NV: i32, W: i32,
-): void {
-  const W0 = NV == 2 ? 4 : W;
-  let x00 = startAcc(c0, acc, W0), x10 = startAcc(c1, acc, W0);
-  let x20 = startAcc(c2, acc, W0), x30 = startAcc(c3, acc, W0);
-  let x01 = f32x4.splat(0), x11 = x01, x21 = x01, x31 = x01;
-  if (NV == 2) {
-    x01 = startAcc(c0 + 16, acc, W); x11 = startAcc(c1 + 16, acc, W);
-    x21 = startAcc(c2 + 16, acc, W); x31 = startAcc(c3 + 16, acc, W);
-  }
-  const b4 = b + (ldb << 2); // first row of the second group of 4 columns
-  let k = 0;
-  let ko: usize = 0; // byte offset of k within a row
-  for (; k + 4 <= kc; k += 4) {
-    // Group 0: columns j..j+3.
-    {
-      const r0 = rowOrZero(b + ko, 0, W0), r1 = rowOrZero(b + ldb + ko, 1, W0);
-      const r2 = rowOrZero(b + 2 * ldb + ko, 2, W0), r3 = rowOrZero(b + 3 * ldb + ko, 3, W0);
-      const u0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), u1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-      const u2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), u3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-      const t0 = i32x4.shuffle(u0, u2, 0, 1, 4, 5), t1 = i32x4.shuffle(u0, u2, 2, 3, 6, 7);
-      const t2 = i32x4.shuffle(u1, u3, 0, 1, 4, 5), t3 = i32x4.shuffle(u1, u3, 2, 3, 6, 7);
-      x00 = f32x4.add(x00, f32x4.mul(v128.load32_splat(a0 + ko), t0));
-      x10 = f32x4.add(x10, f32x4.mul(v128.load32_splat(a1 + ko), t0));
-      x20 = f32x4.add(x20, f32x4.mul(v128.load32_splat(a2 + ko), t0));
-      x30 = f32x4.add(x30, f32x4.mul(v128.load32_splat(a3 + ko), t0));
-      x00 = f32x4.add(x00, f32x4.mul(v128.load32_splat(a0 + ko, 4), t1));
-      x10 = f32x4.add(x10, f32x4.mul(v128.load32_splat(a1 + ko, 4), t1));
-      x20 = f32x4.add(x20, f32x4.mul(v128.load32_splat(a2 + ko, 4), t1));
-      x30 = f32x4.add(x30, f32x4.mul(v128.load32_splat(a3 + ko, 4), t1));
-      x00 = f32x4.add(x00, f32x4.mul(v128.load32_splat(a0 + ko, 8), t2));
-      x10 = f32x4.add(x10, f32x4.mul(v128.load32_splat(a1 + ko, 8), t2));
-      x20 = f32x4.add(x20, f32x4.mul(v128.load32_splat(a2 + ko, 8), t2));
-      x30 = f32x4.add(x30, f32x4.mul(v128.load32_splat(a3 + ko, 8), t2));
-      x00 = f32x4.add(x00, f32x4.mul(v128.load32_splat(a0 + ko, 12), t3));
-      x10 = f32x4.add(x10, f32x4.mul(v128.load32_splat(a1 + ko, 12), t3));
-      x20 = f32x4.add(x20, f32x4.mul(v128.load32_splat(a2 + ko, 12), t3));
-      x30 = f32x4.add(x30, f32x4.mul(v128.load32_splat(a3 + ko, 12), t3));
-    }
-    if (NV == 2) {
-      // Group 1: columns j+4..j+7 (the last W of them exist).
-      const r0 = rowOrZero(b4 + ko, 0, W), r1 = rowOrZero(b4 + ldb + ko, 1, W);
-      const r2 = rowOrZero(b4 + 2 * ldb + ko, 2, W), r3 = rowOrZero(b4 + 3 * ldb + ko, 3, W);
-      const u0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), u1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-      const u2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), u3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-      const t0 = i32x4.shuffle(u0, u2, 0, 1, 4, 5), t1 = i32x4.shuffle(u0, u2, 2, 3, 6, 7);
-      const t2 = i32x4.shuffle(u1, u3, 0, 1, 4, 5), t3 = i32x4.shuffle(u1, u3, 2, 3, 6, 7);
-      x01 = f32x4.add(x01, f32x4.mul(v128.load32_splat(a0 + ko), t0));
-      x11 = f32x4.add(x11, f32x4.mul(v128.load32_splat(a1 + ko), t0));
-      x21 = f32x4.add(x21, f32x4.mul(v128.load32_splat(a2 + ko), t0));
-      x31 = f32x4.add(x31, f32x4.mul(v128.load32_splat(a3 + ko), t0));
-      x01 = f32x4.add(x01, f32x4.mul(v128.load32_splat(a0 + ko, 4), t1));
-      x11 = f32x4.add(x11, f32x4.mul(v128.load32_splat(a1 + ko, 4), t1));
-      x21 = f32x4.add(x21, f32x4.mul(v128.load32_splat(a2 + ko, 4), t1));
-      x31 = f32x4.add(x31, f32x4.mul(v128.load32_splat(a3 + ko, 4), t1));
-      x01 = f32x4.add(x01, f32x4.mul(v128.load32_splat(a0 + ko, 8), t2));
-      x11 = f32x4.add(x11, f32x4.mul(v128.load32_splat(a1 + ko, 8), t2));
-      x21 = f32x4.add(x21, f32x4.mul(v128.load32_splat(a2 + ko, 8), t2));
-      x31 = f32x4.add(x31, f32x4.mul(v128.load32_splat(a3 + ko, 8), t2));
-      x01 = f32x4.add(x01, f32x4.mul(v128.load32_splat(a0 + ko, 12), t3));
-      x11 = f32x4.add(x11, f32x4.mul(v128.load32_splat(a1 + ko, 12), t3));
-      x21 = f32x4.add(x21, f32x4.mul(v128.load32_splat(a2 + ko, 12), t3));
-      x31 = f32x4.add(x31, f32x4.mul(v128.load32_splat(a3 + ko, 12), t3));
-    }
-    ko += 16;
-  }
-  // K tail (kc % 4 values): gather each column lane from its row of B.
-  for (; k < kc; k++) {
-    const t0 = gatherCol(b + ko, ldb, W0);
-    const s0 = v128.load32_splat(a0 + ko), s1 = v128.load32_splat(a1 + ko);
-    const s2 = v128.load32_splat(a2 + ko), s3 = v128.load32_splat(a3 + ko);
-    x00 = f32x4.add(x00, f32x4.mul(s0, t0));
-    x10 = f32x4.add(x10, f32x4.mul(s1, t0));
-    x20 = f32x4.add(x20, f32x4.mul(s2, t0));
-    x30 = f32x4.add(x30, f32x4.mul(s3, t0));
-    if (NV == 2) {
-      const t1 = gatherCol(b4 + ko, ldb, W);
-      x01 = f32x4.add(x01, f32x4.mul(s0, t1));
-      x11 = f32x4.add(x11, f32x4.mul(s1, t1));
-      x21 = f32x4.add(x21, f32x4.mul(s2, t1));
-      x31 = f32x4.add(x31, f32x4.mul(s3, t1));
-    }
-    ko += 4;
-  }
-  storePart(c3, x30, W0); storePart(c2, x20, W0); storePart(c1, x10, W0); storePart(c0, x00, W0);
-  if (NV == 2) {
-    storePart(c3 + 16, x31, W); storePart(c2 + 16, x21, W);
-    storePart(c1 + 16, x11, W); storePart(c0 + 16, x01, W);
-  }
-}
-
-export function gemm_nt_simd(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, acc: i32): void {
-  gemmNt(c, a, b, M, N, K, acc);
 }
 
 // ---- bias ------------------------------------------------------------------------------
@@ -409,8 +386,6 @@ export function bias_add_simd(y: usize, bias: usize, rows: i32, N: i32): void {
 }
 
 export function bias_grad_simd(db: usize, dy: usize, rows: i32, N: i32): void {
-  // Each column's running sum starts at db[n] and adds dy[r,n] for ascending r, like the
-  // naive loop; 16 columns at a time so four independent add chains hide the latency.
   const rowBytes = <usize>N << 2;
   let n = 0;
   for (; n + 16 <= N; n += 16) {
