@@ -14,9 +14,9 @@
 // Summation order. gemm_nn, gemm_tn, bias_add and bias_grad do, per output, exactly what
 // naive.ts does (c = acc ? C : 0, then c += a·b for ascending k, mul then add, no FMA):
 // their lanes hold different outputs, never parts of one sum, so they are bit-identical to
-// the naive build. gemm_nt sums four interleaved partial sums per output (k mod 4) and
-// adds them at the end, so it differs from naive by rounding only (within the dot-product
-// bound the tests use).
+// the naive build. gemm_nt (except its small-K path) sums four interleaved partial sums
+// per output (k mod 4) and adds them at the end, so it differs from naive by rounding only
+// (within the dot-product bound the tests use).
 //
 // gemm_nn / gemm_tn ("splat" form; no packing, since kernels get no scratch memory):
 //   - Micro-tile of 4 rows × 8 columns of C in 8 f32x4 accumulators. Per k, the two
@@ -41,6 +41,10 @@
 //   vector. K tail (1..3): the last k-vector is read with zeros in the missing lanes.
 //   Column tail: B rows past N − 1 are clamped to row N − 1 and their lanes not stored;
 //   odd M: the last row alone. K blocks as above.
+//   Small K (≤ 8, with M ≥ 16): the reduction is too short to amortize the lane reduction,
+//   so instead, per block of 256 rows and group of 4 columns, the K vectors
+//   (B[j,k], B[j+1,k], B[j+2,k], B[j+3,k]) are gathered once into registers and each row
+//   costs K splats and K multiply-adds (naive order, so bit-identical in this case).
 //
 // bias_add: 4 columns per vector, scalar tail. bias_grad: per-column running sums kept in
 // registers over all rows, 16 columns at a time (four independent add chains), then 4,
@@ -339,10 +343,76 @@ export function gemm_tn_simd(c: usize, a: usize, b: usize, M: i32, N: i32, K: i3
   }
 }
 
+/** (B[j,k], B[j+1,k], ...) for the W rows of B at b, b + ldb, ... (zeros above W). */
+@inline function gatherCol(p: usize, ldb: usize, W: i32): v128 {
+  let v = v128.load32_zero(p);
+  if (W > 1) v = v128.load32_lane(p + ldb, v, 1);
+  if (W > 2) v = v128.load32_lane(p + 2 * ldb, v, 2);
+  if (W > 3) v = v128.load32_lane(p + 3 * ldb, v, 3);
+  return v;
+}
+
+/**
+ * Small K (≤ 8): for a block of rows and a group of W columns, the K vectors
+ * t_k = (B[j,k], B[j+1,k], ...) are gathered once and kept in registers, then every row
+ * costs K splats and K multiply-adds into one accumulator (independent across rows).
+ */
+@inline function colGroupSmallK(c: usize, ldc: usize, a: usize, lda: usize, b: usize, ldb: usize,
+  rows: i32, K: i32, acc: i32, W: i32): void {
+  const z = f32x4.splat(0);
+  const t0 = gatherCol(b, ldb, W);
+  const t1 = K > 1 ? gatherCol(b + 4, ldb, W) : z;
+  const t2 = K > 2 ? gatherCol(b + 8, ldb, W) : z;
+  const t3 = K > 3 ? gatherCol(b + 12, ldb, W) : z;
+  const t4 = K > 4 ? gatherCol(b + 16, ldb, W) : z;
+  const t5 = K > 5 ? gatherCol(b + 20, ldb, W) : z;
+  const t6 = K > 6 ? gatherCol(b + 24, ldb, W) : z;
+  const t7 = K > 7 ? gatherCol(b + 28, ldb, W) : z;
+  let pc = c, pa = a;
+  for (let r = 0; r < rows; r++) {
+    let x = startAcc(pc, acc, W);
+    x = madd(x, v128.load32_splat(pa), t0);
+    if (K > 1) x = madd(x, v128.load32_splat(pa, 4), t1);
+    if (K > 2) x = madd(x, v128.load32_splat(pa, 8), t2);
+    if (K > 3) x = madd(x, v128.load32_splat(pa, 12), t3);
+    if (K > 4) x = madd(x, v128.load32_splat(pa, 16), t4);
+    if (K > 5) x = madd(x, v128.load32_splat(pa, 20), t5);
+    if (K > 6) x = madd(x, v128.load32_splat(pa, 24), t6);
+    if (K > 7) x = madd(x, v128.load32_splat(pa, 28), t7);
+    storePart(pc, x, W);
+    pc += ldc;
+    pa += lda;
+  }
+}
+
+function gemmNtSmallK(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, acc: i32): void {
+  const ldc = <usize>N << 2;
+  const lda = <usize>K << 2;
+  const ldb = lda;
+  const RB = 256; // rows per block: the block's A and C stay in L1 across column groups
+  for (let i0 = 0; i0 < M; i0 += RB) {
+    const rows = min(RB, M - i0);
+    const ci = c + <usize>i0 * ldc, ai = a + <usize>i0 * lda;
+    let j0 = 0;
+    for (; j0 + 4 <= N; j0 += 4) colGroupSmallK(ci + (<usize>j0 << 2), ldc, ai, lda, b + <usize>j0 * ldb, ldb, rows, K, acc, 4);
+    const cj = ci + (<usize>j0 << 2), bj = b + <usize>j0 * ldb;
+    switch (N - j0) {
+      case 1: colGroupSmallK(cj, ldc, ai, lda, bj, ldb, rows, K, acc, 1); break;
+      case 2: colGroupSmallK(cj, ldc, ai, lda, bj, ldb, rows, K, acc, 2); break;
+      case 3: colGroupSmallK(cj, ldc, ai, lda, bj, ldb, rows, K, acc, 3); break;
+      default: break;
+    }
+  }
+}
+
 export function gemm_nt_simd(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, acc: i32): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (acc == 0) zeroC(c, M * N);
+    return;
+  }
+  if (K <= 8 && M >= 16) {
+    gemmNtSmallK(c, a, b, M, N, K, acc);
     return;
   }
   const ldc = <usize>N << 2;

@@ -28,8 +28,9 @@ const V = [1, 3, 4, 5, 8, 13, 17, 33];
 // the other two fixed at non-multiples of the tiles, every column-tail width (N = 1..16: the
 // SIMD tile is 8 columns, so N mod 8 takes every value and N mod 4 too), a seeded sample of
 // the cube, and a few larger shapes: 64×70×129 (several tiles in every direction, K not a
-// multiple of 4) and two with N large enough that the SIMD kernels split K into blocks
-// (block = 65536/N rounded down to a multiple of 4, at least 64) so later blocks accumulate.
+// multiple of 4), two with N large enough that the SIMD kernels split K into blocks
+// (block = 65536/N rounded down to a multiple of 4, at least 64) so later blocks accumulate,
+// and a few for gemm_nt's small-K path.
 function triples(): [number, number, number][] {
   const out: [number, number, number][] = [];
   for (const v of V) out.push([v, v, v]);
@@ -41,6 +42,8 @@ function triples(): [number, number, number][] {
   const pick = () => V[Math.floor(rng() * V.length)]!;
   for (let i = 0; i < 20; i++) out.push([pick(), pick(), pick()]);
   out.push([64, 70, 129], [9, 600, 250], [7, 1030, 70]);
+  // gemm_nt's small-K path (K ≤ 8 with M ≥ 16), also past one 256-row block.
+  out.push([33, 6, 1], [17, 7, 8], [40, 13, 3], [20, 4, 4], [300, 9, 6]);
   const seen = new Set<string>();
   return out.filter((t) => {
     const key = t.join('x');
@@ -239,7 +242,7 @@ describe('gemm: exact cases and edge sizes', async () => {
 
   // Each operand in turn ends exactly at the end of the wasm memory, so a load past its last
   // element (e.g. a full f32x4 over a 1..3-column tail) traps instead of passing silently.
-  const FLUSH_SHAPES: [number, number, number][] = [[1, 1, 1], [3, 5, 3], [5, 7, 6], [6, 13, 5], [4, 3, 9], [9, 6, 7]];
+  const FLUSH_SHAPES: [number, number, number][] = [[1, 1, 1], [3, 5, 3], [5, 7, 6], [6, 13, 5], [4, 3, 9], [9, 6, 7], [17, 6, 5], [20, 3, 2], [17, 5, 3]];
   for (const [name, k] of builds) {
     for (const t of TRANS) {
       for (const [M, N, K] of FLUSH_SHAPES) {
