@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { main as trainMain } from '../../src/cli/train.js';
@@ -176,5 +177,27 @@ describe('train: bad arguments exit 2 with one line naming the flag', () => {
     expect(r.code).toBe(0);
     for (const f of ['--model', '--data', '--epochs', '--batch', '--optimizer', '--lr', '--seed', '--build', '--train-count',
       '--test-count', '--validation-split', '--save', '--report', '--json']) expect(r.out).toContain(f);
+  });
+});
+
+describe('as scripts (child processes, as npm run starts them)', () => {
+  // One cheap run each: checks that the files run main() when started directly and pass its exit
+  // code to the shell (the in-process tests above cannot see that).
+  const script = (file: string, args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', file, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('train with a bad flag exits 2 with one line on stderr', () => {
+    const r = script('src/cli/train.ts', ['--epochs', '0']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain("--epochs");
+  });
+
+  it('evaluate and predict print their usage with --help and exit 0', () => {
+    for (const [file, flag] of [['src/cli/evaluate.ts', '--test-count'], ['src/cli/predict.ts', '--top']] as const) {
+      const r = script(file, ['--help']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(flag);
+    }
   });
 });
