@@ -21,6 +21,8 @@ export interface LoadOptions {
   baseUrl?: string | URL;
   /** Called with a warning (default: console.warn), e.g. when SIMD falls back to naive. */
   warn?: (message: string) => void;
+  /** Override SIMD detection (false: behave as on an engine without wasm SIMD). Default: detect. */
+  simd?: boolean;
 }
 
 export interface Runtime {
@@ -130,7 +132,7 @@ export async function loadRuntime(options: LoadOptions = {}): Promise<Runtime> {
   };
   const naive = await instantiate('naive', await get('naive'), arena.memory);
   let simd: Kernels | undefined;
-  if (simdSupported()) {
+  if (options.simd ?? simdSupported()) {
     simd = await instantiate('simd', await get('simd'), arena.memory);
   } else if (want !== 'naive') {
     warn('simdnet: this engine has no WebAssembly SIMD; using the naive (scalar) kernels, which are several times slower.');

@@ -51,3 +51,25 @@ describe('static data guard', () => {
     expect(() => assertNoStaticData(withData, 'simd')).toThrow(/simd\.wasm has static data \(a data section at byte 15\)/);
   });
 });
+
+describe('SIMD fallback', () => {
+  it('on an engine without SIMD, auto falls back to naive with a warning that says so', async () => {
+    const { loadRuntime } = await import('../../src/runtime/load.js');
+    const warnings: string[] = [];
+    const rt = await loadRuntime({ simd: false, warn: (m) => warnings.push(m) });
+    expect(rt.build).toBe('naive');
+    expect(rt.simd).toBeUndefined();
+    expect(rt.kernels.build_is_simd()).toBe(0);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/no WebAssembly SIMD; using the naive \(scalar\) kernels/);
+  });
+
+  it('asking for naive loads quietly; an unknown build name is refused', async () => {
+    const { loadRuntime } = await import('../../src/runtime/load.js');
+    const warnings: string[] = [];
+    const rt = await loadRuntime({ build: 'naive', simd: false, warn: (m) => warnings.push(m) });
+    expect(rt.build).toBe('naive');
+    expect(warnings).toEqual([]);
+    await expect(loadRuntime({ build: 'fast' as never })).rejects.toThrow(/build must be 'auto', 'naive' or 'simd', got "fast"/);
+  });
+});
