@@ -112,6 +112,17 @@ function gemmCases(rt: Runtime): Case[] {
         run: (k) => k[op](c, a, b, M, N, K, 0),
         check: () => checkPair(rt, [{ ptr: c, n: M * N }], (k, [cc]) => k[op](cc!, a, b, M, N, K, 0)),
       });
+      if (op === 'gemm_nn' && s.name !== 'square 64') {
+        // The packed variant (A and B copied into scratch first; the naive build's twin is
+        // plain gemm_nn): square 256/512 and the dense shapes, on the same A and B.
+        const scratchBytes = Math.max(rt.naive.gemm_packed_scratch_bytes(M, N, K), rt.simd!.gemm_packed_scratch_bytes(M, N, K));
+        const scratch = rt.arena.alloc(Math.max(scratchBytes, 16));
+        out.push({
+          kernel: 'gemm_nn_packed', shape: `${s.name} (M=${M} N=${N} K=${K})`, flops: 2 * M * N * K,
+          run: (k) => k.gemm_nn_packed(c, a, b, M, N, K, 0, scratch),
+          check: () => checkPair(rt, [{ ptr: c, n: M * N }], (k, [cc]) => k.gemm_nn_packed(cc!, a, b, M, N, K, 0, scratch)),
+        });
+      }
     }
   }
   return out;

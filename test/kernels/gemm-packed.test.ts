@@ -14,13 +14,15 @@
 // to gemm_nn of both builds. Should that claim ever be dropped, the bound to fall back to is
 // 2 · (K + acc) · 2^-23 · S_i (each side within the one above).
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRuntime } from '../helpers/runtime.js';
 import { makeRng, randomArray } from '../helpers/rng.js';
 import { dotTol, expectBitIdentical, expectWithin } from '../helpers/compare.js';
 import type { Kernels } from '../../src/runtime/abi.js';
 import type { Runtime } from '../../src/runtime/load.js';
 import { gemmRef } from '../reference/gemm.js';
+import { init, matmul, memoryStats } from '../../src/ops/index.js';
+import { usesPackedGemm } from '../../src/ops/matmul.js';
 
 // The SIMD kernel's tile and block sizes (packed.ts), which the sweep straddles.
 const MR = 4;      // rows per micro-tile
@@ -306,4 +308,44 @@ describe('gemm_nn_packed: exact cases, edge sizes, scratch', async () => {
     }
     rt.arena.release(mark);
   });
+});
+
+// The public matmul (src/ops/matmul.ts) picks gemm_nn_packed by shape. Both paths promise the
+// naive summation order, so the result must equal, bit for bit, an f32 emulation of it in JS:
+// c = 0, then c = fround(c + fround(a·b)) for ascending k (a double product of two f32 is
+// exact, and one rounding of a double sum or product of f32 values is the correctly rounded
+// f32 result, so the emulation is exact). The arena must be back where it was after each call.
+describe('matmul (ops): packed path chosen by shape', () => {
+  beforeAll(async () => { await init(); });
+
+  it('usesPackedGemm: the measured thresholds (m ≥ 32, n ≥ 48, k ≥ 64)', () => {
+    expect(usesPackedGemm(512, 512, 512)).toBe(true);
+    expect(usesPackedGemm(32, 48, 64)).toBe(true);
+    expect(usesPackedGemm(31, 512, 512)).toBe(false);
+    expect(usesPackedGemm(512, 47, 512)).toBe(false);
+    expect(usesPackedGemm(512, 512, 63)).toBe(false);
+    expect(usesPackedGemm(1, 128, 9216)).toBe(false);
+  });
+
+  const cases: [number, number, number][] = [[33, 70, 50], [40, 300, 130], [5, 9, 7], [64, 64, 8]];
+  for (const [m, k, n] of cases) {
+    it(`[${m},${k}]·[${k},${n}] (${usesPackedGemm(m, n, k) ? 'packed' : 'gemm_nn'}) equals the naive order bit for bit`, () => {
+      const rng = makeRng(m * 7 + k * 11 + n);
+      const A = { data: Float32Array.from(randomArray(rng, m * k)), shape: [m, k] };
+      const B = { data: Float32Array.from(randomArray(rng, k * n)), shape: [k, n] };
+      const want = new Float32Array(m * n);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let c = 0;
+          for (let q = 0; q < k; q++) c = Math.fround(c + Math.fround(A.data[i * k + q]! * B.data[q * n + j]!));
+          want[i * n + j] = c;
+        }
+      }
+      const before = memoryStats().usedBytes;
+      const C = matmul(A, B);
+      expect(C.shape).toEqual([m, n]);
+      expectBitIdentical(C.data, want, `matmul [${m},${k}]·[${k},${n}]`);
+      expect(memoryStats().usedBytes, 'matmul releases its scratch').toBe(before);
+    });
+  }
 });
