@@ -9,8 +9,9 @@
 // scratch (its first gemm_packed_scratch_bytes(M, N, K) bytes); writes C (acc = 0) or
 // accumulates into it (acc = 1). No other byte is written, and no byte outside A, B, C and
 // the scratch is read. No pointer needs any alignment (a 16-byte-aligned scratch is the
-// documented contract and the fast case). The scratch size depends only on the shape and is
-// at most 1,769,600 bytes (K block 384 × column block 1024 + row block 128 × 384, + 128).
+// documented contract and the fast case). The scratch size depends only on the shape, is
+// non-decreasing in each of M, N and K, and is at most 1,769,600 bytes (K block 384 × column
+// block 1024 + row block 128 × 384, + 128).
 //
 // Summation order: per output, exactly what naive.ts does: c = acc ? C : 0, then c += a·b
 // for ascending k (mul then add, no FMA), one accumulator per output lane. Blocking K only
@@ -78,13 +79,17 @@ const MC_MAX: i32 = 128;
   return min(roundUp(M, MR), MC_MAX);
 }
 
-/** Byte size of the packed-B block (its packed-A block follows it, then the edge tile). */
+/**
+ * Bytes reserved for the packed-B block (the packed-A block follows it, then the edge tile).
+ * Sized with min(K, KC_MAX) ≥ blockK(K), not blockK itself, so that the scratch size is
+ * non-decreasing in each of M, N and K (a buffer planned for one shape serves every smaller one).
+ */
 @inline function bBlockBytes(N: i32, K: i32): i32 {
-  return roundUp(blockK(K) * blockN(N) * 4, 64);
+  return roundUp(min(K, KC_MAX) * blockN(N) * 4, 64);
 }
 
 @inline function aBlockBytes(M: i32, K: i32): i32 {
-  return roundUp(blockM(M) * blockK(K) * 4, 64);
+  return roundUp(blockM(M) * min(K, KC_MAX) * 4, 64);
 }
 
 export function gemm_packed_scratch_bytes_simd(M: i32, N: i32, K: i32): i32 {

@@ -48,7 +48,11 @@ export interface Kernels {
    * gemm_nn for large products (M ≥ 16 or so); the naive build ignores scratch.
    */
   gemm_nn_packed(c: Ptr, a: Ptr, b: Ptr, M: number, N: number, K: number, acc: number, scratch: Ptr): void;
-  /** Bytes of scratch gemm_nn_packed needs for this shape (0 in the naive build, ≤ 1,769,600). */
+  /**
+   * Bytes of scratch gemm_nn_packed needs for this shape: 0 in the naive build; in the SIMD
+   * build ≤ 1,769,600 and non-decreasing in each of M, N, K (a buffer sized for a batch B
+   * serves every smaller batch).
+   */
   gemm_packed_scratch_bytes(M: number, N: number, K: number): number;
   /** y[r,n] += bias[n] for r < rows, n < N. */
   bias_add(y: Ptr, bias: Ptr, rows: number, N: number): void;

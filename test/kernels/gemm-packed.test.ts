@@ -23,6 +23,8 @@ import type { Runtime } from '../../src/runtime/load.js';
 import { gemmRef } from '../reference/gemm.js';
 import { init, matmul, memoryStats } from '../../src/ops/index.js';
 import { usesPackedGemm } from '../../src/ops/matmul.js';
+import { Sequential } from '../../src/model/sequential.js';
+import { Dense } from '../../src/layers/dense.js';
 
 // The SIMD kernel's tile and block sizes (packed.ts), which the sweep straddles.
 const MR = 4;      // rows per micro-tile
@@ -230,6 +232,24 @@ describe('gemm_nn_packed: exact cases, edge sizes, scratch', async () => {
     expect(s.gemm_packed_scratch_bytes(512, 512, 512)).toBeGreaterThan(0);
   });
 
+  it('SIMD scratch size is non-decreasing in M, N and K (a plan for batch B serves every b ≤ B)', () => {
+    const s = rt.simd!;
+    const sizes = [1, 2, 3, 4, 5, 7, 8, 9, 31, 32, 33, 64, 100, 127, 128, 129, 200, 383, 384, 385, 500, 768, 769,
+      1000, 1023, 1024, 1025, 2000, 9216];
+    for (const a of sizes) {
+      for (const b of sizes) {
+        let prev = [0, 0, 0];
+        for (const x of sizes) {
+          const now = [s.gemm_packed_scratch_bytes(x, a, b), s.gemm_packed_scratch_bytes(a, x, b), s.gemm_packed_scratch_bytes(a, b, x)];
+          for (let d = 0; d < 3; d++) {
+            if (now[d]! < prev[d]!) throw new Error(`scratch bytes decrease along ${'MNK'[d]} at ${x} (others ${a}, ${b}): ${prev[d]} → ${now[d]}`);
+          }
+          prev = now;
+        }
+      }
+    }
+  });
+
   it('SIMD: a misaligned scratch still gives the same bits (alignment is for speed only)', () => {
     const mark = rt.arena.mark();
     const [M, N, K] = [13, 21, 37];
@@ -348,4 +368,55 @@ describe('matmul (ops): packed path chosen by shape', () => {
       expect(memoryStats().usedBytes, 'matmul releases its scratch').toBe(before);
     });
   }
+});
+
+// Dense (src/layers/dense.ts) takes the packed path where usesPackedGemm says so, with the
+// scratch planned once per batch plan as its 'pack' buffer. The forward output must equal,
+// bit for bit, the f32 emulation of gemm (naive order) then bias_add (one rounded add), also
+// after setBatch to a smaller batch (which reuses the plan's scratch), and a small batch must
+// plan no scratch at all.
+describe('Dense forward: packed path with planned scratch', () => {
+  const IN = 100, UNITS = 64;
+
+  function expected(x: Float32Array, w: Float32Array, bias: Float32Array, B: number): Float32Array {
+    const y = new Float32Array(B * UNITS);
+    for (let i = 0; i < B; i++) {
+      for (let j = 0; j < UNITS; j++) {
+        let c = 0;
+        for (let q = 0; q < IN; q++) c = Math.fround(c + Math.fround(x[i * IN + q]! * w[q * UNITS + j]!));
+        y[i * UNITS + j] = Math.fround(c + bias[j]!);
+      }
+    }
+    return y;
+  }
+
+  it(`Dense ${IN}→${UNITS} at B = 40 (packed), then setBatch 33 (packed, same scratch) and 20 (gemm_nn); B = 8 plans no scratch`, async () => {
+    const rt = await getRuntime();
+    const m = new Sequential([new Dense({ units: UNITS })]);
+    m.compileWith(rt, { inputShape: [IN], optimizer: 'sgd', seed: 3 });
+    const rng = makeRng(2024);
+    const [kernel, biasParam] = m.getWeights();
+    const w = kernel!.data;
+    const bias = Float32Array.from(randomArray(rng, UNITS)); // non-zero, so bias_add is exercised
+    m.setWeights([{ name: kernel!.name, data: w }, { name: biasParam!.name, data: bias }]);
+    expect(usesPackedGemm(40, UNITS, IN)).toBe(true);
+    const plan = m.plan(40, 'infer');
+    const run = plan.runs[0]!;
+    expect(run.bufs.pack, 'a pack buffer is planned').toBeDefined();
+    expect(rt.simd!.gemm_packed_scratch_bytes(40, UNITS, IN)).toBeGreaterThan(0);
+    const packBytes = rt.simd!.gemm_packed_scratch_bytes(40, UNITS, IN);
+    for (const B of [40, 33, 20]) {
+      m.setBatch(plan, B);
+      const x = Float32Array.from(randomArray(rng, B * IN));
+      rt.arena.f32(plan.x0, B * IN).set(x);
+      rt.arena.f32(run.y, B * UNITS).fill(NaN);
+      // The scratch starts as NaNs: after the forward, it holds packed values iff it was used.
+      dirty(rt, run.bufs.pack!, packBytes);
+      m.forwardPlan(plan, false);
+      expectBitIdentical(rt.arena.f32(run.y, B * UNITS), expected(x, w, bias, B), `Dense forward B=${B}`);
+      const used = new Uint32Array(rt.arena.memory.buffer, run.bufs.pack!, packBytes / 4).some((u) => u !== 0x7fc00001);
+      expect(used, `B=${B}: the packed path ${usesPackedGemm(B, UNITS, IN) ? 'is' : 'is not'} taken`).toBe(usesPackedGemm(B, UNITS, IN));
+    }
+    expect(m.plan(8, 'infer').runs[0]!.bufs.pack, 'no pack buffer for B = 8').toBeUndefined();
+  });
 });
