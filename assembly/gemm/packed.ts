@@ -37,17 +37,20 @@
 // panel row are loaded once and used by 4 rows, and each A value is one splat load (from
 // one pointer, at +0/+4/+8/+12) used by 8 columns: 6 loads per 8 mul + 8 add, and the loop
 // carries two pointer adds and one compare. Measured on the dev machine (AMD EPYC, V8 11.3),
-// 512³: 4 × 8 ≈ 42–45 GFLOP/s; 6 × 8 (12 accumulators) ≈ 23 and k unrolled by 2 ≈ 26, both
-// spilling out of V8's xmm registers; K blocks of 256/384/512 and row blocks of 64/96/128/256
-// all within noise of each other, except K = 288 (one 384 block beats two of 144 by ~12%).
+// 512³: 4 × 8 ≈ 42–45 GFLOP/s; 6 × 8 (12 accumulators) ≈ 23 and 4 × 8 with k unrolled by 2
+// ≈ 26 (both presumably spilling: V8 has 15 allocatable xmm registers); K blocks of
+// 256/384/512 and row blocks of 64/96/128/256 all within noise of each other, except K = 288
+// (one 384 block beats two of 144 by ~12%). Packing A with scalar copies instead of the 4 × 4
+// transposes cost ~20% at N = 64 (18432 × 64 × 288: 28 vs 35 GFLOP/s).
 //
 // Tails: a tile across the right or bottom edge of C (N mod 8 columns, M mod 4 rows) runs
 // the same micro-kernel on a 4 × 8 tile in the scratch that starts as the valid part of C
 // (acc = 1) or zeros; only the valid part is copied back. Partial panels/tiles of A and B
 // were zero-padded by the packing, so no operand is read past its end.
 //
-// When it pays: the packing is a fixed cost per call and the 4-row tile wastes work when M
-// is small, so callers choose this path by shape (src/ops/matmul.ts): it is for M ≥ 16 or so.
+// When it pays: packing costs O(MK + KN) per call and the 4-row tile wastes work when M is
+// small (M = 1: ~3× slower than gemm_nn), so callers choose this path by shape: measured, it
+// wins from M ≥ 32, N ≥ 48, K ≥ 64 (usesPackedGemm in src/ops/matmul.ts), up to ~1.4× at 512³.
 
 // MR rows × NR columns per micro-tile (micro() and packA() are written for exactly these).
 const MR: i32 = 4;

@@ -45,7 +45,7 @@ export interface Kernels {
    * C[M,N] (+)= A[M,K] · B[K,N], as gemm_nn (same result bit for bit), with A and B packed
    * into `scratch` first: gemm_packed_scratch_bytes(M, N, K) bytes, caller-allocated,
    * 16-byte aligned, not overlapping A, B or C; its contents are clobbered. Faster than
-   * gemm_nn for large products (M ≥ 16 or so); the naive build ignores scratch.
+   * gemm_nn for large products (measured: M ≥ 32, N ≥ 48, K ≥ 64); the naive build ignores scratch.
    */
   gemm_nn_packed(c: Ptr, a: Ptr, b: Ptr, M: number, N: number, K: number, acc: number, scratch: Ptr): void;
   /**
