@@ -267,14 +267,14 @@ function timePair(c: Case, rt: Runtime, maxTime: number): { naive: Timing; simd:
   return { naive: timings.naive!, simd: timings.simd! };
 }
 
-function measurePeak(peak: { peak_madd(n: number): number; PEAK_FLOPS_PER_ITERATION: WebAssembly.Global }): number {
+function measurePeak(peak: { peak_madd(n: number, a: number, b: number): number; PEAK_FLOPS_PER_ITERATION: WebAssembly.Global }): number {
   const perIter = peak.PEAK_FLOPS_PER_ITERATION.value as number;
   const iters = 5_000_000;
-  peak.peak_madd(iters); // warm up
+  peak.peak_madd(iters, 0.9999999, 1e-7); // warm up
   const rates: number[] = [];
   for (let r = 0; r < 7; r++) {
     const t0 = performance.now();
-    peak.peak_madd(iters);
+    peak.peak_madd(iters, 0.9999999, 1e-7);
     rates.push(iters * perIter / ((performance.now() - t0) / 1000) / 1e9);
   }
   rates.sort((a, b) => a - b);

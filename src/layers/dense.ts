@@ -18,7 +18,7 @@ import {
   type Activation, type BufferSpec, type LayerRun, type ParamSpec, type Shape,
 } from './layer.js';
 import { checkInitializer, initSpec, ZEROS, type InitializerName } from './initializers.js';
-import { usesPackedGemm } from '../ops/matmul.js';
+import { usesPackedGemm } from '../tensor/gemm-path.js';
 
 export interface DenseConfig {
   units: number;

@@ -7,16 +7,7 @@
 
 import { checkArray, fmtShape, type NdArray } from './ndarray.js';
 import { requireReady, withScope } from './runtime.js';
-
-/**
- * True when matmul uses the packed GEMM for A [m, k] · B [k, n]. Measured (bench:kernels and
- * an m × n × k sweep on the dev machine): packing wins from m ≥ 32, n ≥ 48, k ≥ 64 (up to
- * ~1.5× at 512³); below that its fixed cost (copying A and B, 4-row tiles) makes it
- * equal or slower, e.g. 3× slower at m = 1 and ~20% slower at n = 8.
- */
-export function usesPackedGemm(m: number, n: number, k: number): boolean {
-  return m >= 32 && n >= 48 && k >= 64;
-}
+import { usesPackedGemm } from '../tensor/gemm-path.js';
 
 /** A [m, k] · B [k, n] → [m, n]. */
 export function matmul(A: NdArray, B: NdArray): NdArray {

@@ -22,7 +22,7 @@ import type { Kernels } from '../../src/runtime/abi.js';
 import type { Runtime } from '../../src/runtime/load.js';
 import { gemmRef } from '../reference/gemm.js';
 import { init, matmul, memoryStats } from '../../src/ops/index.js';
-import { usesPackedGemm } from '../../src/ops/matmul.js';
+import { usesPackedGemm } from '../../src/tensor/gemm-path.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { Dense } from '../../src/layers/dense.js';
 
