@@ -39,7 +39,7 @@ function syntheticSet(seed: number, n: number) {
   const images = Array.from({ length: n * 8 * 8 }, () => rng());
   const labels = Array.from({ length: n }, (_, i) => i % 3);
   // Make the classes learnable: brighten a class-specific row.
-  for (let i = 0; i < n; i++) for (let c = 0; c < 8; c++) images[i * 64 + labels[i]! * 8 + c] += 1;
+  for (let i = 0; i < n; i++) for (let c = 0; c < 8; c++) images[i * 64 + labels[i]! * 8 + c]! += 1;
   return { images, labels };
 }
 

@@ -61,7 +61,7 @@ describe('parseCifarBatch', () => {
     const d = parseCifarBatch(buildBatch([0, 1, 2], (r, c) => (r === c ? 255 : 0)));
     for (let r = 0; r < 3; r++) {
       const sums = [0, 0, 0];
-      for (let p = 0; p < 1024; p++) for (let c = 0; c < 3; c++) sums[c] += d.images[(r * 1024 + p) * 3 + c]!;
+      for (let p = 0; p < 1024; p++) for (let c = 0; c < 3; c++) sums[c]! += d.images[(r * 1024 + p) * 3 + c]!;
       expect(sums).toEqual([0, 1, 2].map((c) => (c === r ? 1024 : 0)));
     }
   });

@@ -30,7 +30,7 @@ function stats(a: Float32Array): { mean: number; variance: number; maxAbs: numbe
 describe('initialisers', () => {
   it('glorotUniform (default): U[−L, L], L = sqrt(6/(fanIn+fanOut)); zero bias', async () => {
     const m = await compiled([new Dense({ units: 200 })], [300]);
-    const [w, b] = m.getWeights() as [{ data: Float32Array }, { data: Float32Array }];
+    const [w, b] = m.getWeights() as unknown as [{ data: Float32Array }, { data: Float32Array }];
     const L = Math.sqrt(6 / 500);
     const s = stats(w.data);
     expect(s.maxAbs).toBeLessThanOrEqual(L);
