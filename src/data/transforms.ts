@@ -125,23 +125,35 @@ export function subsetByClasses(d: Dataset, classes: readonly number[]): Dataset
 }
 
 /**
- * Stratified split: from each class c with n_c samples, round(fraction·n_c) go to `validation`,
- * chosen at random (seeded), the rest to `train`. Both keep the original relative order, so the
- * class proportions of each part match the input's to within one sample per class.
+ * Stratified split. round(fraction·count) samples in total go to `validation`, spread over the
+ * classes by the largest-remainder method: class c with n_c samples first gets floor(fraction·n_c),
+ * then the slots still missing go one each to the classes with the largest fractional parts
+ * fraction·n_c − floor(fraction·n_c) (equal parts: lower class index first). So the total is what
+ * was asked for (rounding each class on its own can drift by up to half a sample per class), and
+ * every class is within one sample of its exact share. Which members of a class are held out is
+ * chosen at random (seeded, one shuffle per class in class order). Both parts keep the input's
+ * relative order. Throws when either part would be empty.
  */
 export function splitValidation(d: Dataset, fraction: number, seed: number): { train: Dataset; validation: Dataset } {
   checkDataset(d, 'splitValidation');
-  if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`splitValidation: fraction must be in [0, 1), got ${fraction}`);
+  if (typeof fraction !== 'number' || !(fraction > 0 && fraction < 1)) {
+    throw new RangeError(`splitValidation: fraction must be in (0, 1), got ${fraction}`);
+  }
   const byClass: number[][] = Array.from({ length: d.numClasses }, () => []);
   for (let i = 0; i < d.count; i++) byClass[d.labels[i]!]!.push(i);
+  const nVal = validationQuotas(byClass.map((m) => m.length), fraction);
+  const total = nVal.reduce((a, b) => a + b, 0);
+  if (total === 0 || total === d.count) {
+    throw new RangeError(`splitValidation: fraction ${fraction} of the ${d.count} samples of '${d.name}' would hold out ` +
+      `${total} for validation and leave ${d.count - total} for training; both parts must be non-empty`);
+  }
   const rng = new Mulberry32(seed);
   const isVal = new Uint8Array(d.count);
-  for (const members of byClass) {
-    const nVal = Math.round(fraction * members.length);
+  byClass.forEach((members, c) => {
     const order = Int32Array.from(members);
     shuffleInPlace(order, rng);
-    for (let k = 0; k < nVal; k++) isVal[order[k]!] = 1;
-  }
+    for (let k = 0; k < nVal[c]!; k++) isVal[order[k]!] = 1;
+  });
   const tr: number[] = [];
   const va: number[] = [];
   for (let i = 0; i < d.count; i++) (isVal[i] ? va : tr).push(i);
@@ -149,6 +161,28 @@ export function splitValidation(d: Dataset, fraction: number, seed: number): { t
     train: select(d, tr, `${d.name} (train part)`),
     validation: select(d, va, `${d.name} (validation ${+(fraction * 100).toFixed(2)}%)`),
   };
+}
+
+/**
+ * Largest-remainder apportionment of round(fraction·Σn) slots over classes of sizes `sizes`.
+ * fraction·n_c is a float product, so a floor and a remainder comparison each allow 1e-9 of
+ * rounding error (0.29·100 = 28.999999999999996 floors to 29; 0.7·45 = 31.499999999999996 ties with 0.7·5).
+ */
+function validationQuotas(sizes: readonly number[], fraction: number): number[] {
+  const EPS = 1e-9;
+  const count = sizes.reduce((a, b) => a + b, 0);
+  const quota = sizes.map((n) => Math.min(n, Math.floor(fraction * n + EPS)));
+  const rem = sizes.map((n, c) => fraction * n - quota[c]!);
+  let missing = Math.round(fraction * count) - quota.reduce((a, b) => a + b, 0);
+  const order = sizes.map((_, c) => c)
+    .filter((c) => quota[c]! < sizes[c]!)
+    .sort((a, b) => (Math.abs(rem[a]! - rem[b]!) > EPS ? rem[b]! - rem[a]! : a - b));
+  for (const c of order) {
+    if (missing <= 0) break;
+    quota[c]!++;
+    missing--;
+  }
+  return quota;
 }
 
 export interface ChannelStats {

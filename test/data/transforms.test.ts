@@ -155,14 +155,53 @@ describe('splitValidation (stratified)', () => {
   for (let r = 0; r < 30; r++) sizes.forEach((n, c) => { if (r < n) labels.push(c); });
   const d = indexedSet(labels, 5);
 
-  it('takes round(fraction·n_c) of every class: exact counts', () => {
+  it('holds out round(fraction·count) in total, spread by largest remainder: exact counts', () => {
     const before = snapshot(d);
+    // count 65; 0.2·65 = 13 = 2 + 4 + 6 + 1 + 0 exactly, no remainders to hand out.
     const { train, validation } = splitValidation(d, 0.2, 7);
     expect(Array.from(classCounts(validation))).toEqual([2, 4, 6, 1, 0]);
     expect(Array.from(classCounts(train))).toEqual([8, 16, 24, 4, 0]);
-    const v3 = splitValidation(d, 0.3, 7).validation; // 3, 6, 9, round(1.5) = 2
+    // 0.3·65 = 19.5 → 20 in total. Floors 3, 6, 9, 1, 0 make 19; the one missing slot goes to the
+    // only class with a fractional part (class 3: 0.3·5 = 1.5), so it gets 2.
+    const v3 = splitValidation(d, 0.3, 7).validation;
     expect(Array.from(classCounts(v3))).toEqual([3, 6, 9, 2, 0]);
     expectUnchanged(d, before);
+  });
+
+  it('the total does not drift with many small classes (per-class rounding did)', () => {
+    // 10 classes of 5 (n = 50), fraction 0.5: rounding each class gave round(2.5) = 3 each, 30 in
+    // all. Now 25: floors of 2 each (20), and all ten remainders tie at 0.5, so the 5 missing
+    // slots go to classes 0..4 (lowest index first).
+    const d50 = indexedSet(Array.from({ length: 50 }, (_, i) => i % 10), 10);
+    const s50 = splitValidation(d50, 0.5, 1);
+    expect(s50.validation.count).toBe(25);
+    expect(Array.from(classCounts(s50.validation))).toEqual([3, 3, 3, 3, 3, 2, 2, 2, 2, 2]);
+    // 10 classes of 3 (n = 30), fraction 0.1: per class round(0.3) = 0 held out nothing. Now
+    // round(3) = 3: floors 0, remainders all 0.3 (tied), so classes 0, 1, 2 give one each.
+    const d30 = indexedSet(Array.from({ length: 30 }, (_, i) => i % 10), 10);
+    const s30 = splitValidation(d30, 0.1, 1);
+    expect(Array.from(classCounts(s30.validation))).toEqual([1, 1, 1, 0, 0, 0, 0, 0, 0, 0]);
+    expect(s30.train.count).toBe(27);
+    // Unequal remainders: classes 7, 3, 2 at fraction 0.5 → exact 3.5, 1.5, 1 → 6 in total;
+    // floors 3, 1, 1 = 5, and the missing slot goes to class 0 (remainder 0.5 ties with class 1,
+    // lower index wins; class 2 has none).
+    const dU = indexedSet([...Array(7).fill(0), ...Array(3).fill(1), ...Array(2).fill(2)], 3);
+    expect(Array.from(classCounts(splitValidation(dU, 0.5, 4).validation))).toEqual([4, 1, 1]);
+    // A tie that floats hide: 0.7·45 = 31.5 and 0.7·5 = 3.5 tie at remainder 0.5, but in floats
+    // 0.7·45 = 31.499999999999996. Total round(35) = 35, floors 31 + 3 = 34; the tie must still go
+    // to class 0 by index (a plain float comparison would give [31, 4]).
+    const dF = indexedSet([...Array(45).fill(0), ...Array(5).fill(1)], 2);
+    expect(Array.from(classCounts(splitValidation(dF, 0.7, 4).validation))).toEqual([32, 3]);
+  });
+
+  it('throws, with the counts, when either part would be empty', () => {
+    const d30 = indexedSet(Array.from({ length: 30 }, (_, i) => i % 10), 10);
+    // round(0.01·30) = round(0.3) = 0
+    expect(() => splitValidation(d30, 0.01, 1)).toThrow(
+      "splitValidation: fraction 0.01 of the 30 samples of 'indexed' would hold out 0 for validation and leave 30 for training; both parts must be non-empty");
+    // round(0.99·30) = round(29.7) = 30
+    expect(() => splitValidation(d30, 0.99, 1)).toThrow('would hold out 30 for validation and leave 0 for training');
+    expect(() => splitValidation(indexedSet([], 3), 0.5, 1)).toThrow('would hold out 0 for validation and leave 0 for training');
   });
 
   it('train and validation partition the input, keep its order, and keep each label with its image', () => {
@@ -181,8 +220,9 @@ describe('splitValidation (stratified)', () => {
     const a = splitValidation(d, 0.2, 99).validation.images;
     expect(splitValidation(d, 0.2, 99).validation.images).toEqual(a);
     expect(Array.from(splitValidation(d, 0.2, 100).validation.images)).not.toEqual(Array.from(a));
-    expect(splitValidation(d, 0, 1).validation.count).toBe(0);
-    expect(() => splitValidation(d, 1, 1)).toThrow('fraction must be in [0, 1), got 1');
+    // fraction 0 would leave the validation part empty, so it is now refused like 1.
+    expect(() => splitValidation(d, 0, 1)).toThrow('fraction must be in (0, 1), got 0');
+    expect(() => splitValidation(d, 1, 1)).toThrow('fraction must be in (0, 1), got 1');
   });
 });
 
