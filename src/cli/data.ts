@@ -8,11 +8,21 @@
 //   2. the images must have the model's input shape (else a UsageError naming --data and --model);
 //   3. subsetByClasses(classes), relabelling them 0..k-1;
 //   4. take(trainCount / testCount);
+//      A count larger than the data holds is a bad flag value (UsageError naming --train-count or
+//      --test-count, the value and the maximum). 'mnist' and cifar:DIR are checked before loading
+//      (constants / file sizes); idx:DIR and mnist-full only when the loader refuses the count,
+//      by reading the IDX headers, so a good run does not read the files twice.
 //   5. standardisation per channel (the cifar recipe): statistics from the TRAINING images,
 //      applied to both sets, and kept in the Preprocessing record saved with the model.
 
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES } from '../data/cifar-node.js';
+import { CIFAR_RECORD_BYTES } from '../data/cifar.js';
+import { pickIdxFile, readIdxFile } from '../data/idx-node.js';
 import { loadData } from '../data/load-node.js';
+import { EMBEDDED_TEST_TOTAL, EMBEDDED_TRAIN_TOTAL } from '../data/mnist-embedded.js';
+import { mnistFullDir } from '../data/mnist-node.js';
 import type { Dataset, DataSplit } from '../data/dataset.js';
 import { applyStandardize, channelStats, subsetByClasses, take } from '../data/transforms.js';
 import { formatShape } from '../layers/layer.js';
@@ -60,11 +70,23 @@ export async function prepareData(spec: string, o: PrepareOptions): Promise<Prep
         (dirSpec[1] === 'idx' ? 'holding MNIST-style IDX files (train-images-idx3-ubyte, ...)' : 'holding the CIFAR-10 binary batches (data_batch_1.bin, ...)'));
     }
   }
+  const asked = counts.trainCount !== undefined || counts.testCount !== undefined;
+  // Cheap to know up front (and cifar would otherwise read every batch before refusing the count).
+  // If the sizes cannot be read (missing files), the loader below reports that in its own words.
+  if (asked && (spec === 'mnist' || spec.startsWith('cifar:'))) {
+    const have = await availableCounts(spec).catch(() => undefined);
+    if (have !== undefined) checkCounts(spec, counts, have, '');
+  }
   let split: DataSplit;
   try {
     split = await loadData(spec, counts);
   } catch (e) {
     const err = e as Error;
+    if (asked && err instanceof RangeError) {
+      // Probably a count beyond the data; if the headers say so, report it as the flag's fault.
+      const have = await availableCounts(spec).catch(() => undefined);
+      if (have !== undefined) checkCounts(spec, counts, have, '');
+    }
     // An unknown spec is a bad --data value; anything else (missing or corrupt files) is a failure
     // of the work: keep the loader's message, which names the file and what was expected.
     if (/unknown data spec|names no directory/.test(err.message)) {
@@ -81,6 +103,7 @@ export async function prepareData(spec: string, o: PrepareOptions): Promise<Prep
     }
     train = subsetByClasses(train, o.classes);
     test = subsetByClasses(test, o.classes);
+    checkCounts(spec, o, { train: train.count, test: test.count }, ` of classes [${o.classes.join(', ')}]`);
     if (o.trainCount !== undefined) train = take(train, o.trainCount);
     if (o.testCount !== undefined) test = take(test, o.testCount);
   }
@@ -97,6 +120,39 @@ export async function prepareData(spec: string, o: PrepareOptions): Promise<Prep
     preprocessing.standardize = { mean: [...stats.mean], std: [...stats.std] };
   }
   return { train, test, preprocessing };
+}
+
+interface Available { train: number; test: number }
+
+/** Throws a UsageError when --train-count / --test-count asks for more samples than `have`. */
+function checkCounts(spec: string, want: { trainCount?: number; testCount?: number }, have: Available, what: string): void {
+  for (const [flag, n, max, split] of [
+    ['--train-count', want.trainCount, have.train, 'training'],
+    ['--test-count', want.testCount, have.test, 'test'],
+  ] as const) {
+    if (n !== undefined && n > max) {
+      throw new UsageError(`${flag} ${n}: --data '${spec}' has only ${max} ${split} samples${what}; expected at most ${max}`);
+    }
+  }
+}
+
+/** Samples in the train and test splits of `spec`, from constants, file sizes or IDX headers. */
+async function availableCounts(spec: string): Promise<Available> {
+  if (spec === 'mnist') return { train: EMBEDDED_TRAIN_TOTAL, test: EMBEDDED_TEST_TOTAL };
+  const m = /^(idx|cifar):(.+)$/.exec(spec);
+  const dir = spec === 'mnist-full' ? mnistFullDir() : m?.[2];
+  if (dir === undefined) throw new Error(`availableCounts: unknown data spec '${spec}'`);
+  if (m?.[1] === 'cifar') {
+    // Same lookup as loadCifarDir: DIR itself, else DIR/cifar-10-batches-bin; a missing file rejects.
+    let root = dir;
+    const size = (f: string) => stat(join(root, f)).then((s) => Math.floor(s.size / CIFAR_RECORD_BYTES));
+    if (await size(CIFAR_TRAIN_FILES[0]!).catch(() => undefined) === undefined) root = join(dir, 'cifar-10-batches-bin');
+    const parts = await Promise.all(CIFAR_TRAIN_FILES.map(size));
+    return { train: parts.reduce((a, b) => a + b, 0), test: await size(CIFAR_TEST_FILE) };
+  }
+  const names = (await readdir(dir)).sort();
+  const count = async (role: 'train images' | 'test images') => (await readIdxFile(join(dir, pickIdxFile(dir, names, role)))).dims[0]!;
+  return { train: await count('train images'), test: await count('test images') };
 }
 
 function checkShape(spec: string, d: Dataset, o: PrepareOptions): void {
