@@ -13,9 +13,9 @@
 // The file is exactly D + W bytes. The manifest lists { name, shape, offset, length } with offset
 // in bytes from D and length in values (= product of shape).
 //
-// deserialize() checks, in order: size of the header, magic, version, that the declared sizes
-// match the file size, the checksum, the JSON, and every manifest entry; each failure names the
-// byte offset where the problem is.
+// deserialize() checks, in order: the magic (as much of it as the file has), size of the header,
+// version, that the declared sizes match the file size, the checksum, the JSON, and every manifest
+// entry; each failure names the byte offset where the problem is.
 
 import type { ModelTopology } from '../model/sequential.js';
 
@@ -89,14 +89,16 @@ function fail(message: string, offset: number, source: string): never {
 /** Parses and validates a model file. `source` names it in error messages (e.g. the path). */
 export function decodeModel(bytes: Uint8Array, source = 'model file'): SerializedModel {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`${source}: expected the file's bytes as a Uint8Array`);
-  if (bytes.length < HEADER_BYTES) {
-    fail(`truncated: ${bytes.length} bytes, but the header alone is ${HEADER_BYTES} bytes`, bytes.length, source);
-  }
-  for (let i = 0; i < MAGIC.length; i++) {
+  // The magic first, over the bytes that are there: a short file that is not ours (an 8-byte JSON
+  // file, say) is "not a simdnet model file", and only a true prefix of one is "truncated".
+  for (let i = 0; i < Math.min(MAGIC.length, bytes.length); i++) {
     if (bytes[i] !== MAGIC[i]) {
       const got = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
       fail(`not a simdnet model file: bad magic bytes ${got} (expected 89 53 4e 45 54 0d 0a 1a)`, i, source);
     }
+  }
+  if (bytes.length < HEADER_BYTES) {
+    fail(`truncated: ${bytes.length} bytes, but the header alone is ${HEADER_BYTES} bytes`, bytes.length, source);
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);

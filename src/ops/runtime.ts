@@ -45,10 +45,12 @@ function pick(rt: Runtime, want: BuildName | 'auto', warn: ((m: string) => void)
 /**
  * Loads the kernels (both builds over one memory). Resolves when the ops are ready.
  * Calling it again is cheap: the wasm is loaded once, and a later call only switches
- * which build the ops use (`build`); its `sources`/`baseUrl` are ignored.
+ * which build the ops use if it passes `build` (without it the current build stays);
+ * its `sources`/`baseUrl` are ignored.
  */
 export async function init(options: InitOptions = {}): Promise<InitInfo> {
-  const want = options.build ?? 'auto';
+  // Without `build`, a later call keeps the build the ops use now (the first call: 'auto').
+  const want = options.build ?? state?.build ?? 'auto';
   if (want !== 'auto' && want !== 'naive' && want !== 'simd') {
     throw new TypeError(`init: build must be 'auto', 'naive' or 'simd', got ${JSON.stringify(want)}`);
   }

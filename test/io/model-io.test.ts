@@ -71,8 +71,9 @@ describe('model file round trip', () => {
     // Overwriting an existing file also goes through rename: the old file is replaced whole.
     await saveModel(back, path);
     expect(Array.from(new Uint8Array(await readFile(path)))).toEqual(Array.from(serialize(m)));
+    // A short text file is not ours, whatever its length: the magic is checked before the size.
     await writeFile(path, 'hello');
-    await expect(loadModel(path)).rejects.toThrow(new RegExp(`${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: truncated: 5 bytes`));
+    await expect(loadModel(path)).rejects.toThrow(new RegExp(`${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not a simdnet model file: bad magic bytes 68 65 6c 6c 6f`));
   });
 });
 
@@ -87,6 +88,12 @@ describe('bad files are rejected with the byte offset', () => {
       return err as ModelFormatError;
     };
     fails(good.slice(0, 10), /m\.snet: truncated: 10 bytes, but the header alone is 24 bytes \(at byte offset 10\)/);
+    // Shorter than the header: a prefix of our magic is truncated, anything else is foreign (an
+    // 8-byte JSON file used to be reported as "truncated").
+    fails(good.slice(0, 3), /m\.snet: truncated: 3 bytes, but the header alone is 24 bytes \(at byte offset 3\)/);
+    fails(new Uint8Array(0), /m\.snet: truncated: 0 bytes/);
+    fails(new TextEncoder().encode('{"a": 1}'), /m\.snet: not a simdnet model file: bad magic bytes 7b 22 61 22 3a 20 31 7d \(expected .*\) \(at byte offset 0\)/);
+    fails(new Uint8Array([0x89, 0x53, 0x4e, 0x45, 0x55]), /not a simdnet model file: bad magic bytes 89 53 4e 45 55 .* \(at byte offset 4\)/);
     expect(fails(good.slice(0, good.length - 3), /truncated: .* the file should be \d+ bytes, but it ends after \d+/).offset).toBe(good.length - 3);
     const png = good.slice();
     png.set([0x89, 0x50, 0x4e, 0x47], 0);

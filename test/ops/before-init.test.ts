@@ -1,4 +1,5 @@
-// Ops before init() throw a clear error; init() is idempotent, also when called concurrently.
+// Ops before init() throw a clear error; init() is idempotent, also when called concurrently,
+// and a later init() without `build` keeps the build chosen before.
 import { describe, expect, it } from 'vitest';
 import { convForward, init, isReady, matmul, memoryStats, poolForward, zeros } from '../../src/ops/index.js';
 
@@ -19,5 +20,17 @@ describe('init', () => {
     expect((await init({ build: 'naive' })).build).toBe('naive');
     expect(poolForward({ data: Float32Array.from([1, 5, 3, 2]), shape: [1, 2, 2, 1] }, 2, 2, 'avg').data[0]).toBe(2.75);
     await expect(init({ build: 'fast' as 'simd' })).rejects.toThrow(/init: build must be 'auto', 'naive' or 'simd', got "fast"/);
+  });
+
+  it('a later init without `build` keeps the current build (README: it only switches if you pass build)', async () => {
+    // Runs after the test above (same module state): the ops are on a loaded runtime.
+    expect((await init({ build: 'naive' })).build).toBe('naive');
+    expect((await init()).build).toBe('naive');
+    expect((await init({ warn: () => {} })).build).toBe('naive');
+    expect((await init({ build: 'auto' })).build).toBe('simd'); // 'auto' passed explicitly does switch
+    expect((await init()).build).toBe('simd');
+    expect((await init({ build: 'naive' })).build).toBe('naive');
+    expect((await init({ build: 'simd' })).build).toBe('simd');
+    expect((await init({})).build).toBe('simd');
   });
 });
