@@ -323,6 +323,27 @@ export class Sequential {
     return p;
   }
 
+  /**
+   * A plan that can run batches of up to `b` rows, for callers that step with b ≤ plan.B via
+   * setBatch (evaluate, predict, validation). Reuses the smallest existing plan of `mode` with
+   * B ≥ b; otherwise plans B = the next power of two ≥ b. Plans are never freed, so without the
+   * reuse every distinct small count (predict of 1, 2, 3, ... images) would add a plan; with it,
+   * the plans made here for a mode together take about twice the largest one at most.
+   */
+  planAtLeast(b: number, mode: PlanMode): BatchPlan {
+    if (!Number.isInteger(b) || b < 1) throw new RangeError(`batch size must be a positive integer, got ${JSON.stringify(b)}`);
+    let best: BatchPlan | undefined;
+    for (const p of this.plans.values()) {
+      if (p.mode === mode && p.B >= b && (best === undefined || p.B < best.B)) best = p;
+    }
+    return best ?? this.plan(2 ** Math.ceil(Math.log2(b)), mode);
+  }
+
+  /** Batch sizes of the plans of `mode` made so far, ascending (for tests and memory reports). */
+  planSizes(mode: PlanMode): number[] {
+    return [...this.plans.values()].filter((p) => p.mode === mode).map((p) => p.B).sort((x, y) => x - y);
+  }
+
   private makePlan(B: number, mode: PlanMode): BatchPlan {
     const training = mode !== 'infer';
     const stack = this.layers.slice(0, this.stackSize);

@@ -46,7 +46,11 @@ export interface FitOptions {
   epochs?: number;
   /** Default 32; 1 = per-sample SGD. The last batch of an epoch may be smaller. */
   batchSize?: number;
-  /** Shuffle seed (default: derived from the model's compile seed and the epochs it has trained). */
+  /**
+   * Seed of the validationSplit (default: the model's compile seed, so every fit call on the same
+   * data holds out the same samples) and of the shuffle order (default: the compile seed mixed with
+   * the epochs trained so far, so repeated fit calls see new orders).
+   */
   seed?: number;
   /** Reshuffle every epoch (default true). */
   shuffle?: boolean;
@@ -100,8 +104,11 @@ function checkPositiveInt(v: unknown, what: string): number {
   return v;
 }
 
-/** Throws unless `d` is a consistent Dataset whose images fit the model and whose labels are class indices it outputs. */
-export function checkDataFits(model: Sequential, d: Dataset, where: string): void {
+/**
+ * Throws unless `d` is a consistent, non-empty Dataset whose images fit the model's input: the
+ * same [H, W, C] for an image input, the same number of values per sample for a flat one.
+ */
+function checkImagesFit(model: Sequential, d: Dataset, where: string): void {
   checkDataset(d, where);
   const want = model.inputShape;
   const got = [d.height, d.width, d.channels];
@@ -110,6 +117,12 @@ export function checkDataFits(model: Sequential, d: Dataset, where: string): voi
     throw new RangeError(`${where}: dataset '${d.name}' has images ${formatShape(got)} but model '${model.name}' expects input ` +
       `${formatShape(want)}${want.length === 1 ? ` (${want[0]} values per sample)` : ''}`);
   }
+  if (d.count === 0) throw new RangeError(`${where}: dataset '${d.name}' is empty`);
+}
+
+/** Throws unless `d` is a consistent Dataset whose images fit the model and whose labels are class indices it outputs. */
+export function checkDataFits(model: Sequential, d: Dataset, where: string): void {
+  checkImagesFit(model, d, where);
   const N = model.numClasses;
   for (let i = 0; i < d.count; i++) {
     const y = d.labels[i]!;
@@ -117,7 +130,6 @@ export function checkDataFits(model: Sequential, d: Dataset, where: string): voi
       throw new RangeError(`${where}: label ${y} of sample ${i} in '${d.name}' is outside [0, ${N}): model '${model.name}' outputs ${N} class scores`);
     }
   }
-  if (d.count === 0) throw new RangeError(`${where}: dataset '${d.name}' is empty`);
 }
 
 /** Copies images and labels into the model's slots for `role`, plus an identity index 0..n-1. */
@@ -136,15 +148,18 @@ function stage(model: Sequential, role: string, images: Float32Array, labels: In
 
 interface Staged { images: number; labels: number; index: number; count: number }
 
-/** Loss sum, correct count and (optionally) the confusion matrix of staged labelled data. */
-function runEval(model: Sequential, plan: BatchPlan, s: Staged, confusion?: Int32Array): { lossSum: number; correct: number } {
+/**
+ * Loss sum, correct count and (optionally) the confusion matrix of staged labelled data, in
+ * batches of `B` ≤ plan.B rows (the plan may be a larger one reused, see Sequential.planAtLeast).
+ */
+function runEval(model: Sequential, plan: BatchPlan, B: number, s: Staged, confusion?: Int32Array): { lossSum: number; correct: number } {
   const k = model.k;
   const inSize = product(model.inputShape);
   const N = model.numClasses;
   let lossSum = 0;
   let correct = 0;
-  for (let start = 0; start < s.count; start += plan.B) {
-    const b = Math.min(plan.B, s.count - start);
+  for (let start = 0; start < s.count; start += B) {
+    const b = Math.min(B, s.count - start);
     model.setBatch(plan, b);
     const idx = s.index + 4 * start;
     k.gather_rows(plan.x0, s.images, idx, b, inSize);
@@ -166,11 +181,11 @@ function runEval(model: Sequential, plan: BatchPlan, s: Staged, confusion?: Int3
 export function evaluate(model: Sequential, data: Dataset, options: EvaluateOptions = {}): Evaluation {
   checkDataFits(model, data, 'evaluate');
   const B = Math.min(checkPositiveInt(options.batchSize ?? 256, 'evaluate: batchSize'), data.count);
-  const plan = model.plan(B, 'infer');
+  const plan = model.planAtLeast(B, 'infer');
   const st = { ...stage(model, 'eval', data.images, data.labels, data.count), count: data.count };
   const N = model.numClasses;
   const confusion = new Int32Array(N * N);
-  const { lossSum, correct } = runEval(model, plan, st, confusion);
+  const { lossSum, correct } = runEval(model, plan, B, st, confusion);
   const { precision, recall } = precisionRecall(confusion, N);
   return { loss: lossSum / data.count, accuracy: correct / data.count, count: data.count, numClasses: N, confusion, precision, recall };
 }
@@ -185,18 +200,12 @@ export function predict(model: Sequential, input: Float32Array | Dataset, option
     }
     images = input;
   } else {
-    checkDataset(input, 'predict');
-    const got = [input.height, input.width, input.channels];
-    const want = model.inputShape;
-    if (want.length === 3 ? !want.every((v, i) => v === got[i]) : product(want) !== inSize) {
-      throw new RangeError(`predict: dataset '${input.name}' has images ${formatShape(got)} but the model expects ${formatShape(want)}`);
-    }
-    if (input.count === 0) throw new RangeError(`predict: dataset '${input.name}' is empty`);
+    checkImagesFit(model, input, 'predict'); // labels are not needed (nor checked) to predict
     images = input.images;
   }
   const n = images.length / inSize;
   const B = Math.min(checkPositiveInt(options.batchSize ?? 256, 'predict: batchSize'), n);
-  const plan = model.plan(B, 'infer');
+  const plan = model.planAtLeast(B, 'infer');
   const s = stage(model, 'predict', images, undefined, n);
   const N = model.numClasses;
   const probabilities = new Float32Array(n * N);
@@ -223,8 +232,11 @@ export async function fit(model: Sequential, trainIn: Dataset, options: FitOptio
   const evalBatch = checkPositiveInt(options.evalBatchSize ?? 256, 'fit: evalBatchSize');
   // Default shuffle seed: the model seed mixed with the epochs already trained, so fit(epochs: 1)
   // called in a loop still sees a new order every time (and stays reproducible).
+  // The validation split must NOT vary between calls (a new split would move already-trained
+  // samples into validation), so it uses the unmixed seed.
+  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new RangeError(`fit: seed must be an integer, got ${JSON.stringify(options.seed)}`);
   const seed = options.seed ?? (model.seed ^ Math.imul(model.epochsTrained + 1, 0x9e3779b9)) >>> 0;
-  if (!Number.isInteger(seed)) throw new RangeError(`fit: seed must be an integer, got ${JSON.stringify(options.seed)}`);
+  const splitSeed = options.seed ?? model.seed;
   if (options.validationData !== undefined && options.validationSplit !== undefined) {
     throw new Error('fit: give validationData or validationSplit, not both');
   }
@@ -234,7 +246,7 @@ export async function fit(model: Sequential, trainIn: Dataset, options: FitOptio
     const f = options.validationSplit;
     if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new RangeError(`fit: validationSplit must be in (0, 1), got ${JSON.stringify(f)}`);
     checkDataFits(model, trainIn, 'fit (train)');
-    const parts = splitValidation(trainIn, f, seed);
+    const parts = splitValidation(trainIn, f, splitSeed);
     train = parts.train;
     val = parts.validation;
   }
@@ -249,7 +261,8 @@ export async function fit(model: Sequential, trainIn: Dataset, options: FitOptio
   const plan = model.plan(Math.min(batchSize, n), 'train');
   const B = plan.B;
   const st = stage(model, 'train', train.images, train.labels, n);
-  const valPlan = val ? model.plan(Math.min(evalBatch, val.count), 'infer') : undefined;
+  const valB = val ? Math.min(evalBatch, val.count) : 0;
+  const valPlan = val ? model.planAtLeast(valB, 'infer') : undefined;
   const valStaged = val ? { ...stage(model, 'val', val.images, val.labels, val.count), count: val.count } : undefined;
   const order = new EpochOrder(n, seed, { shuffle: options.shuffle ?? true });
   const steps = Math.ceil(n / B);
@@ -296,7 +309,7 @@ export async function fit(model: Sequential, trainIn: Dataset, options: FitOptio
       imagesPerSecond: seconds > 0 ? seen / seconds : Infinity, seconds,
     };
     if (valPlan && valStaged) {
-      const r = runEval(model, valPlan, valStaged);
+      const r = runEval(model, valPlan, valB, valStaged);
       epochLogs.valLoss = r.lossSum / valStaged.count;
       epochLogs.valAccuracy = r.correct / valStaged.count;
     }
