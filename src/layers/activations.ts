@@ -8,6 +8,7 @@
 
 import type { Kernels } from '../runtime/abi.js';
 import { Layer, type LayerRun, type Shape } from './layer.js';
+import { checkConfigKeys } from './config.js';
 
 type Fwd = (k: Kernels, y: number, x: number, n: number) => void;
 type Bwd = (k: Kernels, dx: number, dy: number, y: number, n: number) => void;
@@ -16,7 +17,15 @@ abstract class Elementwise extends Layer {
   protected abstract readonly fwd: Fwd;
   protected abstract readonly bwd: Bwd;
 
-  constructor(config: { name?: string } = {}) { super(config?.name); }
+  /** Only a name: any other config key is an error. */
+  static readonly options: readonly string[] = ['name'];
+
+  constructor(config: { name?: string } = {}) {
+    super(config?.name);
+    // The subclass's static type ('ReLU', ...): its instance fields are not set yet here.
+    const type = (new.target as unknown as { type: string }).type;
+    checkConfigKeys(config, Elementwise.options, `${type}${config?.name ? ` '${config.name}'` : ''}`);
+  }
 
   outputShape(inShape: Shape): number[] { return [...inShape]; }
 
@@ -53,8 +62,12 @@ export class Sigmoid extends Elementwise {
 export class Softmax extends Layer {
   static readonly type = 'Softmax';
   readonly type = Softmax.type;
+  static readonly options: readonly string[] = ['name'];
 
-  constructor(config: { name?: string } = {}) { super(config?.name); }
+  constructor(config: { name?: string } = {}) {
+    super(config?.name);
+    checkConfigKeys(config, Softmax.options, `Softmax${config?.name ? ` '${config.name}'` : ''}`);
+  }
 
   outputShape(inShape: Shape): number[] { return [...inShape]; }
 

@@ -15,6 +15,7 @@ import {
   type Activation, type LayerRun, type ParamSpec, type Shape,
 } from './layer.js';
 import { checkInitializer, initSpec, ZEROS, type InitializerName } from './initializers.js';
+import { checkConfigKeys } from './config.js';
 
 export interface Conv2DConfig {
   filters: number;
@@ -29,6 +30,10 @@ export interface Conv2DConfig {
 
 export class Conv2D extends Layer {
   static readonly type = 'Conv2D';
+  /** The config keys the constructor reads; any other key is an error. */
+  static readonly options: readonly string[] = [
+    'filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'name',
+  ];
   readonly type = Conv2D.type;
   readonly filters: number;
   readonly kernelSize: [number, number];
@@ -42,6 +47,7 @@ export class Conv2D extends Layer {
     super(config?.name);
     const where = `Conv2D${config?.name ? ` '${config.name}'` : ''}`;
     if (config === null || typeof config !== 'object') throw new TypeError(`${where}: needs a config object { filters, kernelSize, ... }`);
+    checkConfigKeys(config, Conv2D.options, where);
     this.filters = checkPositiveInt(config.filters, 'filters', where);
     this.kernelSize = checkPair(config.kernelSize, 'kernelSize', where);
     this.strides = checkPair(config.strides ?? 1, 'strides', where);

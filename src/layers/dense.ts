@@ -19,6 +19,7 @@ import {
 } from './layer.js';
 import { checkInitializer, initSpec, ZEROS, type InitializerName } from './initializers.js';
 import { usesPackedGemm } from '../tensor/gemm-path.js';
+import { checkConfigKeys } from './config.js';
 
 export interface DenseConfig {
   units: number;
@@ -30,6 +31,8 @@ export interface DenseConfig {
 
 export class Dense extends Layer {
   static readonly type = 'Dense';
+  /** The config keys the constructor reads; any other key is an error. */
+  static readonly options: readonly string[] = ['units', 'activation', 'useBias', 'kernelInitializer', 'name'];
   readonly type = Dense.type;
   readonly units: number;
   readonly activation: Activation;
@@ -42,6 +45,7 @@ export class Dense extends Layer {
     super(config?.name);
     const where = `Dense${config?.name ? ` '${config.name}'` : ''}`;
     if (config === null || typeof config !== 'object') throw new TypeError(`${where}: needs a config object { units, activation? }`);
+    checkConfigKeys(config, Dense.options, where);
     this.units = checkPositiveInt(config.units, 'units', where);
     this.activation = checkActivation(config.activation ?? 'linear', where);
     this.useBias = config.useBias ?? true;

@@ -8,6 +8,7 @@
 // training plan run with training = false the mask is filled with ones instead.
 
 import { Layer, type BufferSpec, type LayerRun, type Shape } from './layer.js';
+import { checkConfigKeys } from './config.js';
 
 export interface DropoutConfig {
   /** Fraction of inputs zeroed in training, 0 ≤ rate < 1. */
@@ -19,6 +20,8 @@ export interface DropoutConfig {
 
 export class Dropout extends Layer {
   static readonly type = 'Dropout';
+  /** The config keys the constructor reads; any other key is an error. */
+  static readonly options: readonly string[] = ['rate', 'seed', 'name'];
   readonly type = Dropout.type;
   readonly rate: number;
   readonly seed: number | undefined;
@@ -27,6 +30,7 @@ export class Dropout extends Layer {
   constructor(config: DropoutConfig) {
     super(config?.name);
     const where = `Dropout${config?.name ? ` '${config.name}'` : ''}`;
+    checkConfigKeys(config, Dropout.options, where);
     const rate = config?.rate;
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
       throw new RangeError(`${where}: rate must be a number in [0, 1), got ${JSON.stringify(rate)}`);

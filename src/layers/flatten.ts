@@ -3,12 +3,18 @@
 // y = x in every plan, and in backward dx = dy, so both methods do nothing.
 
 import { Layer, formatShape, product, type LayerRun, type Shape } from './layer.js';
+import { checkConfigKeys } from './config.js';
 
 export class Flatten extends Layer {
   static readonly type = 'Flatten';
   readonly type = Flatten.type;
 
-  constructor(config: { name?: string } = {}) { super(config?.name); }
+  static readonly options: readonly string[] = ['name'];
+
+  constructor(config: { name?: string } = {}) {
+    super(config?.name);
+    checkConfigKeys(config, Flatten.options, `Flatten${config?.name ? ` '${config.name}'` : ''}`);
+  }
 
   outputShape(inShape: Shape): number[] { return [product(inShape)]; }
   override aliasesInput(): boolean { return true; }
@@ -25,12 +31,15 @@ export interface ReshapeConfig {
 
 export class Reshape extends Layer {
   static readonly type = 'Reshape';
+  /** The config keys the constructor reads; any other key is an error. */
+  static readonly options: readonly string[] = ['targetShape', 'name'];
   readonly type = Reshape.type;
   readonly targetShape: number[];
 
   constructor(config: ReshapeConfig) {
     super(config?.name);
     const where = `Reshape${config?.name ? ` '${config.name}'` : ''}`;
+    checkConfigKeys(config, Reshape.options, where);
     const t = config?.targetShape;
     if (!Array.isArray(t) || t.length === 0 ||
         t.some((d) => !Number.isInteger(d) || (d < 1 && d !== -1)) || t.filter((d) => d === -1).length > 1) {

@@ -10,6 +10,7 @@
 import type { Geom2d } from '../runtime/abi.js';
 import { windowGeom, checkPadding, type Padding } from '../tensor/geometry.js';
 import { Layer, checkPair, type BufferSpec, type LayerRun, type Shape } from './layer.js';
+import { checkConfigKeys } from './config.js';
 
 export interface Pool2DConfig {
   /** Window size (default 2). */
@@ -21,6 +22,8 @@ export interface Pool2DConfig {
 }
 
 abstract class Pool2D extends Layer {
+  /** The config keys the constructor reads; any other key is an error. */
+  static readonly options: readonly string[] = ['poolSize', 'strides', 'padding', 'name'];
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
@@ -29,6 +32,7 @@ abstract class Pool2D extends Layer {
     super(config?.name);
     const where = `${type}${config?.name ? ` '${config.name}'` : ''}`;
     if (config === null || typeof config !== 'object') throw new TypeError(`${where}: config must be an object { poolSize, strides, padding }`);
+    checkConfigKeys(config, Pool2D.options, where);
     this.poolSize = checkPair(config.poolSize ?? 2, 'poolSize', where);
     this.strides = checkPair(config.strides ?? this.poolSize, 'strides', where);
     const padding = config.padding ?? 'valid';

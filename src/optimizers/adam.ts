@@ -6,12 +6,15 @@
 // after the bias correction (the paper's form). The two differ only while sqrt(v) ~ ε.
 
 import { Optimizer, checkDecay, checkRate, checkUnit } from './optimizer.js';
+import { checkConfigKeys } from '../layers/config.js';
 
 export interface AdamConfig { lr?: number; beta1?: number; beta2?: number; epsilon?: number; weightDecay?: number }
 
 export class Adam extends Optimizer {
   static readonly type = 'adam';
   readonly type = Adam.type;
+  /** The config keys the constructor reads; any other key is an error. */
+  static readonly options: readonly string[] = ['lr', 'beta1', 'beta2', 'epsilon', 'weightDecay'];
   readonly lr: number;
   readonly beta1: number;
   readonly beta2: number;
@@ -20,6 +23,7 @@ export class Adam extends Optimizer {
 
   constructor(config: AdamConfig = {}) {
     super();
+    checkConfigKeys(config, Adam.options, 'Adam');
     this.lr = checkRate(config.lr ?? 1e-3, 'lr', 'Adam');
     this.beta1 = checkUnit(config.beta1 ?? 0.9, 'beta1', 'Adam');
     this.beta2 = checkUnit(config.beta2 ?? 0.999, 'beta2', 'Adam');

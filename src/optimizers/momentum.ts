@@ -1,18 +1,22 @@
 // SGD with momentum, Keras form: v = μ·v − lr·(g + wd·w); w += v. State: v [n].
 
 import { Optimizer, checkDecay, checkRate, checkUnit } from './optimizer.js';
+import { checkConfigKeys } from '../layers/config.js';
 
 export interface MomentumConfig { lr?: number; momentum?: number; weightDecay?: number }
 
 export class Momentum extends Optimizer {
   static readonly type = 'momentum';
   readonly type = Momentum.type;
+  /** The config keys the constructor reads; any other key is an error. */
+  static readonly options: readonly string[] = ['lr', 'momentum', 'weightDecay'];
   readonly lr: number;
   readonly momentum: number;
   readonly wd: number;
 
   constructor(config: MomentumConfig = {}) {
     super();
+    checkConfigKeys(config, Momentum.options, 'Momentum');
     this.lr = checkRate(config.lr ?? 0.01, 'lr', 'Momentum');
     this.momentum = checkUnit(config.momentum ?? 0.9, 'momentum', 'Momentum');
     this.wd = checkDecay(config.weightDecay ?? 0, 'Momentum');

@@ -1,17 +1,21 @@
 // Plain SGD: w −= lr · (g + wd·w). No state.
 
 import { Optimizer, checkDecay, checkRate } from './optimizer.js';
+import { checkConfigKeys } from '../layers/config.js';
 
 export interface SGDConfig { lr?: number; weightDecay?: number }
 
 export class SGD extends Optimizer {
   static readonly type = 'sgd';
   readonly type = SGD.type;
+  /** The config keys the constructor reads; any other key is an error. */
+  static readonly options: readonly string[] = ['lr', 'weightDecay'];
   readonly lr: number;
   readonly wd: number;
 
   constructor(config: SGDConfig = {}) {
     super();
+    checkConfigKeys(config, SGD.options, 'SGD');
     this.lr = checkRate(config.lr ?? 0.01, 'lr', 'SGD');
     this.wd = checkDecay(config.weightDecay ?? 0, 'SGD');
   }
