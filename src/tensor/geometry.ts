@@ -4,6 +4,15 @@
 // 'same' (TensorFlow convention): OH = ceil(H / SH), total padding
 //   max((OH − 1)·SH + KH − H, 0), with the odd extra row/column at the bottom/right.
 // A number p pads p rows/columns on every side: OH = floor((H + 2p − KH) / SH) + 1.
+//
+// Size limits (wasm32): the kernels take i32 sizes and compute i32 element indices, and every
+// tensor must fit the one memory, so windowGeom refuses, before anything touches memory, a
+// geometry where any of these reaches 2^31 / 4 = 2^29 elements (2 GiB of f32):
+//   input B·H·W·C, output B·OH·OW·OC, and for a conv (not `pool`) the weights KH·KW·C·OC and
+//   the SIMD conv scratch conv2d_scratch_bytes / 4 = OCp·Kp + OCp + MB·(Kp + OCp), with Kp, OCp
+//   = KH·KW·C, OC rounded up to 4 and MB ≤ 64 (assembly/conv2d/simd.ts: im2col is done in
+//   blocks of 64 output pixels, never for the whole output), and every i32 field of the Geom2d
+//   and the padded extents (OH−1)·SH + KH, (OW−1)·SW + KW (the range of the kernels' ih, iw).
 
 import type { Geom2d } from '../runtime/abi.js';
 
@@ -13,6 +22,11 @@ export interface Window2d {
   kernel: readonly [number, number];
   stride: readonly [number, number];
   padding: Padding;
+  /**
+   * Pooling has no weights and no conv scratch: true skips their size checks (a conv over C
+   * channels checks KH·KW·C·OC; for a pool OC = C and that product means nothing).
+   */
+  pool?: boolean;
   /**
    * Convolution taps in the padding read zeros, so a conv window may lie wholly in the
    * padding (the classic NumPy exercise pads 2 around a 2x2 kernel). A pooling window
@@ -68,5 +82,42 @@ export function windowGeom(input: readonly [number, number, number, number], OC:
   if (typeof win.padding === 'number' && !win.paddingMayExceedKernel && (win.padding >= KH || win.padding >= KW)) {
     throw new RangeError(`${label}: padding ${win.padding} must be smaller than the kernel ${KH}x${KW}`);
   }
-  return { B, H, W, C, OH: h.out, OW: w.out, OC, KH, KW, SH, SW, PT: h.padBefore, PL: w.padBefore };
+  const g: Geom2d = { B, H, W, C, OH: h.out, OW: w.out, OC, KH, KW, SH, SW, PT: h.padBefore, PL: w.padBefore };
+  checkAddressable(g, win.pool === true, label);
+  return g;
+}
+
+/** Elements (f32) below which every byte offset and i32 element index of a tensor stays below 2^31. */
+export const MAX_TENSOR_ELEMENTS = 2 ** 29;
+const I32_LIMIT = 2 ** 31;
+/** Output pixels per im2col block in the SIMD conv (BLOCK in assembly/conv2d/simd.ts). */
+const CONV_SIMD_BLOCK = 64;
+
+function checkAddressable(g: Geom2d, pool: boolean, label: string): void {
+  const { B, H, W, C, OH, OW, OC, KH, KW, SH, SW } = g;
+  const sizes: [string, number, string][] = [
+    ['input', B * H * W * C, `[B, H, W, C] = [${B}, ${H}, ${W}, ${C}]`],
+    ['output', B * OH * OW * OC, `[B, OH, OW, OC] = [${B}, ${OH}, ${OW}, ${OC}]`],
+  ];
+  if (!pool) {
+    const Kp = Math.ceil((KH * KW * C) / 4) * 4;
+    const OCp = Math.ceil(OC / 4) * 4;
+    const MB = Math.min(CONV_SIMD_BLOCK, B * OH * OW);
+    sizes.push(['weights', KH * KW * C * OC, `[KH, KW, C, OC] = [${KH}, ${KW}, ${C}, ${OC}]`]);
+    sizes.push(['conv scratch', OCp * Kp + OCp + MB * (Kp + OCp), `(packed weights [${Kp}][${OCp}] and ${MB}-pixel im2col blocks)`]);
+  }
+  for (const [what, n, shape] of sizes) {
+    if (n >= MAX_TENSOR_ELEMENTS) {
+      throw new RangeError(`${label}: the ${what} ${shape} would hold ${n} f32 values (${4 * n} bytes); ` +
+        `wasm32 kernels address less than 2^31 bytes, so it must be below 2^29 = ${MAX_TENSOR_ELEMENTS} values`);
+    }
+  }
+  // Reached only with huge strides, padding or pooling windows (the products above bound the rest).
+  const extents: [string, number][] = [
+    ['padded input height (OH−1)·SH + KH', (OH - 1) * SH + KH], ['padded input width (OW−1)·SW + KW', (OW - 1) * SW + KW],
+    ['top padding', g.PT], ['left padding', g.PL], ['vertical stride', SH], ['horizontal stride', SW],
+  ];
+  for (const [what, v] of extents) {
+    if (v >= I32_LIMIT) throw new RangeError(`${label}: the ${what} is ${v}; the kernels index with i32, so it must be below 2^31`);
+  }
 }
