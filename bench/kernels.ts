@@ -172,7 +172,7 @@ function convCases(rt: Runtime, B: number): Case[] {
 function poolCases(rt: Runtime, B: number): Case[] {
   const out: Case[] = [];
   for (const s of poolShapes(B)) {
-    const g = windowGeom([s.B, s.H, s.W, s.C], s.C, { kernel: [s.K, s.K], stride: [s.stride, s.stride], padding: 'valid' }, s.name);
+    const g = windowGeom([s.B, s.H, s.W, s.C], s.C, { kernel: [s.K, s.K], stride: [s.stride, s.stride], padding: 'valid', kind: 'pool' }, s.name);
     const gp = rt.arena.alloc(GEOM_BYTES);
     writeGeom(rt.arena.memory, gp, g);
     const nx = s.B * s.H * s.W * s.C;

@@ -42,13 +42,13 @@ abstract class Pool2D extends Layer {
 
   outputShape(inShape: Shape): number[] {
     const [H, W, C] = this.needImage(inShape);
-    const g = windowGeom([1, H, W, C], C, { kernel: this.poolSize, stride: this.strides, padding: this.padding }, this.label);
+    const g = windowGeom([1, H, W, C], C, { kernel: this.poolSize, stride: this.strides, padding: this.padding, kind: 'pool' }, this.label);
     return [g.OH, g.OW, C];
   }
 
   override geometry(B: number): Geom2d {
     const [H, W, C] = this.inShape as [number, number, number];
-    return windowGeom([B, H, W, C], C, { kernel: this.poolSize, stride: this.strides, padding: this.padding }, this.label);
+    return windowGeom([B, H, W, C], C, { kernel: this.poolSize, stride: this.strides, padding: this.padding, kind: 'pool' }, this.label);
   }
 
   getConfig(): Record<string, unknown> {

@@ -41,7 +41,7 @@ function setupConv(A_prev: NdArray, W: NdArray, b: NdArray, padding: unknown, st
   }
   checkPadding(padding, label);
   const s = checkPair(stride, 'stride', label);
-  const g = windowGeom([m, h, w, c], cNew, { kernel: [kh, kw], stride: s, padding, paddingMayExceedKernel: true }, label);
+  const g = windowGeom([m, h, w, c], cNew, { kernel: [kh, kw], stride: s, padding }, label);
   return { g, outShape: [m, g.OH, g.OW, cNew] };
 }
 

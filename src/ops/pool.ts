@@ -34,7 +34,7 @@ function setupPool(A_prev: NdArray, kernelShape: unknown, stride: unknown, mode:
   checkMode(mode, label);
   checkPadding(padding, label);
   const [m, h, w, c] = A_prev.shape as [number, number, number, number];
-  const g = windowGeom([m, h, w, c], c, { kernel, stride: s, padding }, label);
+  const g = windowGeom([m, h, w, c], c, { kernel, stride: s, padding, kind: 'pool' }, label);
   return { g, outShape: [m, g.OH, g.OW, c] };
 }
 

@@ -23,16 +23,12 @@ export interface Window2d {
   stride: readonly [number, number];
   padding: Padding;
   /**
-   * Pooling has no weights and no conv scratch: true skips their size checks (a conv over C
-   * channels checks KH·KW·C·OC; for a pool OC = C and that product means nothing).
+   * What slides the window (default 'conv'). A conv tap in the padding reads zero, so a conv
+   * window may lie wholly in the padding (the classic NumPy exercise pads 2 around a 2x2
+   * kernel), and its weights and scratch are size-checked. A pooling window in the padding
+   * would have nothing to pool, so 'pool' requires padding < kernel, and has no weights.
    */
-  pool?: boolean;
-  /**
-   * Convolution taps in the padding read zeros, so a conv window may lie wholly in the
-   * padding (the classic NumPy exercise pads 2 around a 2x2 kernel). A pooling window
-   * there would have nothing to pool, so pooling (the default) requires padding < kernel.
-   */
-  paddingMayExceedKernel?: boolean;
+  kind?: 'conv' | 'pool';
 }
 
 function checkPositiveInts(what: string, values: readonly number[], label: string): void {
@@ -79,11 +75,12 @@ export function windowGeom(input: readonly [number, number, number, number], OC:
     throw new RangeError(`${label}: a ${KH}x${KW} window with ${JSON.stringify(win.padding)} padding and stride ` +
       `${SH}x${SW} does not fit an input of ${H}x${W} (needs at least ${KH}x${KW} after padding)`);
   }
-  if (typeof win.padding === 'number' && !win.paddingMayExceedKernel && (win.padding >= KH || win.padding >= KW)) {
+  const pool = win.kind === 'pool';
+  if (pool && typeof win.padding === 'number' && (win.padding >= KH || win.padding >= KW)) {
     throw new RangeError(`${label}: padding ${win.padding} must be smaller than the kernel ${KH}x${KW}`);
   }
   const g: Geom2d = { B, H, W, C, OH: h.out, OW: w.out, OC, KH, KW, SH, SW, PT: h.padBefore, PL: w.padBefore };
-  checkAddressable(g, win.pool === true, label);
+  checkAddressable(g, pool, label);
   return g;
 }
 

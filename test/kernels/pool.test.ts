@@ -90,7 +90,7 @@ function maxFwd(k: Kernels, b: Bufs, xp: number, label: string) {
 }
 
 function runCase(rt: Runtime, B: number, C: number, win: Win, seed: number): void {
-  const g = windowGeom([B, win.H, win.W, C], C, { kernel: win.k, stride: win.s, padding: win.padding }, 'pool test');
+  const g = windowGeom([B, win.H, win.W, C], C, { kernel: win.k, stride: win.s, padding: win.padding, kind: 'pool' }, 'pool test');
   const mark = rt.arena.mark();
   try {
     const bufs = setup(rt, g);
@@ -180,7 +180,7 @@ describe('maxpool ties and extremes', () => {
     const mark = rt.arena.mark();
     try {
       for (const C of [1, 5, 8]) {
-        const g = windowGeom([2, 6, 7, C], C, { kernel: [3, 3], stride: [1, 1], padding: 'same' }, 'ties');
+        const g = windowGeom([2, 6, 7, C], C, { kernel: [3, 3], stride: [1, 1], padding: 'same', kind: 'pool' }, 'ties');
         const bufs = setup(rt, g);
         const rng = makeRng(77 + C);
         const x = new Float32Array(xSize(g));
@@ -205,7 +205,7 @@ describe('maxpool ties and extremes', () => {
     const mark = rt.arena.mark();
     try {
       const C = 5;
-      const g = windowGeom([1, 4, 4, C], C, { kernel: [2, 2], stride: [2, 2], padding: 'valid' }, 'extremes');
+      const g = windowGeom([1, 4, 4, C], C, { kernel: [2, 2], stride: [2, 2], padding: 'valid', kind: 'pool' }, 'extremes');
       const bufs = setup(rt, g);
       const x = new Float32Array(xSize(g)).fill(-Infinity);
       x[(1 * 4 + 3) * C + 2] = 3e38;  // window (0,1), channel 2: a huge max at its last position

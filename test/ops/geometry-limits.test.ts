@@ -19,7 +19,7 @@ describe('windowGeom size limits (pure, exact at the boundary)', () => {
   });
 
   it('output: a 1x1 input padded by 1e9 (2e9+1 squared outputs) is refused as the output', () => {
-    expect(() => windowGeom([1, 1, 1, 1], 1, conv([1, 1], { padding: 1e9, paddingMayExceedKernel: true }), 'convForward'))
+    expect(() => windowGeom([1, 1, 1, 1], 1, conv([1, 1], { padding: 1e9 }), 'convForward'))
       .toThrow(/^convForward: the output \[B, OH, OW, OC\] = \[1, 2000000001, 2000000001, 1\] would hold/);
     // Input fine, output over: 64 output channels of a 2^23-pixel input.
     expect(() => windowGeom([1, 2 ** 12, 2 ** 11, 1], 64, conv([1, 1]), 'L')).toThrow(/L: the output .* = \[1, 4096, 2048, 64\] would hold 536870912/);
@@ -29,7 +29,7 @@ describe('windowGeom size limits (pure, exact at the boundary)', () => {
   it('weights KH·KW·C·OC: 2^15 x 2^15 1x1 conv refused; the same window as a pool passes', () => {
     expect(() => windowGeom([1, 1, 1, 2 ** 15], 2 ** 15, conv([1, 1]), 'L'))
       .toThrow(/^L: the weights \[KH, KW, C, OC\] = \[1, 1, 32768, 32768\] would hold 1073741824 f32 values/);
-    expect(windowGeom([1, 1, 1, 2 ** 15], 2 ** 15, conv([1, 1], { pool: true }), 'pool').C).toBe(2 ** 15);
+    expect(windowGeom([1, 1, 1, 2 ** 15], 2 ** 15, conv([1, 1], { kind: 'pool' }), 'pool').C).toBe(2 ** 15);
   });
 
   it('conv scratch: weights just below 2^29 but packed weights + im2col blocks over it', () => {
@@ -42,7 +42,7 @@ describe('windowGeom size limits (pure, exact at the boundary)', () => {
   });
 
   it('i32 fields: huge stride with huge padding (few outputs) is refused by the padded extent', () => {
-    const win = conv([1, 1], { stride: [2 ** 32, 2 ** 32], padding: 2 ** 31, paddingMayExceedKernel: true });
+    const win = conv([1, 1], { stride: [2 ** 32, 2 ** 32], padding: 2 ** 31 });
     expect(() => windowGeom([1, 1, 1, 1], 1, win, 'L')).toThrow(/^L: the padded input height \(OH−1\)·SH \+ KH is 4294967297; .*below 2\^31/);
     expect(() => windowGeom([1, 3, 3, 1], 1, conv([3, 3], { stride: [2 ** 31, 1] }), 'L')).toThrow(/^L: the vertical stride is 2147483648/);
   });
@@ -50,7 +50,7 @@ describe('windowGeom size limits (pure, exact at the boundary)', () => {
   it('ordinary shapes still pass (the MNIST conv layers, a 3x3/2 pool)', () => {
     expect(windowGeom([64, 28, 28, 1], 32, conv([5, 5], { padding: 'same' }), 'L')).toMatchObject({ OH: 28, OW: 28, OC: 32 });
     expect(windowGeom([64, 14, 14, 32], 64, conv([3, 3]), 'L')).toMatchObject({ OH: 12, OW: 12 });
-    expect(windowGeom([64, 12, 12, 64], 64, { kernel: [3, 3], stride: [2, 2], padding: 'same', pool: true }, 'L')).toMatchObject({ OH: 6 });
+    expect(windowGeom([64, 12, 12, 64], 64, { kernel: [3, 3], stride: [2, 2], padding: 'same', kind: 'pool' }, 'L')).toMatchObject({ OH: 6 });
   });
 });
 
