@@ -111,13 +111,16 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   let train: Dataset = prepared.train;
   let validation: Dataset | undefined;
   if (o.validationSplit !== undefined) {
-    const parts = splitValidation(train, o.validationSplit, o.seed);
+    // splitValidation refuses a split that leaves either part empty; as a flag problem that is a usage error.
+    let parts: ReturnType<typeof splitValidation>;
+    try {
+      parts = splitValidation(train, o.validationSplit, o.seed);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      throw new UsageError(`--validation-split ${o.validationSplit}: ${e.message} (use a larger fraction or more --train-count)`);
+    }
     train = parts.train;
     validation = parts.validation;
-    if (train.count === 0 || validation.count === 0) {
-      throw new UsageError(`--validation-split ${o.validationSplit} leaves ${train.count} training and ${validation.count} validation images ` +
-        `out of ${prepared.train.count}; use a fraction that leaves both non-empty (or more --train-count)`);
-    }
   }
   const test = prepared.test;
   if (train.count === 0) throw new UsageError(`--data '${dataSpec}' gave no training images for --model ${o.model}`);

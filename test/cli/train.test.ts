@@ -151,6 +151,8 @@ describe('train: bad arguments exit 2 with one line naming the flag', () => {
     [['--lr', '-0.1'], '--lr'],
     [['--lr', 'fast'], '--lr'],
     [['--validation-split', '1'], '--validation-split'],
+    // A fraction that would leave no validation image of 20 (found by splitValidation, after loading).
+    [['--train-count', '20', '--validation-split', '0.01'], '--validation-split'],
     [['--build', 'gpu'], '--build'],
     [['--seed', '1.5'], '--seed'],
     [['--train-count', '0'], '--train-count'],
