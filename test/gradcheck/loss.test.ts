@@ -7,21 +7,9 @@
 
 import { describe, it } from 'vitest';
 import { makeRng, randomArray } from '../helpers/rng.js';
+import { numericGrad } from '../helpers/numeric-grad.js';
 import { softmaxXentRef, sigmoidBceRef } from '../reference/loss.js';
 
-const H_STEP = 1e-6;
-
-function numericGrad(f: (x: Float64Array) => number, x: Float64Array): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const x0 = x[i]!;
-    x[i] = x0 + H_STEP; const up = f(x);
-    x[i] = x0 - H_STEP; const dn = f(x);
-    x[i] = x0;
-    g[i] = (up - dn) / (2 * H_STEP);
-  }
-  return g;
-}
 
 function expectClose(a: ArrayLike<number>, n: ArrayLike<number>, label: string, denomOf: (i: number) => number): void {
   for (let i = 0; i < a.length; i++) {
