@@ -29,15 +29,11 @@ import {
   reluForwardRef, reluBackwardRef, tanhForwardRef, tanhBackwardRef, sigmoidForwardRef,
   sigmoidBackwardRef, softmaxForwardRef, softmaxBackwardRef, mulRef, sigmoid,
 } from '../reference/act.js';
+import { putF32 as put } from '../helpers/memory.js';
 
 const SIZES = [1, 3, 4, 5, 8, 13, 1000, 1003];
 const EPS = 2 ** -24;
 
-function put(rt: Runtime, data: ArrayLike<number>): number {
-  const p = rt.arena.allocF32(Math.max(data.length, 1));
-  rt.arena.f32(p, data.length).set(data);
-  return p;
-}
 
 /** Calls `run(k, outPtr)` on both builds; returns [naive, simd] copies of the n outputs. */
 function both(rt: Runtime, n: number, run: (k: Kernels, out: number) => void): [Float32Array, Float32Array] {

@@ -25,6 +25,7 @@ import { init, matmul, memoryStats } from '../../src/ops/index.js';
 import { usesPackedGemm } from '../../src/tensor/gemm-path.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { Dense } from '../../src/layers/dense.js';
+import { allocGuarded, expectGuardsIntact, writeF32 as put } from '../helpers/memory.js';
 
 // The SIMD kernel's tile and block sizes (packed.ts), which the sweep straddles.
 const MR = 4;      // rows per micro-tile
@@ -62,35 +63,6 @@ function triples(): [number, number, number][] {
     seen.add(key);
     return true;
   });
-}
-
-const GUARD = 4; // u32 sentinels before and after every guarded region
-const SENTINEL = 0x7fc0dead; // a NaN bit pattern no kernel produces
-
-/** Allocates n u32 slots with GUARD sentinels on both sides, `skew` bytes past 16-alignment. */
-function allocGuarded(rt: Runtime, n: number, skew: number): number {
-  const base = rt.arena.alloc((n + 2 * GUARD) * 4 + 16, 'guarded');
-  const p = base + GUARD * 4 + skew;
-  const u = new Uint32Array(rt.arena.memory.buffer, p - GUARD * 4, n + 2 * GUARD);
-  u.fill(SENTINEL, 0, GUARD);
-  u.fill(SENTINEL, GUARD + n);
-  return p;
-}
-
-function expectGuardsIntact(rt: Runtime, p: number, n: number, label: string): void {
-  const before = new Uint32Array(rt.arena.memory.buffer, p - GUARD * 4, GUARD);
-  const after = new Uint32Array(rt.arena.memory.buffer, p + n * 4, GUARD);
-  for (let i = 0; i < GUARD; i++) {
-    if (before[i] !== SENTINEL) throw new Error(`${label}: wrote ${GUARD - i} slot(s) before the region`);
-    if (after[i] !== SENTINEL) throw new Error(`${label}: wrote slot ${n + i} past the end of the region (${n} slots)`);
-  }
-}
-
-/** Writes `values` as f32 at p and returns the f32-rounded copy (what the kernels see). */
-function put(rt: Runtime, p: number, values: ArrayLike<number>): Float32Array {
-  const view = rt.arena.f32(p, values.length);
-  view.set(values);
-  return Float32Array.from(view);
 }
 
 /** Fills the scratch with NaNs, so a kernel that reads scratch it did not write shows. */

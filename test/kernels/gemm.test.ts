@@ -20,6 +20,7 @@ import { dotTol, expectBitIdentical, expectWithin, relTol } from '../helpers/com
 import type { Kernels } from '../../src/runtime/abi.js';
 import type { Runtime } from '../../src/runtime/load.js';
 import { biasAddRef, biasGradRef, gemmRef, type Trans } from '../reference/gemm.js';
+import { allocGuarded, expectGuardsIntact, writeF32 as put } from '../helpers/memory.js';
 
 const TRANS: Trans[] = ['nn', 'tn', 'nt'];
 const V = [1, 3, 4, 5, 8, 13, 17, 33];
@@ -64,35 +65,6 @@ afterAll(() => {
     `SIMD bit-identical to naive in ${gemmBitIdentical}/${gemmCases} gemm cases; ` +
     `bias_grad worst err/tol: naive vs f64 ${worst.biasGradNaive.toFixed(4)}, SIMD vs naive ${worst.biasGradSimd.toFixed(4)}`);
 });
-
-const GUARD = 4; // f32 sentinels before and after every output
-const SENTINEL = 0x7fc0dead; // a NaN bit pattern no kernel produces
-
-/** Allocates n f32 with GUARD sentinels on both sides, `skew` bytes past 16-alignment. */
-function allocGuarded(rt: Runtime, n: number, skew: number): number {
-  const base = rt.arena.alloc((n + 2 * GUARD) * 4 + 16, 'guarded');
-  const p = base + GUARD * 4 + skew;
-  const u = new Uint32Array(rt.arena.memory.buffer, p - GUARD * 4, n + 2 * GUARD);
-  u.fill(SENTINEL, 0, GUARD);
-  u.fill(SENTINEL, GUARD + n);
-  return p;
-}
-
-function expectGuardsIntact(rt: Runtime, p: number, n: number, label: string): void {
-  const before = new Uint32Array(rt.arena.memory.buffer, p - GUARD * 4, GUARD);
-  const after = new Uint32Array(rt.arena.memory.buffer, p + n * 4, GUARD);
-  for (let i = 0; i < GUARD; i++) {
-    if (before[i] !== SENTINEL) throw new Error(`${label}: wrote ${GUARD - i} element(s) before the output`);
-    if (after[i] !== SENTINEL) throw new Error(`${label}: wrote element ${n + i} past the end of the output (${n} elements)`);
-  }
-}
-
-/** Writes `values` as f32 at p and returns the f32-rounded copy (what the kernels see). */
-function put(rt: Runtime, p: number, values: ArrayLike<number>): Float32Array {
-  const view = rt.arena.f32(p, values.length);
-  view.set(values);
-  return Float32Array.from(view);
-}
 
 describe('gemm: naive vs f64 reference, SIMD vs naive', async () => {
   const rt = await getRuntime();

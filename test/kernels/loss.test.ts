@@ -17,19 +17,10 @@ import { makeRng, randomArray } from '../helpers/rng.js';
 import { expectBitIdentical, expectWithin, relTol } from '../helpers/compare.js';
 import type { Runtime } from '../../src/runtime/load.js';
 import { softmaxXentRef, sigmoidBceRef, argmaxRowsRef } from '../reference/loss.js';
+import { putF32 as put, putI32 } from '../helpers/memory.js';
 
 const EPS = 2 ** -24;
 
-function put(rt: Runtime, data: ArrayLike<number>): number {
-  const p = rt.arena.allocF32(Math.max(data.length, 1));
-  rt.arena.f32(p, data.length).set(data);
-  return p;
-}
-function putI32(rt: Runtime, data: ArrayLike<number>): number {
-  const p = rt.arena.alloc(Math.max(data.length, 1) * 4);
-  rt.arena.i32(p, data.length).set(data);
-  return p;
-}
 
 function xent(rt: Runtime, z: Float32Array, labels: ArrayLike<number>, rows: number, N: number, scale: number) {
   const zp = put(rt, z), lp = putI32(rt, labels);

@@ -18,16 +18,12 @@ import { expectBitIdentical, expectWithin, relTol } from '../helpers/compare.js'
 import type { Runtime } from '../../src/runtime/load.js';
 import type { Kernels } from '../../src/runtime/abi.js';
 import { sgdRef, momentumRef, adamRef } from '../reference/optim.js';
+import { putF32 as put } from '../helpers/memory.js';
 
 const SIZES = [1, 3, 4, 5, 8, 13, 1001];
 const STEPS = 5;
 const f = Math.fround;
 
-function put(rt: Runtime, data: ArrayLike<number>): number {
-  const p = rt.arena.allocF32(Math.max(data.length, 1));
-  rt.arena.f32(p, data.length).set(data);
-  return p;
-}
 
 /** State tensors for one build, all starting from the same values. */
 function stateFor(rt: Runtime, init: Float32Array[]): number[] {

@@ -26,6 +26,7 @@ import { windowGeom, type Padding } from '../../src/tensor/geometry.js';
 import {
   maxPoolForwardRef, maxPoolBackwardRef, avgPoolForwardRef, avgPoolBackwardRef, xSize, ySize,
 } from '../reference/pool.js';
+import { putF32 as put } from '../helpers/memory.js';
 
 const GUARD = 8;            // f32 slots after every output, which must stay untouched
 const GUARD_BITS = 0x7fc0dead; // a NaN payload nothing computes
@@ -49,11 +50,6 @@ const CHANNELS = [1, 3, 4, 5, 8, 13];
 
 interface Bufs { rt: Runtime; g: Geom2d; gp: number }
 
-function put(rt: Runtime, data: ArrayLike<number>): number {
-  const p = rt.arena.allocF32(Math.max(data.length, 1));
-  rt.arena.f32(p, data.length).set(data);
-  return p;
-}
 
 /** An output buffer of n f32/i32 slots followed by GUARD guard slots. */
 function out(rt: Runtime, n: number): number {
