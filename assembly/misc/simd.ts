@@ -1,5 +1,7 @@
-// SIMD twins of misc/naive.ts: four lanes per step, scalar tail.
-import { fill_naive, scale_naive } from "./naive";
+// SIMD twins of misc/naive.ts: four lanes per step (no alignment assumed), then the scalar
+// kernel for the 0..3 leftover elements. Each lane does the same single f32 operation as the
+// naive loop, so results are bit-identical to the naive build.
+import { fill_naive, scale_naive, add_naive } from "./naive";
 
 export function fill_simd(x: usize, n: i32, value: f32): void {
   const v = f32x4.splat(value);
@@ -16,6 +18,18 @@ export function scale_simd(x: usize, n: i32, s: f32): void {
     v128.store(p, f32x4.mul(v128.load(p), v));
   }
   scale_naive(x + (<usize>i << 2), n - i, s);
+}
+
+// y and x are the same buffer or disjoint (see naive.ts), so loading both vectors before the
+// store never reads a value this call already wrote.
+export function add_simd(y: usize, x: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(y + off, f32x4.add(v128.load(y + off), v128.load(x + off)));
+  }
+  const off = <usize>i << 2;
+  add_naive(y + off, x + off, n - i);
 }
 
 export function build_is_simd_simd(): i32 { return 1; }

@@ -31,6 +31,11 @@ export interface Kernels {
   fill(x: Ptr, n: number, value: number): void;
   /** x[i] *= s. */
   scale(x: Ptr, n: number, s: number): void;
+  /**
+   * y[i] += x[i] for i < n: one f32 addition per element, so both builds agree bit for bit.
+   * Accumulates into y, reads x. y and x are the same buffer (y doubles) or do not overlap.
+   */
+  add(y: Ptr, x: Ptr, n: number): void;
   /** 1 in the SIMD build, 0 in the naive build. */
   build_is_simd(): number;
 
@@ -147,7 +152,7 @@ export interface Kernels {
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
-  'fill', 'scale', 'build_is_simd',
+  'fill', 'scale', 'add', 'build_is_simd',
   'gemm_nn', 'gemm_tn', 'gemm_nt', 'gemm_nn_packed', 'gemm_packed_scratch_bytes', 'bias_add', 'bias_grad',
   'conv2d_scratch_bytes', 'conv2d_forward', 'conv2d_backward_input', 'conv2d_backward_filter',
   'maxpool2d_forward', 'maxpool2d_backward', 'avgpool2d_forward', 'avgpool2d_backward',
