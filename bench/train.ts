@@ -34,7 +34,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import os from 'node:os';
 import { zooEntry, zooModel, zooNames } from '../src/model/zoo.js';
-import type { Sequential, BatchPlan } from '../src/model/sequential.js';
+import type { Sequential, BatchPlan, StepPhases } from '../src/model/sequential.js';
 import { loadData } from '../src/data/load-node.js';
 import { subsetByClasses, take } from '../src/data/transforms.js';
 import type { Dataset } from '../src/data/dataset.js';
@@ -136,29 +136,20 @@ class Stepper {
     return this.model.trainStep(this.plan);
   }
 
-  /** The same step, phase by phase (keep in sync with Sequential.trainStep; verify() checks it). */
+  /** The same library step, asking it for its phase times (forward and backward then run as two jobs). */
   timedStep(t: Phases): number {
-    const m = this.model;
-    const p = this.plan;
-    const b = p.curB;
     const t0 = performance.now();
     this.gather();
     const t1 = performance.now();
-    m.zeroGrads();
-    m.forwardPlan(p, true);
-    const sum = m.loss.compute(m.k, 0, p.dlogits, p.logits, p.labels, b, m.numClasses, 1 / b);
-    m.k.argmax_rows(p.pred, p.logits, b, m.numClasses);
-    const t2 = performance.now();
-    m.backwardPlan(p);
-    const t3 = performance.now();
-    m.optimizer.step();
-    const t4 = performance.now();
+    const sum = this.model.trainStep(this.plan, this.phases);
     t.data += t1 - t0;
-    t.forward += t2 - t1;
-    t.backward += t3 - t2;
-    t.update += t4 - t3;
+    t.forward += this.phases.forward;
+    t.backward += this.phases.backward;
+    t.update += this.phases.update;
     return sum;
   }
+
+  private readonly phases: StepPhases = { forward: 0, backward: 0, update: 0 };
 }
 
 function weightsBitEqual(a: Sequential, b: Sequential): string | null {

@@ -29,10 +29,10 @@ abstract class Elementwise extends Layer {
 
   outputShape(inShape: Shape): number[] { return [...inShape]; }
 
-  forward(r: LayerRun): void { this.fwd(this.k, r.y, r.x, r.B * this.outSize); }
+  forward(k: Kernels, r: LayerRun): void { this.fwd(k, r.y, r.x, r.B * this.outSize); }
 
-  backward(r: LayerRun): void {
-    if (r.dx !== 0) this.bwd(this.k, r.dx, r.dy, r.y, r.B * this.outSize);
+  backward(k: Kernels, r: LayerRun): void {
+    if (r.dx !== 0) this.bwd(k, r.dx, r.dy, r.y, r.B * this.outSize);
   }
 
   getConfig(): Record<string, unknown> { return {}; }
@@ -73,15 +73,18 @@ export class Softmax extends Layer {
 
   private get rowLen(): number { return this.inShape[this.inShape.length - 1]!; }
 
-  forward(r: LayerRun): void {
+  forward(k: Kernels, r: LayerRun): void {
     const N = this.rowLen;
-    this.k.softmax_forward(r.y, r.x, (r.B * this.outSize) / N, N);
+    k.softmax_forward(r.y, r.x, (r.B * this.outSize) / N, N);
   }
 
-  backward(r: LayerRun): void {
+  backward(k: Kernels, r: LayerRun): void {
     const N = this.rowLen;
-    if (r.dx !== 0) this.k.softmax_backward(r.dx, r.dy, r.y, (r.B * this.outSize) / N, N);
+    if (r.dx !== 0) k.softmax_backward(r.dx, r.dy, r.y, (r.B * this.outSize) / N, N);
   }
+
+  /** As the last layer it is fused with the loss: the model runs the loss on its input. */
+  override fuseWithLoss(isLast: boolean): 'layer' | undefined { return isLast ? 'layer' : undefined; }
 
   getConfig(): Record<string, unknown> { return {}; }
 }

@@ -6,13 +6,14 @@
 // buffer in a training plan).
 // Backward: dy ← act'(y) ⊙ dy (in place), then kernel/bias grads += (backward_filter), then
 // dx = conv_transpose(dy, kernel) unless dx is absent (first layer).
-// Scratch: the shared conv scratch region, sized by conv2d_scratch_bytes for this geometry.
+// Scratch: declared here (bufferSpecs, kind 'scratch'), sized by conv2d_scratch_bytes for the
+// geometry; the plan gives each shard one scratch region shared by its layers.
 
-import type { Geom2d } from '../runtime/abi.js';
+import type { Geom2d, Kernels } from '../runtime/abi.js';
 import { windowGeom, checkPadding, type Padding } from '../tensor/geometry.js';
 import {
   Layer, activationBackward, activationForward, checkActivation, checkPair, checkPositiveInt,
-  type Activation, type LayerRun, type ParamSpec, type Shape,
+  type Activation, type BufferSpec, type LayerRun, type ParamSpec, type Shape,
 } from './layer.js';
 import { checkInitializer, initSpec, ZEROS, type InitializerName } from './initializers.js';
 import { checkConfigKeys } from './config.js';
@@ -85,18 +86,29 @@ export class Conv2D extends Layer {
     return specs;
   }
 
-  forward(r: LayerRun): void {
-    const w = this.params[0]!.value;
-    const b = this.useBias ? this.params[1]!.value : 0;
-    this.k.conv2d_forward(r.y, r.x, w, b, r.bufs.geom!, r.scratch);
-    activationForward(this.k, this.activation, r.y, r.B, this.outSize);
+  /** The conv kernels' working memory for B samples (the same size serves all three). */
+  override bufferSpecs(B: number): BufferSpec[] {
+    const bytes = this.k.conv2d_scratch_bytes(this.probe(this.geometry(B)));
+    return bytes > 0 ? [{ name: 'scratch', bytes, kind: 'scratch' }] : [];
   }
 
-  backward(r: LayerRun): void {
-    activationBackward(this.k, this.activation, r.dy, r.y, r.B, this.outSize);
-    const db = this.useBias ? this.params[1]!.grad : 0;
-    this.k.conv2d_backward_filter(this.params[0]!.grad, db, r.dy, r.x, r.bufs.geom!, r.scratch);
-    if (r.dx !== 0) this.k.conv2d_backward_input(r.dx, r.dy, this.params[0]!.value, r.bufs.geom!, r.scratch);
+  override work(B: number): number {
+    const [KH, KW] = this.kernelSize;
+    return 6 * B * this.outSize * KH * KW * this.inShape[2]!; // forward + both backward products
+  }
+
+  forward(k: Kernels, r: LayerRun): void {
+    const b = this.useBias ? r.values[1]! : 0;
+    k.conv2d_forward(r.y, r.x, r.values[0]!, b, r.bufs.geom!, r.bufs.scratch ?? 0);
+    activationForward(k, this.activation, r.y, r.B, this.outSize);
+  }
+
+  backward(k: Kernels, r: LayerRun): void {
+    activationBackward(k, this.activation, r.dy, r.y, r.B, this.outSize);
+    const db = this.useBias ? r.grads[1]! : 0;
+    const scratch = r.bufs.scratch ?? 0;
+    k.conv2d_backward_filter(r.grads[0]!, db, r.dy, r.x, r.bufs.geom!, scratch);
+    if (r.dx !== 0) k.conv2d_backward_input(r.dx, r.dy, r.values[0]!, r.bufs.geom!, scratch);
   }
 
   getConfig(): Record<string, unknown> {

@@ -3,7 +3,7 @@
 // Forward: gemm_nn (overwrite) + bias_add, then the activation in place on y. Where the
 // shape pays (usesPackedGemm: batch ≥ 32, units ≥ 48, inputs ≥ 64, e.g. the convnet's fc1,
 // measured ~11–13% faster at B = 128–256) the product is gemm_nn_packed instead (same bits),
-// with its packing scratch planned once per batch plan as the buffer 'pack'
+// with its packing scratch declared as the buffer 'pack' (kind 'scratch', one per shard)
 // (gemm_packed_scratch_bytes is non-decreasing in M, so a smaller last batch fits).
 // Cache: none besides y (activation derivatives come from the output).
 // Backward: dy ← act'(y) ⊙ dy in place; kernel grad += xᵀ·dy (gemm_tn, accumulate);
@@ -18,6 +18,7 @@ import {
   type Activation, type BufferSpec, type LayerRun, type ParamSpec, type Shape,
 } from './layer.js';
 import { checkInitializer, initSpec, ZEROS, type InitializerName } from './initializers.js';
+import type { Kernels } from '../runtime/abi.js';
 import { usesPackedGemm } from '../tensor/gemm-path.js';
 import { checkConfigKeys } from './config.js';
 
@@ -79,27 +80,42 @@ export class Dense extends Layer {
     const IN = this.inShape[0]!;
     if (!usesPackedGemm(B, this.units, IN)) return [];
     const bytes = this.k.gemm_packed_scratch_bytes(B, this.units, IN);
-    return bytes > 0 ? [{ name: 'pack', bytes }] : [];
+    return bytes > 0 ? [{ name: 'pack', bytes, kind: 'scratch' }] : [];
   }
 
-  forward(r: LayerRun): void {
+  override work(B: number): number {
+    return 6 * B * this.inShape[0]! * this.units; // forward + both backward products
+  }
+
+  /** A last Dense with activation 'softmax' hands its softmax to the loss; elsewhere it is refused. */
+  override fuseWithLoss(isLast: boolean): 'activation' | undefined {
+    if (this.activation !== 'softmax') return undefined;
+    if (!isLast) {
+      throw new Error(`${this.label}: activation 'softmax' is only supported on the last layer (where it is fused with the loss); ` +
+        `use a Softmax layer elsewhere`);
+    }
+    this.fusedSoftmax = true;
+    return 'activation';
+  }
+
+  forward(k: Kernels, r: LayerRun): void {
     const IN = this.inShape[0]!;
     const pack = r.bufs.pack;
     if (pack !== undefined && usesPackedGemm(r.B, this.units, IN)) {
-      this.k.gemm_nn_packed(r.y, r.x, this.params[0]!.value, r.B, this.units, IN, 0, pack);
+      k.gemm_nn_packed(r.y, r.x, r.values[0]!, r.B, this.units, IN, 0, pack);
     } else {
-      this.k.gemm_nn(r.y, r.x, this.params[0]!.value, r.B, this.units, IN, 0);
+      k.gemm_nn(r.y, r.x, r.values[0]!, r.B, this.units, IN, 0);
     }
-    if (this.useBias) this.k.bias_add(r.y, this.params[1]!.value, r.B, this.units);
-    activationForward(this.k, this.act, r.y, r.B, this.units);
+    if (this.useBias) k.bias_add(r.y, r.values[1]!, r.B, this.units);
+    activationForward(k, this.act, r.y, r.B, this.units);
   }
 
-  backward(r: LayerRun): void {
+  backward(k: Kernels, r: LayerRun): void {
     const IN = this.inShape[0]!;
-    activationBackward(this.k, this.act, r.dy, r.y, r.B, this.units);
-    this.k.gemm_tn(this.params[0]!.grad, r.x, r.dy, IN, this.units, r.B, 1);
-    if (this.useBias) this.k.bias_grad(this.params[1]!.grad, r.dy, r.B, this.units);
-    if (r.dx !== 0) this.k.gemm_nt(r.dx, r.dy, this.params[0]!.value, r.B, IN, this.units, 0);
+    activationBackward(k, this.act, r.dy, r.y, r.B, this.units);
+    k.gemm_tn(r.grads[0]!, r.x, r.dy, IN, this.units, r.B, 1);
+    if (this.useBias) k.bias_grad(r.grads[1]!, r.dy, r.B, this.units);
+    if (r.dx !== 0) k.gemm_nt(r.dx, r.dy, r.values[0]!, r.B, IN, this.units, 0);
   }
 
   getConfig(): Record<string, unknown> {

@@ -6,7 +6,10 @@
 // reproducible and no random numbers cross from JS. Cache: the mask [B, n] (f32), reused by
 // backward: dx = dy ⊙ mask. In inference plans y is the same memory as x (free); in a
 // training plan run with training = false the mask is filled with ones instead.
+// The mask is drawn for the whole batch in prepare(), on the calling thread, before the batch
+// is split into shards: the random stream is the same whatever the shards or threads.
 
+import type { Kernels } from '../runtime/abi.js';
 import { Layer, type BufferSpec, type LayerRun, type Shape } from './layer.js';
 import { checkConfigKeys } from './config.js';
 
@@ -54,20 +57,25 @@ export class Dropout extends Layer {
   override aliasesInput(training: boolean): boolean { return !training; }
 
   override bufferSpecs(B: number, training: boolean): BufferSpec[] {
-    return training ? [{ name: 'mask', bytes: 4 * B * this.outSize }] : [];
+    return training ? [{ name: 'mask', bytes: 4 * B * this.outSize, kind: 'rows' }] : [];
   }
 
-  forward(r: LayerRun, training: boolean): void {
-    if (r.y === r.x) return; // inference plan: identity, same memory
+  /** Draws the mask for the whole batch (ones when not training). */
+  override prepare(k: Kernels, r: LayerRun, training: boolean): void {
+    const mask = r.bufs.mask;
+    if (mask === undefined) return; // inference plan: identity, same memory
     const n = r.B * this.outSize;
-    const mask = r.bufs.mask!;
-    if (training) this.k.rng_dropout_mask(mask, n, this.statePtr, 1 - this.rate);
-    else this.k.fill(mask, n, 1);
-    this.k.mul(r.y, r.x, mask, n);
+    if (training) k.rng_dropout_mask(mask, n, this.statePtr, 1 - this.rate);
+    else k.fill(mask, n, 1);
   }
 
-  backward(r: LayerRun): void {
-    if (r.dx !== 0) this.k.mul(r.dx, r.dy, r.bufs.mask!, r.B * this.outSize);
+  forward(k: Kernels, r: LayerRun): void {
+    if (r.y === r.x) return; // inference plan: identity, same memory
+    k.mul(r.y, r.x, r.bufs.mask!, r.B * this.outSize);
+  }
+
+  backward(k: Kernels, r: LayerRun): void {
+    if (r.dx !== 0) k.mul(r.dx, r.dy, r.bufs.mask!, r.B * this.outSize);
   }
 
   getConfig(): Record<string, unknown> {

@@ -2,7 +2,7 @@
 // shape (NHWC is row-major, so [H, W, C] → [H·W·C] needs no copy). The model gives these layers
 // y = x in every plan, and in backward dx = dy, so both methods do nothing.
 
-import { Layer, formatShape, product, type LayerRun, type Shape } from './layer.js';
+import { Layer, formatShape, product, type Shape } from './layer.js';
 import { checkConfigKeys } from './config.js';
 
 export class Flatten extends Layer {
@@ -18,8 +18,8 @@ export class Flatten extends Layer {
 
   outputShape(inShape: Shape): number[] { return [product(inShape)]; }
   override aliasesInput(): boolean { return true; }
-  forward(_r: LayerRun): void { /* y is x */ }
-  backward(_r: LayerRun): void { /* dx is dy */ }
+  forward(): void { /* y is x */ }
+  backward(): void { /* dx is dy */ }
   getConfig(): Record<string, unknown> { return {}; }
 }
 
@@ -60,7 +60,7 @@ export class Reshape extends Layer {
   }
 
   override aliasesInput(): boolean { return true; }
-  forward(_r: LayerRun): void { /* y is x */ }
-  backward(_r: LayerRun): void { /* dx is dy */ }
+  forward(): void { /* y is x */ }
+  backward(): void { /* dx is dy */ }
   getConfig(): Record<string, unknown> { return { targetShape: this.targetShape }; }
 }

@@ -6,7 +6,13 @@
 //
 // The model owns the memory plan: it collects every layer's ParamSpecs and BufferSpecs into
 // one table, lays them out in the shared wasm memory once, and hands each layer its offsets
-// (ParamView for parameters, LayerRun for one batch plan). Layers never allocate.
+// (ParamView for parameters, LayerRun for one shard of one batch plan). Layers never allocate.
+//
+// forward and backward get the kernel table as an argument and only call kernels with the
+// offsets in their LayerRun: the executor records those calls once per plan into a tape that
+// any thread can replay (src/pool/tape.ts). So they must not read or write wasm memory from JS
+// and must not branch on its contents; what must happen once per whole batch on the calling
+// thread (drawing a dropout mask) goes in prepare().
 //
 // Gradient convention (STYLE.md §5): backward OVERWRITES dx and ACCUMULATES into parameter
 // gradients. dx = 0 means "absent" (the first layer): skip the input-gradient kernel.
@@ -31,6 +37,12 @@ export interface ParamSpec {
   /** True for weights that take weight decay (kernels), false for biases. */
   decay: boolean;
   init: InitSpec;
+  /**
+   * False for a tensor the optimizer never touches (e.g. a running mean): it is planned outside
+   * the optimizer's flat range, has no gradient, and is saved and loaded with the weights.
+   * Default true.
+   */
+  trainable?: boolean;
 }
 
 /** A parameter after planning: where its value and gradient live. */
@@ -42,7 +54,8 @@ export interface ParamView {
   size: number;
   decay: boolean;
   init: InitSpec;
-  /** Byte offsets of the value and of its gradient. */
+  trainable: boolean;
+  /** Byte offsets of the value and of its gradient (0 for a non-trainable tensor). */
   value: number;
   grad: number;
 }
@@ -50,12 +63,23 @@ export interface ParamView {
 export interface BufferSpec {
   /** Key the layer reads back from `LayerRun.bufs`. */
   name: string;
+  /** Bytes for the B samples asked for. */
   bytes: number;
+  /**
+   * 'rows': per-sample memory kept from forward to backward (a cache, a mask): `bytes` must be
+   * B times the bytes of one sample, and each shard gets its samples' part.
+   * 'scratch': working memory of one kernel call, not kept between calls: each shard gets its
+   * own, shared with the other layers' scratch of that shard.
+   */
+  kind: 'rows' | 'scratch';
 }
 
-/** One layer's pointers in one batch plan. Created at plan time and reused for every step. */
+/**
+ * One layer's pointers in one shard of a batch plan (or, for prepare(), in the whole batch).
+ * Created at plan time and reused for every step.
+ */
 export interface LayerRun {
-  /** Batch size of the current step (≤ the planned batch size). */
+  /** Samples this run covers (the shard's rows of the current batch). */
   B: number;
   /** Input and output activations [B, ...]. */
   x: number;
@@ -65,8 +89,17 @@ export interface LayerRun {
   dx: number;
   /** The layer's own buffers, by the names of its BufferSpecs. 'geom' holds its Geom2d. */
   bufs: Record<string, number>;
-  /** Shared conv scratch region (0 when no layer needs scratch). */
-  scratch: number;
+  /** Byte offsets of this layer's parameters, in paramSpecs() order. */
+  values: number[];
+  /** Where this shard accumulates their gradients (each shard has its own copy). */
+  grads: number[];
+}
+
+/** What a layer may ask of the plan while declaring its buffers. */
+export interface PlanContext {
+  k: Kernels;
+  /** Writes `g` into a scratch geometry struct and returns its offset (for *_scratch_bytes queries). */
+  probe(g: Geom2d): number;
 }
 
 export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'softmax';
@@ -93,8 +126,9 @@ export abstract class Layer {
   outShape: number[] = [];
   /** Parameters, in the layer's own order, filled in by the model's plan. */
   params: ParamView[] = [];
-  /** Kernel table of the model's build, bound at compile. */
+  /** Kernel table of the model's build, bound at compile, for plan-time queries only. */
   protected k!: Kernels;
+  private ctx: PlanContext | undefined;
 
   constructor(name?: string) {
     if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
@@ -109,7 +143,16 @@ export abstract class Layer {
   }
 
   /** Called by the model at compile. */
-  bind(k: Kernels): void { this.k = k; }
+  bind(ctx: PlanContext): void {
+    this.ctx = ctx;
+    this.k = ctx.k;
+  }
+
+  /** See PlanContext.probe. */
+  protected probe(g: Geom2d): number {
+    if (this.ctx === undefined) throw new Error(`${this.label}: not bound to a model`);
+    return this.ctx.probe(g);
+  }
 
   /** Pure: the output shape for `inShape`; throws an error naming this layer when it does not fit. */
   abstract outputShape(inShape: Shape): number[];
@@ -117,8 +160,18 @@ export abstract class Layer {
   /** Parameters this layer needs for input shape `this.inShape`. */
   paramSpecs(): ParamSpec[] { return []; }
 
-  /** Per-batch buffers (besides x, y, dx, dy) for batch size B. `training` plans also run backward. */
+  /** Buffers (besides x, y, dx, dy) for B samples. `training` plans also run backward. */
   bufferSpecs(_B: number, _training: boolean): BufferSpec[] { return []; }
+
+  /** Rough floating-point operations of a training step over B samples (to decide when threads pay). */
+  work(B: number): number { return 2 * B * this.outSize; }
+
+  /**
+   * How this layer, as the last one, joins the loss: 'layer' (the model skips it and runs the
+   * loss on its input, a Softmax), 'activation' (it runs, but leaves its softmax to the loss),
+   * or undefined (it does not). Also called for the other layers, with isLast = false.
+   */
+  fuseWithLoss(_isLast: boolean): 'layer' | 'activation' | undefined { return undefined; }
 
   /** Conv/pool layers: the window geometry for batch size B (written to bufs.geom by the model). */
   geometry(_B: number): Geom2d | undefined { return undefined; }
@@ -132,11 +185,14 @@ export abstract class Layer {
   /** True when y is the same memory as x (Flatten, Reshape; Dropout at inference). */
   aliasesInput(_training: boolean): boolean { return false; }
 
-  /** y = f(x). `training` switches dropout on. */
-  abstract forward(r: LayerRun, training: boolean): void;
+  /** Once per step over the whole batch, on the calling thread, before the shards run. */
+  prepare(_k: Kernels, _r: LayerRun, _training: boolean): void { /* nothing */ }
+
+  /** y = f(x) for the run's samples. */
+  abstract forward(k: Kernels, r: LayerRun, training: boolean): void;
 
   /** dx = (∂y/∂x)ᵀ dy (skipped when r.dx = 0); parameter grads += (∂y/∂θ)ᵀ dy. */
-  abstract backward(r: LayerRun): void;
+  abstract backward(k: Kernels, r: LayerRun): void;
 
   /** Constructor options that rebuild this layer (JSON-safe). */
   abstract getConfig(): Record<string, unknown>;

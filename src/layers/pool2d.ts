@@ -7,7 +7,7 @@
 // AvgPool2D keeps nothing: backward spreads each dy evenly over its window (geometry only).
 // Both overwrite dx (overlapping windows add up inside the kernel) and have no parameters.
 
-import type { Geom2d } from '../runtime/abi.js';
+import type { Geom2d, Kernels } from '../runtime/abi.js';
 import { windowGeom, checkPadding, type Padding } from '../tensor/geometry.js';
 import { Layer, checkPair, type BufferSpec, type LayerRun, type Shape } from './layer.js';
 import { checkConfigKeys } from './config.js';
@@ -63,15 +63,15 @@ export class MaxPool2D extends Pool2D {
   constructor(config: Pool2DConfig = {}) { super(config, MaxPool2D.type); }
 
   override bufferSpecs(B: number): BufferSpec[] {
-    return [{ name: 'argmax', bytes: 4 * B * this.outSize }];
+    return [{ name: 'argmax', bytes: 4 * B * this.outSize, kind: 'rows' }];
   }
 
-  forward(r: LayerRun): void {
-    this.k.maxpool2d_forward(r.y, r.bufs.argmax!, r.x, r.bufs.geom!);
+  forward(k: Kernels, r: LayerRun): void {
+    k.maxpool2d_forward(r.y, r.bufs.argmax!, r.x, r.bufs.geom!);
   }
 
-  backward(r: LayerRun): void {
-    if (r.dx !== 0) this.k.maxpool2d_backward(r.dx, r.dy, r.bufs.argmax!, r.bufs.geom!);
+  backward(k: Kernels, r: LayerRun): void {
+    if (r.dx !== 0) k.maxpool2d_backward(r.dx, r.dy, r.bufs.argmax!, r.bufs.geom!);
   }
 }
 
@@ -81,11 +81,11 @@ export class AvgPool2D extends Pool2D {
 
   constructor(config: Pool2DConfig = {}) { super(config, AvgPool2D.type); }
 
-  forward(r: LayerRun): void {
-    this.k.avgpool2d_forward(r.y, r.x, r.bufs.geom!);
+  forward(k: Kernels, r: LayerRun): void {
+    k.avgpool2d_forward(r.y, r.x, r.bufs.geom!);
   }
 
-  backward(r: LayerRun): void {
-    if (r.dx !== 0) this.k.avgpool2d_backward(r.dx, r.dy, r.bufs.geom!);
+  backward(k: Kernels, r: LayerRun): void {
+    if (r.dx !== 0) k.avgpool2d_backward(r.dx, r.dy, r.bufs.geom!);
   }
 }

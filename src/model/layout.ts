@@ -6,7 +6,7 @@
 import type { Arena } from '../runtime/arena.js';
 
 export type RegionKind = 'params' | 'grads' | 'optimizer' | 'state' | 'input' | 'activations' | 'caches' |
-  'gradients' | 'scratch' | 'io' | 'geometry' | 'data';
+  'gradients' | 'scratch' | 'io' | 'geometry' | 'data' | 'tape';
 
 interface Region { name: string; kind: RegionKind; rel: number; bytes: number }
 

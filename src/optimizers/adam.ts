@@ -5,6 +5,7 @@
 // Note: Keras applies ε to the uncorrected sqrt(v) ("epsilon hat"); the kernel contract puts it
 // after the bias correction (the paper's form). The two differ only while sqrt(v) ~ ε.
 
+import type { Kernels } from '../runtime/abi.js';
 import { Optimizer, checkDecay, checkRate, checkUnit } from './optimizer.js';
 import { checkConfigKeys } from '../layers/config.js';
 
@@ -34,13 +35,13 @@ export class Adam extends Optimizer {
   stateSlots(): number { return 2; }
   get weightDecay(): number { return this.wd; }
 
-  protected update(w: number, g: number, state: number, count: number, wd: number): void {
+  protected update(k: Kernels, w: number, g: number, state: number, count: number, wd: number): void {
     const t = this.iterations;
     const bc1 = 1 - Math.pow(this.beta1, t);
     const bc2 = 1 - Math.pow(this.beta2, t);
     const m = state;
     const v = state + 4 * this.r.n;
-    this.k.adam_update(w, m, v, g, count, this.lr, this.beta1, this.beta2, this.epsilon, bc1, bc2, wd);
+    k.adam_update(w, m, v, g, count, this.lr, this.beta1, this.beta2, this.epsilon, bc1, bc2, wd);
   }
 
   getConfig(): Record<string, unknown> {

@@ -1,5 +1,6 @@
 // SGD with momentum, Keras form: v = μ·v − lr·(g + wd·w); w += v. State: v [n].
 
+import type { Kernels } from '../runtime/abi.js';
 import { Optimizer, checkDecay, checkRate, checkUnit } from './optimizer.js';
 import { checkConfigKeys } from '../layers/config.js';
 
@@ -25,8 +26,8 @@ export class Momentum extends Optimizer {
   stateSlots(): number { return 1; }
   get weightDecay(): number { return this.wd; }
 
-  protected update(w: number, g: number, state: number, count: number, wd: number): void {
-    this.k.momentum_update(w, state, g, count, this.lr, this.momentum, wd);
+  protected update(k: Kernels, w: number, g: number, state: number, count: number, wd: number): void {
+    k.momentum_update(w, state, g, count, this.lr, this.momentum, wd);
   }
 
   getConfig(): Record<string, unknown> { return { lr: this.lr, momentum: this.momentum, weightDecay: this.wd }; }

@@ -2,6 +2,10 @@
 // parameters are contiguous with the weights that take decay first, gradients contiguous in the
 // same order, optimizer state contiguous after them. With weightDecay > 0, the decay range
 // [0, nDecay) is updated with wd and the rest (biases) with wd = 0; otherwise one call covers all.
+//
+// A step is begin() (count it, once) then apply() over ranges that cover [0, n) once: the
+// executor cuts the range into chunks that threads update in parallel. Every update is
+// elementwise, so the chunks change no result.
 
 import type { Kernels } from '../runtime/abi.js';
 
@@ -41,22 +45,37 @@ export abstract class Optimizer {
     if (slots > 0 && this.r.n > 0) this.k.fill(this.r.state, slots * this.r.n, 0);
   }
 
-  /** One update from the gradients currently in the gradient range. */
+  /** Elements in the flat range (parameters the optimizer updates). */
+  get size(): number { return this.r.n; }
+
+  /** One whole update from the gradients currently in the gradient range, on this thread. */
   step(): void {
+    this.begin();
+    this.apply(this.k, 0, this.r.n);
+  }
+
+  /** Starts a step: counts it (Adam's t). Then apply() must cover [0, n) once. */
+  begin(): void {
     this.iterations++;
-    const { w, g, n, nDecay, state } = this.r;
+  }
+
+  /** Issues the update of elements [lo, hi) through `k` (a build's kernels or a tape recorder). */
+  apply(k: Kernels, lo: number, hi: number): void {
+    const { w, g, nDecay, state } = this.r;
     const wd = this.weightDecay;
-    if (wd > 0 && nDecay < n) {
-      this.update(w, g, state, nDecay, wd);
-      const off = 4 * nDecay;
-      this.update(w + off, g + off, state + off, n - nDecay, 0);
-    } else {
-      this.update(w, g, state, n, nDecay > 0 ? wd : 0);
+    const split = wd > 0 ? nDecay : 0; // below `split` the update takes weight decay
+    if (lo < split) {
+      const end = Math.min(hi, split);
+      this.update(k, w + 4 * lo, g + 4 * lo, state + 4 * lo, end - lo, wd);
+    }
+    if (hi > Math.max(lo, split)) {
+      const start = Math.max(lo, split);
+      this.update(k, w + 4 * start, g + 4 * start, state + 4 * start, hi - start, 0);
     }
   }
 
   /** Updates `count` parameters starting at the given offsets (state slot s at state + 4·n·s). */
-  protected abstract update(w: number, g: number, state: number, count: number, wd: number): void;
+  protected abstract update(k: Kernels, w: number, g: number, state: number, count: number, wd: number): void;
 
   abstract get weightDecay(): number;
   abstract getConfig(): Record<string, unknown>;

@@ -1,5 +1,6 @@
 // Plain SGD: w −= lr · (g + wd·w). No state.
 
+import type { Kernels } from '../runtime/abi.js';
 import { Optimizer, checkDecay, checkRate } from './optimizer.js';
 import { checkConfigKeys } from '../layers/config.js';
 
@@ -23,8 +24,8 @@ export class SGD extends Optimizer {
   stateSlots(): number { return 0; }
   get weightDecay(): number { return this.wd; }
 
-  protected update(w: number, g: number, _state: number, count: number, wd: number): void {
-    this.k.sgd_update(w, g, count, this.lr, wd);
+  protected update(k: Kernels, w: number, g: number, _state: number, count: number, wd: number): void {
+    k.sgd_update(w, g, count, this.lr, wd);
   }
 
   getConfig(): Record<string, unknown> { return { lr: this.lr, weightDecay: this.wd }; }

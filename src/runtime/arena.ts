@@ -13,8 +13,17 @@ export class Arena {
   /** Next free byte. Starts at ALIGN so that offset 0 always means "absent". */
   private top = ALIGN;
 
-  constructor(memory?: WebAssembly.Memory) {
-    this.memory = memory ?? new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+  /**
+   * `shared` makes a memory that worker threads can use too (a SharedArrayBuffer underneath;
+   * it needs the kernel builds compiled for shared memory, see load.ts).
+   */
+  constructor(memory?: WebAssembly.Memory, options: { shared?: boolean } = {}) {
+    this.memory = memory ?? new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: options.shared === true });
+  }
+
+  /** True when the memory is shared (its buffer is a SharedArrayBuffer). */
+  get shared(): boolean {
+    return typeof SharedArrayBuffer !== 'undefined' && this.memory.buffer instanceof SharedArrayBuffer;
   }
 
   /** Bytes handed out so far (the high-water mark of live allocations). */

@@ -4,6 +4,13 @@
 // Both builds import `env.memory` and never allocate, so they can share one memory:
 // the naive and SIMD kernels see the same tensors, which lets tests and benchmarks run
 // them side by side on identical data.
+//
+// Each build exists twice, differing only in how the memory import is declared:
+// <name>.shared.wasm imports a shared memory (AssemblyScript's threads feature), so the
+// worker pool (src/pool) can instantiate the same module over the same memory in other
+// threads; <name>.wasm imports an ordinary one, for engines without SharedArrayBuffer
+// (a page that is not cross-origin isolated). The compiled modules are kept on the runtime
+// so the pool can hand them to its workers.
 
 import { Arena } from './arena.js';
 import { KERNEL_NAMES, type Kernels } from './abi.js';
@@ -23,6 +30,12 @@ export interface LoadOptions {
   warn?: (message: string) => void;
   /** Override SIMD detection (false: behave as on an engine without wasm SIMD). Default: detect. */
   simd?: boolean;
+  /**
+   * Use a shared memory and the .shared.wasm builds, which worker threads can run over.
+   * Default: where SharedArrayBuffer is usable (Node; a cross-origin isolated page).
+   * `sources` must then give the shared builds.
+   */
+  shared?: boolean;
 }
 
 export interface Runtime {
@@ -34,12 +47,23 @@ export interface Runtime {
   naive: Kernels;
   /** The SIMD build, or undefined where the engine lacks wasm SIMD. */
   simd?: Kernels;
+  /** True when the memory is shared and the builds are the .shared.wasm ones (threads possible). */
+  shared: boolean;
+  /** The compiled modules behind `naive` and `simd`, for worker threads. */
+  modules: { naive: WebAssembly.Module; simd?: WebAssembly.Module };
+}
+
+/** Whether this engine lets us share memory with worker threads. */
+export function sharedMemorySupported(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return false;
+  if (isNode) return true;
+  return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
 }
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
-async function defaultBytes(name: BuildName, baseUrl?: string | URL): Promise<BufferSource> {
-  const file = `${name}.wasm`;
+async function defaultBytes(name: BuildName, shared: boolean, baseUrl?: string | URL): Promise<BufferSource> {
+  const file = `${name}${shared ? '.shared' : ''}.wasm`;
   if (baseUrl !== undefined) return fetchBytes(new URL(file, baseUrl));
   // From src/runtime/*.ts the builds sit in ../../build; from build/lib/runtime/*.js in ../..
   const candidates = [new URL(`../../build/${file}`, import.meta.url), new URL(`../../${file}`, import.meta.url)];
@@ -107,15 +131,25 @@ export function assertNoStaticData(bytes: BufferSource, name: string): void {
   }
 }
 
-async function instantiate(name: BuildName, bytes: BufferSource, memory: WebAssembly.Memory): Promise<Kernels> {
+async function instantiate(name: BuildName, bytes: BufferSource, memory: WebAssembly.Memory): Promise<{ kernels: Kernels; module: WebAssembly.Module }> {
   assertNoStaticData(bytes, name);
-  const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
+  const module = await WebAssembly.compile(bytes);
+  const memoryImport = WebAssembly.Module.imports(module).find((i) => i.kind === 'memory');
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, { env: { memory } });
+  } catch (e) {
+    const want = memory.buffer instanceof ArrayBuffer ? 'an unshared' : 'a shared';
+    throw new Error(`simdnet: the ${name} build does not accept ${want} memory (${(e as Error).message}); ` +
+      `give the ${want === 'a shared' ? '<name>.shared.wasm' : '<name>.wasm'} build, or set the 'shared' load option to match` +
+      (memoryImport ? '' : ' (the module imports no memory)'));
+  }
   const exports = instance.exports as Record<string, unknown>;
   const missing = KERNEL_NAMES.filter((k) => typeof exports[k] !== 'function');
   if (missing.length > 0) {
     throw new Error(`simdnet: the ${name} build lacks kernels ${missing.join(', ')}; rebuild with "npm run asbuild"`);
   }
-  return exports as unknown as Kernels;
+  return { kernels: exports as unknown as Kernels, module };
 }
 
 /** Loads both builds over one new memory and returns the runtime. */
@@ -125,18 +159,29 @@ export async function loadRuntime(options: LoadOptions = {}): Promise<Runtime> {
     throw new TypeError(`simdnet: build must be 'auto', 'naive' or 'simd', got ${JSON.stringify(want)}`);
   }
   const warn = options.warn ?? ((m: string) => console.warn(m));
-  const arena = new Arena();
+  if (options.shared !== undefined && typeof options.shared !== 'boolean') {
+    throw new TypeError(`simdnet: the 'shared' load option must be true or false, got ${JSON.stringify(options.shared)}`);
+  }
+  const shared = options.shared ?? sharedMemorySupported();
+  if (shared && typeof SharedArrayBuffer === 'undefined') {
+    throw new Error('simdnet: shared memory was asked for, but this engine has no SharedArrayBuffer ' +
+      '(a browser page must be cross-origin isolated: serve it with COOP/COEP headers)');
+  }
+  const arena = new Arena(undefined, { shared });
   const get = (name: BuildName) => {
     const src = options.sources?.[name];
-    return src !== undefined ? sourceBytes(src) : defaultBytes(name, options.baseUrl);
+    return src !== undefined ? sourceBytes(src) : defaultBytes(name, shared, options.baseUrl);
   };
   const naive = await instantiate('naive', await get('naive'), arena.memory);
-  let simd: Kernels | undefined;
+  let simd: { kernels: Kernels; module: WebAssembly.Module } | undefined;
   if (options.simd ?? simdSupported()) {
     simd = await instantiate('simd', await get('simd'), arena.memory);
   } else if (want !== 'naive') {
     warn('simdnet: this engine has no WebAssembly SIMD; using the naive (scalar) kernels, which are several times slower.');
   }
   const build: BuildName = want === 'naive' || simd === undefined ? 'naive' : 'simd';
-  return { arena, naive, simd, build, kernels: build === 'simd' ? simd! : naive };
+  return {
+    arena, naive: naive.kernels, simd: simd?.kernels, build, kernels: build === 'simd' ? simd!.kernels : naive.kernels,
+    shared, modules: { naive: naive.module, simd: simd?.module },
+  };
 }

@@ -17,6 +17,19 @@ import { checkDataset, splitValidation } from '../data/transforms.js';
 import { EpochOrder } from '../data/batcher.js';
 import { formatShape, product } from '../layers/layer.js';
 import { precisionRecall } from './metrics.js';
+import type { ThreadsOption } from '../pool/pool.js';
+
+/** Runs `f` with the model on `threads` (when given), then puts the model's own count back. */
+function withThreads<T>(model: Sequential, threads: ThreadsOption | undefined, f: () => T): T {
+  if (threads === undefined) return f();
+  const before = model.threads;
+  model.setThreads(threads);
+  try {
+    return f();
+  } finally {
+    model.setThreads(before);
+  }
+}
 
 export interface BatchLogs {
   epoch: number;
@@ -65,6 +78,8 @@ export interface FitOptions {
   onEpochEnd?: (epoch: number, logs: EpochLogs) => Stop | Promise<Stop>;
   /** Progress lines, one per epoch (e.g. console.log). */
   log?: (line: string) => void;
+  /** Threads for this call: a count or 'auto'; default: the model's (see compile). No result depends on it. */
+  threads?: ThreadsOption;
 }
 
 export interface History {
@@ -76,7 +91,11 @@ export interface History {
   imagesPerSecond: number[];
 }
 
-export interface EvaluateOptions { batchSize?: number }
+export interface EvaluateOptions {
+  batchSize?: number;
+  /** Threads for this call (default: the model's). */
+  threads?: ThreadsOption;
+}
 
 export interface Evaluation {
   loss: number;
@@ -90,7 +109,11 @@ export interface Evaluation {
   recall: number[];
 }
 
-export interface PredictOptions { batchSize?: number }
+export interface PredictOptions {
+  batchSize?: number;
+  /** Threads for this call (default: the model's). */
+  threads?: ThreadsOption;
+}
 
 export interface Prediction {
   /** [count, numClasses] softmax probabilities. */
@@ -179,6 +202,10 @@ function runEval(model: Sequential, plan: BatchPlan, B: number, s: Staged, confu
 }
 
 export function evaluate(model: Sequential, data: Dataset, options: EvaluateOptions = {}): Evaluation {
+  return withThreads(model, options?.threads, () => evaluateOn(model, data, options));
+}
+
+function evaluateOn(model: Sequential, data: Dataset, options: EvaluateOptions): Evaluation {
   checkDataFits(model, data, 'evaluate');
   const B = Math.min(checkPositiveInt(options.batchSize ?? 256, 'evaluate: batchSize'), data.count);
   const plan = model.planAtLeast(B, 'infer');
@@ -191,6 +218,10 @@ export function evaluate(model: Sequential, data: Dataset, options: EvaluateOpti
 }
 
 export function predict(model: Sequential, input: Float32Array | Dataset, options: PredictOptions = {}): Prediction {
+  return withThreads(model, options?.threads, () => predictOn(model, input, options));
+}
+
+function predictOn(model: Sequential, input: Float32Array | Dataset, options: PredictOptions): Prediction {
   const inSize = product(model.inputShape);
   let images: Float32Array;
   if (input instanceof Float32Array) {
@@ -227,6 +258,17 @@ export function predict(model: Sequential, input: Float32Array | Dataset, option
 
 export async function fit(model: Sequential, trainIn: Dataset, options: FitOptions = {}): Promise<History> {
   if (options === null || typeof options !== 'object') throw new TypeError('fit: options must be an object');
+  if (options.threads === undefined) return fitOn(model, trainIn, options);
+  const before = model.threads;
+  model.setThreads(options.threads);
+  try {
+    return await fitOn(model, trainIn, options);
+  } finally {
+    model.setThreads(before);
+  }
+}
+
+async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): Promise<History> {
   const epochs = checkPositiveInt(options.epochs ?? 1, 'fit: epochs');
   const batchSize = checkPositiveInt(options.batchSize ?? 32, 'fit: batchSize');
   const evalBatch = checkPositiveInt(options.evalBatchSize ?? 256, 'fit: evalBatchSize');

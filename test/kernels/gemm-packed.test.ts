@@ -343,10 +343,12 @@ describe('matmul (ops): packed path chosen by shape', () => {
 });
 
 // Dense (src/layers/dense.ts) takes the packed path where usesPackedGemm says so, with the
-// scratch planned once per batch plan as its 'pack' buffer. The forward output must equal,
-// bit for bit, the f32 emulation of gemm (naive order) then bias_add (one rounded add), also
-// after setBatch to a smaller batch (which reuses the plan's scratch), and a small batch must
-// plan no scratch at all.
+// scratch declared as its 'pack' buffer (kind 'scratch': one per shard of a plan). A plan cuts
+// the batch into up to 8 shards of at least 8 samples (src/model/plan.ts), so a batch of 320
+// gives 8 shards of 40 rows. The forward output must equal, bit for bit, the f32 emulation of
+// gemm (naive order) then bias_add (one rounded add), also after setBatch to smaller batches
+// (shards of 33 rows: packed, same scratch; of 20 rows: gemm_nn), and shards too small for the
+// packed path must plan no scratch at all.
 describe('Dense forward: packed path with planned scratch', () => {
   const IN = 100, UNITS = 64;
 
@@ -362,33 +364,37 @@ describe('Dense forward: packed path with planned scratch', () => {
     return y;
   }
 
-  it(`Dense ${IN}→${UNITS} at B = 40 (packed), then setBatch 33 (packed, same scratch) and 20 (gemm_nn); B = 8 plans no scratch`, async () => {
+  it(`Dense ${IN}→${UNITS} in shards of 40 rows (packed), then 33 (packed, same scratch) and 20 (gemm_nn); shards of 8 plan no scratch`, async () => {
     const rt = await getRuntime();
     const m = new Sequential([new Dense({ units: UNITS })]);
-    m.compileWith(rt, { inputShape: [IN], optimizer: 'sgd', seed: 3 });
+    m.compileWith(rt, { inputShape: [IN], optimizer: 'sgd', seed: 3, threads: 1 });
     const rng = makeRng(2024);
     const [kernel, biasParam] = m.getWeights();
     const w = kernel!.data;
     const bias = Float32Array.from(randomArray(rng, UNITS)); // non-zero, so bias_add is exercised
     m.setWeights([{ name: kernel!.name, data: w }, { name: biasParam!.name, data: bias }]);
     expect(usesPackedGemm(40, UNITS, IN)).toBe(true);
-    const plan = m.plan(40, 'infer');
-    const run = plan.runs[0]!;
-    expect(run.bufs.pack, 'a pack buffer is planned').toBeDefined();
-    expect(rt.simd!.gemm_packed_scratch_bytes(40, UNITS, IN)).toBeGreaterThan(0);
+    const plan = m.plan(320, 'infer');
+    expect(plan.shards).toHaveLength(8);
     const packBytes = rt.simd!.gemm_packed_scratch_bytes(40, UNITS, IN);
-    for (const B of [40, 33, 20]) {
+    expect(packBytes).toBeGreaterThan(0);
+    for (const sh of plan.shards) expect(sh.runs[0]!.bufs.pack, `shard ${sh.index}: a pack buffer is planned`).toBeDefined();
+    for (const [B, rows] of [[320, 40], [264, 33], [160, 20]] as const) {
       m.setBatch(plan, B);
+      expect(plan.shards.every((sh) => sh.rows === rows), `batch ${B}: shards of ${rows}`).toBe(true);
       const x = Float32Array.from(randomArray(rng, B * IN));
       rt.arena.f32(plan.x0, B * IN).set(x);
-      rt.arena.f32(run.y, B * UNITS).fill(NaN);
+      const y = plan.runs[0]!.y;
+      rt.arena.f32(y, B * UNITS).fill(NaN);
       // The scratch starts as NaNs: after the forward, it holds packed values iff it was used.
-      dirty(rt, run.bufs.pack!, packBytes);
+      for (const sh of plan.shards) dirty(rt, sh.runs[0]!.bufs.pack!, packBytes);
       m.forwardPlan(plan, false);
-      expectBitIdentical(rt.arena.f32(run.y, B * UNITS), expected(x, w, bias, B), `Dense forward B=${B}`);
-      const used = new Uint32Array(rt.arena.memory.buffer, run.bufs.pack!, packBytes / 4).some((u) => u !== 0x7fc00001);
-      expect(used, `B=${B}: the packed path ${usesPackedGemm(B, UNITS, IN) ? 'is' : 'is not'} taken`).toBe(usesPackedGemm(B, UNITS, IN));
+      expectBitIdentical(rt.arena.f32(y, B * UNITS), expected(x, w, bias, B), `Dense forward B=${B}`);
+      for (const sh of plan.shards) {
+        const used = new Uint32Array(rt.arena.memory.buffer, sh.runs[0]!.bufs.pack!, packBytes / 4).some((u) => u !== 0x7fc00001);
+        expect(used, `B=${B} shard ${sh.index}: the packed path ${usesPackedGemm(rows, UNITS, IN) ? 'is' : 'is not'} taken`).toBe(usesPackedGemm(rows, UNITS, IN));
+      }
     }
-    expect(m.plan(8, 'infer').runs[0]!.bufs.pack, 'no pack buffer for B = 8').toBeUndefined();
+    expect(m.plan(64, 'infer').shards.every((sh) => sh.runs[0]!.bufs.pack === undefined), 'no pack buffer for shards of 8').toBe(true);
   });
 });

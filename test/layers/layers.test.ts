@@ -89,7 +89,7 @@ describe('Dropout', () => {
     expect(Math.abs(zeros / (B * n) - rate)).toBeLessThan(0.015);
     // Backward: dx = dy ⊙ mask with the same mask.
     m.k.fill(r.dy, B * n, 2);
-    m.layers[0]!.backward(r);
+    m.layers[0]!.backward(m.k, r);
     const dx = m.f32().slice(r.dx >> 2, (r.dx >> 2) + B * n);
     for (let i = 0; i < dx.length; i++) if (dx[i] !== 2 * y[i]! && !(y[i] === 0 && dx[i] === 0)) throw new Error(`dx[${i}] = ${dx[i]}, y = ${y[i]}`);
     // A second training forward draws a new mask.
