@@ -28,6 +28,8 @@ export const CTRL = {
   /** Test hook: a worker with index = FAULT_WORKER - 1 fails its next task (1: throw, 2: exit). */
   FAULT_WORKER: 11,
   FAULT_KIND: 12,
+  /** Tasks the workers (not the calling thread) have run, in all (a statistic for tests). */
+  WORKER_TASKS: 13,
 } as const;
 
 export const CTRL_WORDS = 16;

@@ -94,6 +94,9 @@ export class ThreadPool {
   /** Workers started so far (the calling thread is one more). */
   get size(): number { return this.workers.length; }
 
+  /** Tasks run by workers so far (not by the calling thread). */
+  get workerTasks(): number { return Atomics.load(this.ctrl, CTRL.WORKER_TASKS); }
+
   /** Workers instantiated and waiting for work. */
   get ready(): number { return Atomics.load(this.ctrl, CTRL.READY); }
 

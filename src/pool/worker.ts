@@ -90,6 +90,7 @@ function workerMain(replay: Replay, start: (run: (d: WorkerStart) => void) => vo
         } catch (e) {
           fail(e, i);
         }
+        Atomics.add(ctrl, W.WORKER_TASKS, 1);
         if (Atomics.add(ctrl, W.DONE, 1) + 1 === n) Atomics.notify(ctrl, W.DONE);
       }
     }

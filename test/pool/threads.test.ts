@@ -1,0 +1,182 @@
+// Threads must not change a single bit: every zoo model trained with 1, 2, 3 and 4 threads (same
+// seed, data and build) ends with identical weights and identical per-epoch losses, for training
+// with a partial last batch, evaluate and predict. The pool's failures reach the caller as
+// errors, and a runtime without shared memory runs on one thread, with a notice, to the same bits.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadRuntime, type Runtime } from '../../src/runtime/load.js';
+import { zooEntry, zooModel, zooNames } from '../../src/model/zoo.js';
+import { loadEmbeddedMnist } from '../../src/data/mnist-node.js';
+import { subsetByClasses, take } from '../../src/data/transforms.js';
+import type { Dataset } from '../../src/data/dataset.js';
+import { Sequential } from '../../src/model/sequential.js';
+import { Conv2D, Dense, Dropout, Flatten, MaxPool2D } from '../../src/layers/index.js';
+import { poolOf, resolveThreads } from '../../src/pool/pool.js';
+import { synthDataset } from '../model/util.js';
+
+let mnist: Dataset;
+let rt: Runtime;
+beforeAll(async () => {
+  mnist = (await loadEmbeddedMnist({ trainCount: 400, testCount: 10 })).train;
+  rt = await loadRuntime({});
+});
+
+/** Waits (up to 5 s) until `n` workers of the shared test runtime are up. */
+async function workersReady(n: number): Promise<void> {
+  if (n < 1) return;
+  for (let i = 0; i < 500 && poolOf(rt).ready < n; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(poolOf(rt).ready, 'workers started').toBeGreaterThanOrEqual(n);
+}
+
+function bits(m: Sequential): Uint32Array[] {
+  return m.getWeights().map((w) => new Uint32Array(w.data.slice().buffer));
+}
+
+function expectSameBits(a: Uint32Array[], b: Uint32Array[], label: string): void {
+  expect(a.length, label).toBe(b.length);
+  a.forEach((x, i) => {
+    const y = b[i]!;
+    let diff = -1;
+    for (let j = 0; j < x.length && diff < 0; j++) if (x[j] !== y[j]) diff = j;
+    expect(diff, `${label}: tensor ${i} first differs at ${diff}`).toBe(-1);
+  });
+}
+
+// Per model: samples (a count that leaves a partial last batch) and epochs, kept short.
+// Recipes with batches too small to shard (simple and tanh-binary: 1, cifar: 8) run on one
+// thread by design, so they are also run at batch 32, which is cut into 4 shards.
+const runs: Record<string, { count: number; epochs: number; batches: number[] }> = {
+  lenet5: { count: 100, epochs: 2, batches: [32] },
+  simple: { count: 70, epochs: 1, batches: [1, 32] },
+  convnet: { count: 70, epochs: 1, batches: [64] },
+  'tanh-binary': { count: 70, epochs: 1, batches: [1, 32] },
+  cifar: { count: 40, epochs: 1, batches: [8, 32] },
+};
+
+describe('bit-identical for any thread count', () => {
+  it('covers every zoo model', () => {
+    expect(Object.keys(runs).sort()).toEqual(zooNames().sort());
+  });
+
+  for (const name of Object.keys(runs)) {
+    it(`${name}: threads 1, 2, 3 and 4 give the same weights, losses, evaluation and predictions`, async () => {
+      const e = zooEntry(name);
+      const r = runs[name]!;
+      const data = name === 'cifar' ? synthDataset(r.count, [32, 32, 3], 10, 5)
+        : take(e.classes ? subsetByClasses(mnist, e.classes) : mnist, r.count);
+      for (const batch of r.batches) {
+      let ref: { w: Uint32Array[]; loss: number[]; evalLoss: number; probs: Uint32Array } | undefined;
+      for (const threads of [1, 2, 3, 4]) {
+        const m = await zooModel(name, { runtime: rt, seed: 11, threads });
+        expect(m.threads).toBe(threads);
+        await workersReady(threads - 1);
+        const before = poolOf(rt).workerTasks;
+        const h = await m.fit(data, { epochs: r.epochs, batchSize: batch });
+        // Batches of 16+ are sharded; then workers must have taken part (the test would prove nothing otherwise).
+        if (threads > 1 && batch >= 16) expect(poolOf(rt).workerTasks, `${name} batch ${batch}: tasks run by workers`).toBeGreaterThan(before);
+        const ev = m.evaluate(data, { batchSize: 48 });
+        const probs = new Uint32Array(m.predict(data).probabilities.buffer);
+        const got = { w: bits(m), loss: h.loss, evalLoss: ev.loss, probs };
+        if (ref === undefined) { ref = got; continue; }
+        expectSameBits(got.w, ref.w, `${name} weights, ${threads} threads vs 1`);
+        expect(got.loss, `${name} losses, ${threads} threads vs 1`).toEqual(ref.loss);
+        expect(got.evalLoss).toBe(ref.evalLoss);
+        expect(Array.from(got.probs), `${name} predictions, ${threads} threads vs 1`).toEqual(Array.from(ref.probs));
+      }
+      }
+    });
+  }
+
+  it('dropout masks are drawn for the whole batch, so they do not depend on the threads either', async () => {
+    const layers = () => [new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu' }), new MaxPool2D({ poolSize: 2 }),
+      new Dropout({ rate: 0.4 }), new Flatten(), new Dense({ units: 10 })];
+    const data = take(mnist, 90);
+    const out: Uint32Array[][] = [];
+    for (const threads of [1, 2, 4]) {
+      const m = new Sequential(layers());
+      m.compileWith(rt, { inputShape: [28, 28, 1], seed: 5, threads });
+      await m.fit(data, { epochs: 2, batchSize: 64 });
+      out.push(bits(m));
+    }
+    expectSameBits(out[1]!, out[0]!, 'dropout, 2 threads vs 1');
+    expectSameBits(out[2]!, out[0]!, 'dropout, 4 threads vs 1');
+  });
+
+  it('a threads option on fit / evaluate / predict applies to that call only', async () => {
+    const m = await zooModel('lenet5', { runtime: rt, seed: 2, threads: 1 });
+    await m.fit(take(mnist, 64), { epochs: 1, threads: 3 });
+    expect(m.threads).toBe(1);
+    m.predict(take(mnist, 40), { threads: 2 });
+    expect(m.threads).toBe(1);
+  });
+});
+
+describe('the threads option', () => {
+  it("'auto' is the available cores; bad values are refused by name", async () => {
+    expect(resolveThreads('auto', 'x')).toBeGreaterThanOrEqual(1);
+    expect(resolveThreads(undefined, 'x')).toBe(resolveThreads('auto', 'x'));
+    for (const bad of [0, -1, 1.5, NaN, '2', 'all', 1000]) {
+      expect(() => resolveThreads(bad, "model 'm'")).toThrow(/model 'm': threads must be a whole number from 1 to 256 or 'auto'/);
+    }
+    await expect(zooModel('lenet5', { runtime: rt, threads: 0 })).rejects.toThrow(/threads must be/);
+  });
+
+  it('without shared memory a model runs on one thread, says so once, and gives the same bits', async () => {
+    const notices: string[] = [];
+    const warn = console.warn;
+    console.warn = (m: string) => { notices.push(m); };
+    let unshared: Runtime;
+    try {
+      unshared = await loadRuntime({ shared: false });
+      expect(unshared.shared).toBe(false);
+      const a = await zooModel('lenet5', { runtime: unshared, seed: 4, threads: 4 });
+      expect(a.threads).toBe(1);
+      const data = take(mnist, 70);
+      await a.fit(data, { epochs: 1 });
+      const b = await zooModel('lenet5', { runtime: rt, seed: 4, threads: 2 });
+      await b.fit(data, { epochs: 1 });
+      expectSameBits(bits(a), bits(b), 'unshared 1 thread vs shared 2 threads');
+    } finally {
+      console.warn = warn;
+    }
+    // The notice is printed once per process; another test may have triggered it first.
+    expect(notices.length).toBeLessThanOrEqual(1);
+    if (notices.length === 1) expect(notices[0]).toMatch(/^simdnet: running on one thread: the runtime was loaded without shared memory/);
+  });
+});
+
+describe('failures are errors, never hangs', () => {
+  it('a task that throws in a worker reaches the caller with the worker and the message; the pool keeps working', async () => {
+    const own = await loadRuntime({});
+    const m = await zooModel('lenet5', { runtime: own, seed: 1, threads: 2 });
+    const data = take(mnist, 64);
+    await m.fit(data, { epochs: 1 }); // workers are up
+    const pool = poolOf(own);
+    for (let i = 0; i < 200 && pool.ready < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(pool.ready).toBe(1);
+    pool.injectFault(0, 'throw');
+    // The worker takes a task only when it is awake in time; a few steps make that certain.
+    await expect(m.fit(take(mnist, 64), { epochs: 20 })).rejects.toThrow(/a kernel failed in a worker thread \(worker 0, task \d+: Error: injected fault/);
+    await m.fit(data, { epochs: 1 }); // and the next step is fine
+  });
+
+  it('a worker that exits breaks the pool with a clear error', async () => {
+    const own = await loadRuntime({});
+    const m = await zooModel('lenet5', { runtime: own, seed: 1, threads: 2 });
+    await m.fit(take(mnist, 64), { epochs: 1 });
+    const pool = poolOf(own);
+    for (let i = 0; i < 200 && pool.ready < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    pool.injectFault(0, 'exit');
+    await expect(m.fit(take(mnist, 64), { epochs: 20 })).rejects.toThrow(/the thread pool is broken \(worker 0 exited/);
+    await expect(m.fit(take(mnist, 64), { epochs: 1 })).rejects.toThrow(/the thread pool is broken/);
+  });
+
+  it('idle workers do not keep the process alive', () => {
+    const script = fileURLToPath(new URL('./exits.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.error, 'the child exits by itself').toBeUndefined();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/trained on 2 threads/);
+  });
+});
