@@ -218,6 +218,12 @@ export class ThreadPool {
 }
 
 const pools = new WeakMap<Runtime, ThreadPool>();
+
+/** The runtime's pool as numbers: workers started and ready, and tasks they ran (all 0 without a pool). */
+export function threadStats(rt: Runtime): { workers: number; ready: number; workerTasks: number } {
+  const p = pools.get(rt);
+  return p === undefined ? { workers: 0, ready: 0, workerTasks: 0 } : { workers: p.size, ready: p.ready, workerTasks: p.workerTasks };
+}
 /** The runtime's pool, created on first use. */
 export function poolOf(rt: Runtime): ThreadPool {
   let p = pools.get(rt);

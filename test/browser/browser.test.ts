@@ -4,6 +4,10 @@
 // Each result must be bit-identical to the same computation in Node: the kernels are the
 // same wasm with deterministic float semantics, and the inputs and seeds are the same.
 //
+// Threads: the page is served twice, plainly and cross-origin isolated (COOP/COEP headers).
+// Isolated, it gets shared memory and runs training on a pool of Web Workers; plain, it runs
+// on one thread (with a notice). Both must give Node's bits.
+//
 // Chromium is installed by .ci/run; on a machine without it this file is skipped (with the
 // reason printed), except under CI=true, where a missing browser is a failure.
 
@@ -26,9 +30,10 @@ if (!haveChromium && process.env.CI) {
 if (!haveChromium) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-let server: Server;
+let servers: Server[] = [];
 let browser: Browser;
 let page: Page;
+let isolatedPage: Page;
 let bundle = '';
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
@@ -45,8 +50,8 @@ function syntheticSet(seed: number, n: number) {
 
 /** The whole scenario, written once and run both in Node and (as source text) in the page. */
 async function scenario(L: typeof lib, runtimeOptions: lib.LoadOptions, data: { images: number[]; labels: number[] },
-  saved: number[] | null) {
-  const { init, convForward, ndarray, loadRuntime, Sequential, Conv2D, MaxPool2D, Flatten, Dense, serialize, modelFromSerialized } = L;
+  saved: number[] | null, threads = 1) {
+  const { init, convForward, ndarray, loadRuntime, Sequential, Conv2D, MaxPool2D, Flatten, Dense, serialize, modelFromSerialized, threadStats } = L;
   await init(runtimeOptions);
   const A = ndarray(Float32Array.from({ length: 2 * 6 * 5 * 3 }, (_, i) => Math.sin(i)), [2, 6, 5, 3]);
   const W = ndarray(Float32Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i)), [3, 3, 3, 4]);
@@ -55,16 +60,19 @@ async function scenario(L: typeof lib, runtimeOptions: lib.LoadOptions, data: { 
 
   const runtime = await loadRuntime({ ...runtimeOptions, build: 'simd' });
   const model = new Sequential([
-    new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    new Conv2D({ filters: 24, kernelSize: 3, padding: 'same', activation: 'relu' }), // enough work to share
     new MaxPool2D({ poolSize: 2 }),
     new Flatten(),
     new Dense({ units: 3 }),
   ]);
-  await model.compile({ inputShape: [8, 8, 1], optimizer: { type: 'adam', lr: 0.01 }, seed: 7, runtime });
+  await model.compile({ inputShape: [8, 8, 1], optimizer: { type: 'adam', lr: 0.01 }, seed: 7, runtime, threads });
+  // Workers start in the background: wait for them, so that they do take part.
+  for (let i = 0; i < 500 && threadStats(runtime).ready < threads - 1 && runtime.shared; i++) await new Promise((r) => setTimeout(r, 10));
   const n = data.labels.length;
   const ds = { name: 'synthetic', images: Float32Array.from(data.images), labels: Int32Array.from(data.labels), count: n,
     height: 8, width: 8, channels: 1, numClasses: 3 };
-  const history = await model.fit(ds, { epochs: 3, batchSize: 8, seed: 11 });
+  // Batches of 32 are cut into 4 shards, which threads share; the last batch (16) into 2.
+  const history = await model.fit(ds, { epochs: 3, batchSize: 32, seed: 11 });
   const probs = Array.from(model.predict(ds).probabilities);
   let loadedProbs: number[] | null = null;
   if (saved) {
@@ -72,7 +80,8 @@ async function scenario(L: typeof lib, runtimeOptions: lib.LoadOptions, data: { 
     loadedProbs = Array.from(loaded.predict(ds).probabilities);
   }
   return { conv: { shape: conv.shape, data: Array.from(conv.data) }, loss: history.loss, accuracy: history.accuracy,
-    probs, loadedProbs, saved: Array.from(serialize(model)) };
+    probs, loadedProbs, saved: Array.from(serialize(model)), threads: model.threads, shared: runtime.shared,
+    workerTasks: threadStats(runtime).workerTasks };
 }
 
 describe.skipIf(!haveChromium)('in headless Chromium', () => {
@@ -84,53 +93,76 @@ describe.skipIf(!haveChromium)('in headless Chromium', () => {
       write: false, external: ['node:*'], target: 'es2022', logLevel: 'silent',
     });
     bundle = out.outputFiles[0]!.text;
-    server = createServer(async (req, res) => {
-      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      if (path === '/') { res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>simdnet</title>'); return; }
-      if (path === '/simdnet.js') { res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle); return; }
-      const file = normalize(join(root, path));
-      if (!file.startsWith(join(root, 'build'))) { res.writeHead(404).end(); return; }
-      try {
-        const body = await readFile(file);
-        res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
-      } catch {
-        res.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
+    const serve = async (isolated: boolean): Promise<number> => {
+      // Cross-origin isolation: these two headers on every response (same-origin resources pass COEP).
+      const iso: Record<string, string> = isolated
+        ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
+      const server = createServer(async (req, res) => {
+        const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+        if (path === '/') { res.writeHead(200, { ...iso, 'content-type': 'text/html' }).end('<!doctype html><title>simdnet</title>'); return; }
+        if (path === '/simdnet.js') { res.writeHead(200, { ...iso, 'content-type': 'text/javascript' }).end(bundle); return; }
+        const file = normalize(join(root, path));
+        if (!file.startsWith(join(root, 'build'))) { res.writeHead(404).end(); return; }
+        try {
+          const body = await readFile(file);
+          res.writeHead(200, { ...iso, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+        } catch {
+          res.writeHead(404).end();
+        }
+      });
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return (server.address() as { port: number }).port;
+    };
+    const port = await serve(false);
+    const isolatedPort = await serve(true);
     browser = await chromium.launch({
       executablePath: CHROMIUM, headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync'],
     });
-    page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${port}/`);
-    // Load the bundle as a module script and expose it on window (a dynamic import inside
-    // page.evaluate would be rewritten by the test runner's transform).
-    await page.addScriptTag({ type: 'module', content: "import * as L from '/simdnet.js'; window.simdnet = L;" });
-    await page.waitForFunction(() => 'simdnet' in window);
+    const open = async (p: number): Promise<Page> => {
+      const pg = await browser.newPage();
+      await pg.goto(`http://127.0.0.1:${p}/`);
+      // Load the bundle as a module script and expose it on window (a dynamic import inside
+      // page.evaluate would be rewritten by the test runner's transform).
+      await pg.addScriptTag({ type: 'module', content: "import * as L from '/simdnet.js'; window.simdnet = L;" });
+      await pg.waitForFunction(() => 'simdnet' in window);
+      return pg;
+    };
+    page = await open(port);
+    isolatedPage = await open(isolatedPort);
   });
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   });
 
   it('has WebAssembly SIMD, runs the ops, trains and loads a Node-saved model, bit-identical to Node', async () => {
-    const data = syntheticSet(5, 48);
+    const data = syntheticSet(5, 80);
     const node = await scenario(lib, {}, data, null);
     const saved = node.saved;
     const nodeLoaded = await scenario(lib, {}, data, saved);
 
-    const inBrowser = await page.evaluate(async ({ src, data, saved }) => {
+    const inPage = (pg: Page, threads: number) => pg.evaluate(async ({ src, data, saved, threads }) => {
       const L = (window as unknown as { simdnet: typeof lib }).simdnet;
       // Rebuild the scenario from its source text so the very same steps run here.
       const run = new Function(`return (${src})`)();
       const simd = L.simdSupported();
-      const result = await run(L, { baseUrl: new URL('/build/', location.href).href }, data, saved);
-      return { simd, ...result };
-    }, { src: scenario.toString(), data, saved });
+      const notices: string[] = [];
+      const warn = console.warn;
+      console.warn = (m: string) => { notices.push(m); };
+      try {
+        const result = await run(L, { baseUrl: new URL('/build/', location.href).href }, data, saved, threads);
+        return { simd, isolated: crossOriginIsolated, notices, ...result };
+      } finally {
+        console.warn = warn;
+      }
+    }, { src: scenario.toString(), data, saved, threads });
+    const inBrowser = await inPage(page, 2);
+    const isolated = await inPage(isolatedPage, 2);
+    const nodeThreads = await scenario(lib, {}, data, saved, 2);
 
     expect(inBrowser.simd).toBe(true);
     expect(inBrowser.conv.shape).toEqual(node.conv.shape);
@@ -143,6 +175,25 @@ describe.skipIf(!haveChromium)('in headless Chromium', () => {
     // The model Node saved predicts the same in the browser as in Node.
     expect(inBrowser.loadedProbs).toEqual(nodeLoaded.loadedProbs);
     expect(nodeLoaded.loadedProbs).toEqual(node.probs);
+    // Threads: the plain page asked for 2 and ran on 1, saying why; the isolated page ran on 2
+    // Web Workers over shared memory; Node on 2 worker threads. All the same bits.
+    expect(inBrowser.isolated).toBe(false);
+    expect(inBrowser.shared).toBe(false);
+    expect(inBrowser.threads).toBe(1);
+    expect(inBrowser.notices.join('\n')).toMatch(/simdnet: running on one thread: this page is not cross-origin isolated/);
+    expect(isolated.isolated).toBe(true);
+    expect(isolated.shared).toBe(true);
+    expect(isolated.threads).toBe(2);
+    expect(isolated.workerTasks, 'Web Workers ran tasks').toBeGreaterThan(0);
+    expect(inBrowser.workerTasks).toBe(0);
+    expect(nodeThreads.threads).toBe(2);
+    expect(nodeThreads.workerTasks, 'worker threads ran tasks').toBeGreaterThan(0);
+    for (const other of [isolated, nodeThreads]) {
+      expect(other.loss).toEqual(node.loss);
+      expect(other.probs).toEqual(node.probs);
+      expect(other.saved).toEqual(node.saved);
+      expect(other.loadedProbs).toEqual(nodeLoaded.loadedProbs);
+    }
     // And the model learned something (3 separable classes, 3 epochs).
     expect(node.loss[node.loss.length - 1]!).toBeLessThan(node.loss[0]!);
   });
