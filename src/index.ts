@@ -21,7 +21,7 @@ export { Sequential, defaultRuntime, type CompileOptions, type ModelTopology } f
 export { SoftmaxCrossEntropy, type Loss } from './losses/index.js';
 export { zoo, zooNames, zooEntry, zooModel, type ZooEntry } from './model/zoo.js';
 export * from './optimizers/index.js';
-export { fit, evaluate, predict, type FitOptions, type History, type Evaluation, type Prediction,
+export { fit, evaluate, predict, DivergenceError, type FitOptions, type History, type Evaluation, type Prediction,
   type BatchLogs, type EpochLogs } from './train/trainer.js';
 export { confusionMatrix, precisionRecall } from './train/metrics.js';
 

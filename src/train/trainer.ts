@@ -122,6 +122,41 @@ export interface Prediction {
   classes: Int32Array;
 }
 
+/**
+ * Thrown by fit when training stops making numbers: a batch loss or a parameter that is NaN or
+ * infinite. Carries where it happened and the history up to the last finite epoch.
+ */
+export class DivergenceError extends Error {
+  constructor(message: string, readonly epoch: number, readonly batch: number, readonly history: History) {
+    super(message);
+    this.name = 'DivergenceError';
+  }
+}
+
+/** Throws unless every value of `images` is finite, naming the first sample and value that is not. */
+function checkFinite(images: Float32Array, inSize: number, where: string, name: string): void {
+  for (let i = 0; i < images.length; i++) {
+    const v = images[i]!;
+    if (v - v !== 0) { // false only for finite v
+      throw new RangeError(`${where}: sample ${Math.floor(i / inSize)} of '${name}' has a ${Number.isNaN(v) ? 'NaN' : String(v)} ` +
+        `at value ${i % inSize} of ${inSize}; inputs must be finite numbers`);
+    }
+  }
+}
+
+/** The first parameter tensor with a non-finite value, as "name[index] = value", or undefined. */
+function nonFiniteParam(model: Sequential): string | undefined {
+  const f32 = model.f32();
+  for (const v of model.paramViews()) {
+    const base = v.value >> 2;
+    for (let i = 0; i < v.size; i++) {
+      const x = f32[base + i]!;
+      if (x - x !== 0) return `${v.name}[${i}] = ${x}`;
+    }
+  }
+  return undefined;
+}
+
 function checkPositiveInt(v: unknown, what: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
@@ -141,6 +176,7 @@ function checkImagesFit(model: Sequential, d: Dataset, where: string): void {
       `${formatShape(want)}${want.length === 1 ? ` (${want[0]} values per sample)` : ''}`);
   }
   if (d.count === 0) throw new RangeError(`${where}: dataset '${d.name}' is empty`);
+  checkFinite(d.images, imageSize(d), where, d.name);
 }
 
 /** Throws unless `d` is a consistent Dataset whose images fit the model and whose labels are class indices it outputs. */
@@ -230,6 +266,7 @@ function predictOn(model: Sequential, input: Float32Array | Dataset, options: Pr
         `${formatShape(model.inputShape)} (${inSize} floats each)`);
     }
     images = input;
+    checkFinite(images, inSize, 'predict', 'input');
   } else {
     checkImagesFit(model, input, 'predict'); // labels are not needed (nor checked) to predict
     images = input.images;
@@ -254,6 +291,11 @@ function predictOn(model: Sequential, input: Float32Array | Dataset, options: Pr
     for (let r = 0; r < b; r++) classes[start + r] = i32[(plan.pred >> 2) + r]!;
   }
   return { probabilities, classes };
+}
+
+function describeLr(model: Sequential): string {
+  const lr = model.optimizer.getConfig().lr;
+  return typeof lr === 'number' ? `now ${lr}` : model.optimizer.type;
 }
 
 export async function fit(model: Sequential, trainIn: Dataset, options: FitOptions = {}): Promise<History> {
@@ -328,6 +370,10 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
       k.gather_rows(plan.x0, st.images, idx, b, inSize);
       k.gather_rows(plan.labels, st.labels, idx, b, 1);
       const sum = model.trainStep(plan);
+      if (sum - sum !== 0) {
+        throw new DivergenceError(`fit: training diverged at epoch ${e + 1}, batch ${s + 1} of ${steps}: the batch loss is ${sum}; ` +
+          `lower the learning rate (${describeLr(model)}) or check the data`, e, s, history);
+      }
       const i32 = model.i32();
       const pl = plan.labels >> 2;
       const pp = plan.pred >> 2;
@@ -354,6 +400,11 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
       const r = runEval(model, valPlan, valB, valStaged);
       epochLogs.valLoss = r.lossSum / valStaged.count;
       epochLogs.valAccuracy = r.correct / valStaged.count;
+    }
+    const bad = nonFiniteParam(model);
+    if (bad !== undefined) {
+      throw new DivergenceError(`fit: training diverged in epoch ${e + 1}: parameter ${bad}; ` +
+        `lower the learning rate (${describeLr(model)}) or check the data`, e, steps - 1, history);
     }
     model.epochsTrained++;
     history.epoch.push(epochLogs.epoch);
