@@ -117,6 +117,13 @@ export class Executor {
 
   allPlans(): IterableIterator<Plan> { return this.plans.values(); }
 
+  /** Frees every plan's memory (the executor must not be used afterwards). */
+  dispose(): void {
+    for (const p of this.plans.values()) for (const b of p.blocks) this.m.runtime.arena.free(b);
+    this.plans.clear();
+    this.pool = undefined;
+  }
+
   /** Batch sizes of the plans of `mode` made so far, ascending (for tests and memory reports). */
   planSizes(mode: PlanMode): number[] {
     return [...this.plans.values()].filter((p) => p.mode === mode).map((p) => p.B).sort((x, y) => x - y);

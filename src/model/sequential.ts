@@ -84,6 +84,7 @@ export class Sequential {
   executor!: Executor;
   private readonly slots = new Map<string, DataSlot>();
   private compiled = false;
+  private disposed = false;
 
   // Views over wasm memory, re-created only when memory.buffer changes (identity check).
   private viewBuf: ArrayBufferLike | undefined;
@@ -188,8 +189,26 @@ export class Sequential {
   }
 
   private need(what: string): void {
+    if (this.disposed) throw new Error(`Sequential '${this.name}': disposed; it cannot be used for ${what}`);
     if (!this.compiled) throw new Error(`Sequential '${this.name}': call compile() before ${what}`);
   }
+
+  /**
+   * Gives the model's wasm memory back to its runtime (parameters, plans, staged data), for the
+   * next model to reuse. The model cannot be used afterwards; weights copied out stay valid.
+   * Without it a model keeps its memory for the life of the runtime. Calling it twice is harmless.
+   */
+  dispose(): void {
+    if (this.disposed || !this.compiled) { this.disposed = true; return; }
+    this.disposed = true;
+    const arena = this.runtime.arena;
+    this.executor.dispose();
+    for (const s of this.slots.values()) arena.free(s.ptr);
+    this.slots.clear();
+    arena.free(this.params.base);
+  }
+
+  get isDisposed(): boolean { return this.disposed; }
 
   // ---- threads ---------------------------------------------------------------------------
 
@@ -246,12 +265,13 @@ export class Sequential {
 
   /**
    * A reusable region for a role ('train', 'eval', 'perm', ...) of at least `bytes`; reused when
-   * large enough, otherwise a bigger one is planned (the arena never frees, so the old one stays).
+   * large enough, otherwise replaced by a bigger one (the old one is freed).
    */
   slot(role: string, bytes: number): number {
     this.need('staging data');
     const s = this.slots.get(role);
     if (s !== undefined && s.bytes >= bytes) return s.ptr;
+    if (s !== undefined) this.runtime.arena.free(s.ptr); // too small: replaced by a larger one
     const ptr = this.runtime.arena.alloc(Math.max(bytes, 16), `model '${this.name}' ${role} data`);
     this.slots.set(role, { ptr, bytes });
     return ptr;
@@ -341,7 +361,7 @@ export class Sequential {
 
   // ---- training API (src/train/trainer.ts) ------------------------------------------------------
 
-  fit(train: Dataset, options: FitOptions = {}): Promise<History> { this.need('fit'); return trainer.fit(this, train, options); }
+  async fit(train: Dataset, options: FitOptions = {}): Promise<History> { this.need('fit'); return trainer.fit(this, train, options); }
   evaluate(data: Dataset, options: EvaluateOptions = {}): Evaluation { this.need('evaluate'); return trainer.evaluate(this, data, options); }
   predict(input: Float32Array | Dataset, options: PredictOptions = {}): Prediction { this.need('predict'); return trainer.predict(this, input, options); }
 

@@ -1,9 +1,12 @@
-// One WebAssembly.Memory shared by both kernel builds, and a bump allocator over it.
+// One WebAssembly.Memory shared by both kernel builds, and an allocator over it.
 //
-// Every tensor is a byte offset into this memory. The arena only grows: a model
-// reserves everything it needs when it is planned (one grow), so training never grows
-// memory and never detaches views. Typed-array views are built fresh on each call
-// (`f32`, `i32`, `u8`) and must not be kept across anything that may allocate.
+// Every tensor is a byte offset into this memory. A model reserves everything it needs
+// when it is planned (a few blocks), so training never grows memory and never detaches
+// views. Blocks are handed out from the top (a bump pointer) or, first fit, from blocks
+// freed earlier (a disposed model's), so a process that makes and disposes models keeps
+// reusing the same memory. A wasm memory never shrinks; freeing makes room, it does not
+// return pages to the system. Typed-array views are built fresh on each call (`f32`,
+// `i32`, `u8`) and must not be kept across anything that may allocate.
 
 const PAGE = 65536;
 export const ALIGN = 16;
@@ -12,6 +15,12 @@ export class Arena {
   readonly memory: WebAssembly.Memory;
   /** Next free byte. Starts at ALIGN so that offset 0 always means "absent". */
   private top = ALIGN;
+  /** Live blocks: offset → bytes (rounded). */
+  private readonly live = new Map<number, number>();
+  /** Freed blocks below `top`, sorted by offset, never adjacent (coalesced). */
+  private readonly holes: { at: number; bytes: number }[] = [];
+  /** Marks taken and not yet released: while any is open, blocks come from the top only. */
+  private marks = 0;
 
   /**
    * `shared` makes a memory that worker threads can use too (a SharedArrayBuffer underneath;
@@ -26,8 +35,15 @@ export class Arena {
     return typeof SharedArrayBuffer !== 'undefined' && this.memory.buffer instanceof SharedArrayBuffer;
   }
 
-  /** Bytes handed out so far (the high-water mark of live allocations). */
+  /** The top of the allocated region (bytes below it are live or in freed holes). */
   get used(): number { return this.top; }
+
+  /** Bytes in live blocks. */
+  get liveBytes(): number {
+    let n = 0;
+    for (const b of this.live.values()) n += b;
+    return n;
+  }
 
   /** Current size of the memory in bytes. */
   get capacity(): number { return this.memory.buffer.byteLength; }
@@ -37,14 +53,49 @@ export class Arena {
     if (!Number.isInteger(bytes) || bytes < 0) {
       throw new RangeError(`Arena.alloc: ${what} needs a whole, non-negative byte count, got ${bytes}`);
     }
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    if (this.marks === 0) {
+      const i = this.holes.findIndex((h) => h.bytes >= size);
+      if (i >= 0) {
+        const h = this.holes[i]!;
+        const at = h.at;
+        if (h.bytes === size) this.holes.splice(i, 1);
+        else { h.at += size; h.bytes -= size; }
+        this.live.set(at, size);
+        return at;
+      }
+    }
     const offset = this.top;
-    const end = offset + Math.ceil(bytes / ALIGN) * ALIGN;
+    const end = offset + size;
     if (end > 4 * 1024 * 1024 * 1024 - PAGE) {
-      throw new RangeError(`Arena.alloc: ${what} of ${bytes} bytes does not fit in 4 GiB of wasm memory (already using ${offset})`);
+      throw new RangeError(`Arena.alloc: ${what} of ${bytes} bytes does not fit in 4 GiB of wasm memory ` +
+        `(${this.liveBytes} bytes in use); dispose() models you no longer need`);
     }
     this.ensure(end);
     this.top = end;
+    this.live.set(offset, size);
     return offset;
+  }
+
+  /** Gives back a block from alloc (its contents are then undefined). */
+  free(offset: number): void {
+    const size = this.live.get(offset);
+    if (size === undefined) throw new RangeError(`Arena.free: ${offset} is not a live block of this arena (freed twice?)`);
+    this.live.delete(offset);
+    let i = this.holes.findIndex((h) => h.at > offset);
+    if (i < 0) i = this.holes.length;
+    this.holes.splice(i, 0, { at: offset, bytes: size });
+    // Coalesce with the next, then the previous hole.
+    const next = this.holes[i + 1];
+    if (next !== undefined && offset + size === next.at) { this.holes[i]!.bytes += next.bytes; this.holes.splice(i + 1, 1); }
+    const prev = this.holes[i - 1];
+    if (prev !== undefined && prev.at + prev.bytes === offset) { prev.bytes += this.holes[i]!.bytes; this.holes.splice(i, 1); i--; }
+    // A hole that reaches the top lowers the top.
+    const last = this.holes[this.holes.length - 1];
+    if (last !== undefined && last.at + last.bytes === this.top && this.marks === 0) {
+      this.top = last.at;
+      this.holes.pop();
+    }
   }
 
   /** Allocates and zeroes room for `n` f32 values. */
@@ -60,15 +111,29 @@ export class Arena {
     if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
   }
 
-  /** A position to return to with `release`, for temporary allocations (the ops API). */
-  mark(): number { return this.top; }
+  /**
+   * A position to return to with `release`, for temporary allocations (the ops API). Until it
+   * is released, blocks come from the top only, so release frees exactly what came after.
+   */
+  mark(): number {
+    this.marks++;
+    return this.top;
+  }
 
   /** Frees everything allocated after `mark` was taken. */
   release(mark: number): void {
-    if (mark < ALIGN || mark > this.top || mark % ALIGN !== 0) {
+    if (mark < ALIGN || mark > this.top || mark % ALIGN !== 0 || this.marks === 0) {
       throw new RangeError(`Arena.release: ${mark} is not a mark of this arena (top is ${this.top})`);
     }
+    for (const at of [...this.live.keys()]) if (at >= mark) this.live.delete(at);
+    while (this.holes.length > 0 && this.holes[this.holes.length - 1]!.at >= mark) this.holes.pop();
     this.top = mark;
+    this.marks--;
+    const last = this.holes[this.holes.length - 1];
+    if (this.marks === 0 && last !== undefined && last.at + last.bytes === this.top) {
+      this.top = last.at;
+      this.holes.pop();
+    }
   }
 
   f32(offset: number, n: number): Float32Array { return new Float32Array(this.memory.buffer, offset, n); }
