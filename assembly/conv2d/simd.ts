@@ -14,8 +14,8 @@
 // by about 30% on the 5x5x1→6 and 3x3x1→32 layers; gemmBlock takes either layout via strides.
 //
 //   forward:          Y[p][oc] = bias[oc] + Σ_k A[p][k]·Wp[k][oc]
-//                     Wp = w packed to [K][OCp], zero columns past OC, so every f32x4 load of a
-//                     weight row stays inside scratch; reads x, w, bias; OVERWRITES y.
+//                     Wp = w packed to [K][OCp], zero columns past OC (the product reads only
+//                     the OC valid ones); reads x, w, bias; OVERWRITES y.
 //   backward_input:   D[p][k] = Σ_oc dY[p][oc]·Wt[oc][k]   (Wt = w transposed to [OC][Kp]),
 //                     then col2im: dx[b,ih,iw,c] += D[p][k] for every in-bounds tap.
 //                     dx is zeroed first, so it is OVERWRITTEN; reads dy, w.
@@ -27,13 +27,15 @@
 //                     to the old value; padding taps add an exact 0, so for finite inputs the
 //                     result equals the naive kernel's bit for bit (up to the sign of a zero).
 //
-// The product kernel (gemmBlock) keeps a 4 × 8 tile of outputs in eight f32x4 accumulators:
-// per reduction step it loads two f32x4 of the right operand (8 contiguous outputs) and splats
-// four left values, reusing each loaded right vector four times (8 mul + 8 add per 6 loads,
-// and 8 + 2 + 1 live vectors fit the 16 SIMD registers). No FMA: f32x4.mul then f32x4.add.
-// Tails: a column tail of 4 uses a 4 × 4 tile; a last column vector that is only partly
-// inside the output is stored lane by lane; a row tail (rows not a multiple of 4) recomputes
-// the last valid row in the missing rows and does not store them (no out-of-bounds reads).
+// The product kernel (gemmBlock) runs tile4x8 of gemm/tile.ts, the register tile gemm_nn and
+// gemm_nn_packed use too: a 4 × 8 tile of outputs in eight f32x4 accumulators; per reduction
+// step it loads two f32x4 of the right operand (8 contiguous outputs) and splats four left
+// values, reusing each loaded right vector four times (8 mul + 8 add per 6 loads, and 8 + 2 + 1
+// live vectors fit the 16 SIMD registers). No FMA: f32x4.mul then f32x4.add. Only where the
+// left rows come from is conv's own (im2col rows, At columns, dY rows; any strides).
+// Tails: the last 1..7 columns use a tile of 1 or 2 vectors whose last vector loads and stores
+// only its valid lanes; a row tail (rows not a multiple of 4) recomputes the last valid row in
+// the missing rows and does not store them (no out-of-bounds reads).
 // Padding lanes (Wp, Wt, dY copies, bias) are zeroed, never left as garbage: their results
 // are never stored, but NaN or subnormal garbage would slow the arithmetic down.
 //
@@ -52,13 +54,11 @@
 import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_OC, GEOM_KH, GEOM_KW,
   GEOM_SH, GEOM_SW, GEOM_PT, GEOM_PL } from "../abi";
 import { f32At } from "../util/ptr";
+import { tile4x8, START_ZERO, START_C, START_ROW } from "../gemm/tile";
 
 /** Output pixels per im2col block (any size ≥ 1 is correct; see the header for the choice). */
 const BLOCK: i32 = 64;
 
-const MODE_ZERO: i32 = 0; // accumulators start at 0
-const MODE_ROW: i32 = 1;  // accumulators start at init[n] (a row padded to a multiple of 4)
-const MODE_ACC: i32 = 2;  // accumulators start at the current output (its n < N lanes)
 
 @inline function roundUp4(n: i32): i32 { return (n + 3) & ~3; }
 @inline function imin(a: i32, b: i32): i32 { return a < b ? a : b; }
@@ -105,125 +105,67 @@ function addF32(dst: usize, src: usize, n: i32): void {
   }
 }
 
-/** The first n lanes (n ≥ 4: all four) of the f32s at p; the other lanes 0. */
-@inline function loadLanes(p: usize, n: i32): v128 {
-  if (n >= 4) return v128.load(p);
-  let v = f32x4.splat(0);
-  if (n > 0) v = f32x4.replace_lane(v, 0, load<f32>(p));
-  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
-  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
-  return v;
-}
-
-/** Stores the first n lanes (n ≥ 4: all four) of v at p. */
-@inline function storeLanes(p: usize, v: v128, n: i32): void {
-  if (n >= 4) { v128.store(p, v); return; }
-  if (n > 0) store<f32>(p, f32x4.extract_lane(v, 0));
-  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
-  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
-}
-
-@inline function initVec(mode: i32, init: usize, o: usize, cols: i32): v128 {
-  if (mode == MODE_ROW) return v128.load(init);
-  if (mode == MODE_ACC) return loadLanes(o, cols);
-  return f32x4.splat(0);
-}
-
 // ---- the product kernel -----------------------------------------------------------------
 
 /**
  * O[m][n] = start + Σ_{k<K} L(m,k)·R[k][n]  for m < M, n < N, where
  *   L(m,k) is the f32 at l + m·lsm + k·lsk (byte strides: any layout, it is splatted),
- *   R[k][n] is the f32 at r + k·rs + 4n, and each R row is readable up to roundUp4(N),
- *   O[m][n] is the f32 at o + m·os + 4n; only n < N is written (and read in MODE_ACC),
- *   start is 0 (MODE_ZERO), init[n] (MODE_ROW, init readable to roundUp4(N)) or the old O.
+ *   R[k][n] is the f32 at r + k·rs + 4n (rs > 0), read only for n < N,
+ *   O[m][n] is the f32 at o + m·os + 4n; only n < N is written (and read for START_C),
+ *   start is 0 (START_ZERO), init[n] (START_ROW, init read for n < N) or the old O (START_C).
+ * Tiles of 4 rows × 8 columns, then one of 4 columns, all tile4x8 of gemm/tile.ts.
  */
 function gemmBlock(o: usize, os: usize, N: i32, l: usize, lsm: usize, lsk: usize,
   r: usize, rs: usize, M: i32, K: i32, mode: i32, init: usize): void {
-  const Np = roundUp4(N);
   for (let m = 0; m < M; m += 4) {
     const rows = imin(4, M - m);
     const lm = l + <usize>m * lsm;
     const om = o + <usize>m * os;
     let n = 0;
-    for (; n + 8 <= Np; n += 8) {
-      tile4x8(om + (<usize>n << 2), os, rows, N - n, lm, lsm, lsk, r + (<usize>n << 2), rs, K, mode, init + (<usize>n << 2));
+    for (; n + 8 <= N; n += 8) {
+      tile8(om + (<usize>n << 2), os, rows, lm, lsm, lsk, r + (<usize>n << 2), rs, K, mode, init + (<usize>n << 2));
     }
-    if (n < Np) {
-      tile4x4(om + (<usize>n << 2), os, rows, N - n, lm, lsm, lsk, r + (<usize>n << 2), rs, K, mode, init + (<usize>n << 2));
+    if (n < N) {
+      tileTail(om + (<usize>n << 2), os, rows, N - n, lm, lsm, lsk, r + (<usize>n << 2), rs, K, mode, init + (<usize>n << 2));
     }
   }
 }
 
-/** One 4-row × 8-column tile of gemmBlock: `rows` (1..4) and `cols` (≥ 1) are what is valid. */
-function tile4x8(o: usize, os: usize, rows: i32, cols: i32, l: usize, lsm: usize, lsk: usize,
-  r: usize, rs: usize, K: i32, mode: i32, init: usize): void {
-  // Rows past the end repeat the last valid row (in bounds), and are not stored.
+/**
+ * One tile of gemmBlock: `rows` (1..4) rows valid, NV vectors of columns, the last one W lanes
+ * wide (NV, W compile-time). Rows past the end repeat the last valid row (in bounds) and are
+ * not stored.
+ */
+@inline function tileRows(o: usize, os: usize, rows: i32, l: usize, lsm: usize, lsk: usize,
+  r: usize, rs: usize, K: i32, mode: i32, init: usize, NV: i32, W: i32): void {
   const o1 = rows > 1 ? o + os : o;
-  const o2 = rows > 2 ? o + 2 * os : o1;
-  const o3 = rows > 3 ? o + 3 * os : o2;
-  let l0 = l;
-  let l1 = rows > 1 ? l + lsm : l0;
-  let l2 = rows > 2 ? l + 2 * lsm : l1;
-  let l3 = rows > 3 ? l + 3 * lsm : l2;
-  const c1 = cols - 4;
-  let a00 = initVec(mode, init, o, cols), a01 = initVec(mode, init + 16, o + 16, c1);
-  let a10 = initVec(mode, init, o1, cols), a11 = initVec(mode, init + 16, o1 + 16, c1);
-  let a20 = initVec(mode, init, o2, cols), a21 = initVec(mode, init + 16, o2 + 16, c1);
-  let a30 = initVec(mode, init, o3, cols), a31 = initVec(mode, init + 16, o3 + 16, c1);
-  let rp = r;
-  for (let k = 0; k < K; k++) {
-    const r0 = v128.load(rp);
-    const r1 = v128.load(rp, 16);
-    let s = v128.load32_splat(l0);
-    a00 = f32x4.add(a00, f32x4.mul(s, r0));
-    a01 = f32x4.add(a01, f32x4.mul(s, r1));
-    s = v128.load32_splat(l1);
-    a10 = f32x4.add(a10, f32x4.mul(s, r0));
-    a11 = f32x4.add(a11, f32x4.mul(s, r1));
-    s = v128.load32_splat(l2);
-    a20 = f32x4.add(a20, f32x4.mul(s, r0));
-    a21 = f32x4.add(a21, f32x4.mul(s, r1));
-    s = v128.load32_splat(l3);
-    a30 = f32x4.add(a30, f32x4.mul(s, r0));
-    a31 = f32x4.add(a31, f32x4.mul(s, r1));
-    rp += rs;
-    l0 += lsk; l1 += lsk; l2 += lsk; l3 += lsk;
-  }
-  storeLanes(o, a00, cols); storeLanes(o + 16, a01, c1);
-  if (rows > 1) { storeLanes(o1, a10, cols); storeLanes(o1 + 16, a11, c1); }
-  if (rows > 2) { storeLanes(o2, a20, cols); storeLanes(o2 + 16, a21, c1); }
-  if (rows > 3) { storeLanes(o3, a30, cols); storeLanes(o3 + 16, a31, c1); }
+  const o2 = rows > 2 ? o1 + os : o1;
+  const o3 = rows > 3 ? o2 + os : o2;
+  const l1 = rows > 1 ? l + lsm : l;
+  const l2 = rows > 2 ? l1 + lsm : l1;
+  const l3 = rows > 3 ? l2 + lsm : l2;
+  tile4x8(o, o1, o2, o3, rows, mode, init, l, l1, l2, l3, lsk, false, r, rs, K, NV, W);
 }
 
-/** The 4-row × 4-column tile for a column tail of 1..4 (`cols`). */
-function tile4x4(o: usize, os: usize, rows: i32, cols: i32, l: usize, lsm: usize, lsk: usize,
+/** 4 rows × 8 full columns. */
+function tile8(o: usize, os: usize, rows: i32, l: usize, lsm: usize, lsk: usize,
   r: usize, rs: usize, K: i32, mode: i32, init: usize): void {
-  const o1 = rows > 1 ? o + os : o;
-  const o2 = rows > 2 ? o + 2 * os : o1;
-  const o3 = rows > 3 ? o + 3 * os : o2;
-  let l0 = l;
-  let l1 = rows > 1 ? l + lsm : l0;
-  let l2 = rows > 2 ? l + 2 * lsm : l1;
-  let l3 = rows > 3 ? l + 3 * lsm : l2;
-  let a0 = initVec(mode, init, o, cols);
-  let a1 = initVec(mode, init, o1, cols);
-  let a2 = initVec(mode, init, o2, cols);
-  let a3 = initVec(mode, init, o3, cols);
-  let rp = r;
-  for (let k = 0; k < K; k++) {
-    const r0 = v128.load(rp);
-    a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(l0), r0));
-    a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(l1), r0));
-    a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(l2), r0));
-    a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(l3), r0));
-    rp += rs;
-    l0 += lsk; l1 += lsk; l2 += lsk; l3 += lsk;
+  tileRows(o, os, rows, l, lsm, lsk, r, rs, K, mode, init, 2, 4);
+}
+
+/** 4 rows × the last 1..7 (`cols`) columns. */
+function tileTail(o: usize, os: usize, rows: i32, cols: i32, l: usize, lsm: usize, lsk: usize,
+  r: usize, rs: usize, K: i32, mode: i32, init: usize): void {
+  switch (cols) {
+    case 1: tileRows(o, os, rows, l, lsm, lsk, r, rs, K, mode, init, 1, 1); break;
+    case 2: tileRows(o, os, rows, l, lsm, lsk, r, rs, K, mode, init, 1, 2); break;
+    case 3: tileRows(o, os, rows, l, lsm, lsk, r, rs, K, mode, init, 1, 3); break;
+    case 4: tileRows(o, os, rows, l, lsm, lsk, r, rs, K, mode, init, 1, 4); break;
+    case 5: tileRows(o, os, rows, l, lsm, lsk, r, rs, K, mode, init, 2, 1); break;
+    case 6: tileRows(o, os, rows, l, lsm, lsk, r, rs, K, mode, init, 2, 2); break;
+    case 7: tileRows(o, os, rows, l, lsm, lsk, r, rs, K, mode, init, 2, 3); break;
+    default: break;
   }
-  storeLanes(o, a0, cols);
-  if (rows > 1) storeLanes(o1, a1, cols);
-  if (rows > 2) storeLanes(o2, a2, cols);
-  if (rows > 3) storeLanes(o3, a3, cols);
 }
 
 // ---- im2col and col2im over one block of output pixels ----------------------------------
@@ -358,11 +300,11 @@ export function conv2d_forward_simd(y: usize, x: usize, w: usize, bias: usize, g
     if (C == 1) {
       // At [K][MB]: L(pixel i, k) at a + 4i + 4·MB·k.
       im2colTBlock(a, x, g, p0, mb, MB);
-      gemmBlock(f32At(y, p0 * OC), <usize>OC << 2, OC, a, 4, <usize>MB << 2, wp, <usize>OCp << 2, mb, K, MODE_ROW, bp);
+      gemmBlock(f32At(y, p0 * OC), <usize>OC << 2, OC, a, 4, <usize>MB << 2, wp, <usize>OCp << 2, mb, K, START_ROW, bp);
     } else {
       // A [MB][Kp]: L(pixel i, k) at a + 4·Kp·i + 4k.
       im2colBlock(a, x, g, p0, mb, Kp);
-      gemmBlock(f32At(y, p0 * OC), <usize>OC << 2, OC, a, <usize>Kp << 2, 4, wp, <usize>OCp << 2, mb, K, MODE_ROW, bp);
+      gemmBlock(f32At(y, p0 * OC), <usize>OC << 2, OC, a, <usize>Kp << 2, 4, wp, <usize>OCp << 2, mb, K, START_ROW, bp);
     }
   }
 }
@@ -385,7 +327,7 @@ export function conv2d_backward_input_simd(dx: usize, dy: usize, w: usize, g: us
   zeroF32(dx, geom(g, GEOM_B) * geom(g, GEOM_H) * geom(g, GEOM_W) * C);
   for (let p0 = 0; p0 < M; p0 += MB) {
     const mb = imin(MB, M - p0);
-    gemmBlock(d, <usize>Kp << 2, Kp, f32At(dy, p0 * OC), <usize>OC << 2, 4, wt, <usize>Kp << 2, mb, OC, MODE_ZERO, 0);
+    gemmBlock(d, <usize>Kp << 2, Kp, f32At(dy, p0 * OC), <usize>OC << 2, 4, wt, <usize>Kp << 2, mb, OC, START_ZERO, 0);
     col2imBlock(dx, d, g, p0, mb, Kp);
   }
 }
@@ -425,7 +367,7 @@ export function conv2d_backward_filter_simd(dw: usize, db: usize, dy: usize, x: 
     }
     // dWp[k][oc] += Σ_{i<mb} A[i][k] · dy[p0+i][oc]: rows are k, the reduction runs down the
     // block's pixels (one row of r per pixel).
-    gemmBlock(dwp, <usize>OCp << 2, OCp, a, lsm, lsk, r, rs, K, mb, MODE_ACC, 0);
+    gemmBlock(dwp, <usize>OCp << 2, OCp, a, lsm, lsk, r, rs, K, mb, START_C, 0);
   }
   for (let k = 0; k < K; k++) addF32(f32At(dw, k * OC), f32At(dwp, k * OCp), OC);
   if (db == 0) return;

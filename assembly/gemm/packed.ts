@@ -33,10 +33,11 @@
 //   One B panel (KC × 32 bytes ≤ 12 KB) stays in L1 while the A tiles of the block (≤ 192 KB)
 //   stream past it from L2. Packing costs O(MK + KN) copies against 2MNK flops.
 //
-// Micro-kernel: a 4 × 8 tile of C in 8 f32x4 accumulators; per k, the two vectors of the B
-// panel row are loaded once and used by 4 rows, and each A value is one splat load (from
-// one pointer, at +0/+4/+8/+12) used by 8 columns: 6 loads per 8 mul + 8 add, and the loop
-// carries two pointer adds and one compare. Measured on the dev machine (AMD EPYC, V8 11.3),
+// Micro-kernel: tile4x8 of tile.ts (the register tile gemm_nn and conv2d use too), a 4 × 8
+// tile of C in 8 f32x4 accumulators; per k, the two vectors of the B panel row are loaded
+// once and used by 4 rows, and each A value is one splat load (from one pointer, at
+// +0/+4/+8/+12) used by 8 columns: 6 loads per 8 mul + 8 add, and the loop carries two
+// pointer adds and one compare. Measured on the dev machine (AMD EPYC, V8 11.3),
 // 512³: 4 × 8 ≈ 42–45 GFLOP/s; 6 × 8 (12 accumulators) ≈ 23 and 4 × 8 with k unrolled by 2
 // ≈ 26 (both presumably spilling: V8 has 15 allocatable xmm registers); K blocks of
 // 256/384/512 and row blocks of 64/96/128/256 all within noise of each other, except K = 288
@@ -50,7 +51,9 @@
 //
 // When it pays: packing costs O(MK + KN) per call and the 4-row tile wastes work when M is
 // small (M = 1: ~3× slower than gemm_nn), so callers choose this path by shape: measured, it
-// wins from M ≥ 32, N ≥ 48, K ≥ 64 (usesPackedGemm in src/ops/matmul.ts), up to ~1.4× at 512³.
+// wins from M ≥ 32, N ≥ 48, K ≥ 64 (usesPackedGemm in src/tensor/gemm-path.ts), up to ~1.4× at 512³.
+
+import { tile4x8, START_C, START_ZERO } from "./tile";
 
 // MR rows × NR columns per micro-tile (micro() and packA() are written for exactly these).
 const MR: i32 = 4;
@@ -193,44 +196,14 @@ function packA(dst: usize, a: usize, lda: usize, mc: i32, kc: i32): void {
 
 // ---- micro-kernel -----------------------------------------------------------------------
 
-/** x + s·b, as a rounded mul then a rounded add (no FMA). */
-@inline function madd(x: v128, s: v128, b: v128): v128 {
-  return f32x4.add(x, f32x4.mul(s, b));
-}
-
-@inline function start(p: usize, acc: i32): v128 {
-  return acc != 0 ? v128.load(p) : f32x4.splat(0);
-}
-
 /**
  * C[MR rows at c, ldc bytes apart][8] (+)= packed A tile (pa) · packed B panel (pb), kc
- * values of k. The whole MR × 8 tile is read (acc = 1) and written.
+ * values of k: tile4x8 (tile.ts) with the four A rows adjacent in the tile (stride 16 per k)
+ * and B rows 32 bytes apart. The whole MR × 8 tile is read (acc = 1) and written.
  */
 @inline function micro(c: usize, ldc: usize, pa: usize, pb: usize, kc: i32, acc: i32): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-  let x00 = start(c, acc), x01 = start(c + 16, acc);
-  let x10 = start(c1, acc), x11 = start(c1 + 16, acc);
-  let x20 = start(c2, acc), x21 = start(c2 + 16, acc);
-  let x30 = start(c3, acc), x31 = start(c3 + 16, acc);
-  const end = pb + (<usize>kc << 5);
-  while (pb < end) {
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb, 16);
-    let s = v128.load32_splat(pa);
-    x00 = madd(x00, s, b0); x01 = madd(x01, s, b1);
-    s = v128.load32_splat(pa, 4);
-    x10 = madd(x10, s, b0); x11 = madd(x11, s, b1);
-    s = v128.load32_splat(pa, 8);
-    x20 = madd(x20, s, b0); x21 = madd(x21, s, b1);
-    s = v128.load32_splat(pa, 12);
-    x30 = madd(x30, s, b0); x31 = madd(x31, s, b1);
-    pa += <usize>(MR << 2);
-    pb += 32;
-  }
-  v128.store(c, x00); v128.store(c, x01, 16);
-  v128.store(c1, x10); v128.store(c1, x11, 16);
-  v128.store(c2, x20); v128.store(c2, x21, 16);
-  v128.store(c3, x30); v128.store(c3, x31, 16);
+  tile4x8(c, c1, c2, c3, MR, acc != 0 ? START_C : START_ZERO, 0, pa, 0, 0, 0, <usize>(MR << 2), true, pb, <usize>(NR << 2), kc, 2, 4);
 }
 
 /**

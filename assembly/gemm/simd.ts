@@ -19,7 +19,8 @@
 // (within the dot-product bound the tests use).
 //
 // gemm_nn / gemm_tn ("splat" form; no packing, since kernels get no scratch memory):
-//   - Micro-tile of 4 rows × 8 columns of C in 8 f32x4 accumulators. Per k, the two
+//   - Micro-tile of 4 rows × 8 columns of C in 8 f32x4 accumulators: tile4x8 in tile.ts,
+//     the one register tile shared with packed.ts and conv2d/simd.ts. Per k, the two
 //     vectors of B's row k are loaded once and used by 4 rows, and each A value is loaded
 //     once as a splat and used by 8 columns: 6 loads per 8 mul + 8 add. 8 accumulators +
 //     2 B + 1 splat fit V8's 16 xmm registers; 4×12 or 8×8 spill. Unrolling k by hand
@@ -52,36 +53,11 @@
 
 // ---- helpers ---------------------------------------------------------------------------
 
-/** Lanes [0, W) from p, zeros above; W is a compile-time constant 1..4. */
-@inline function loadPart(p: usize, W: i32): v128 {
-  if (W == 4) return v128.load(p);
-  if (W == 3) return v128.load32_lane(p, v128.load64_zero(p), 2, 8);
-  if (W == 2) return v128.load64_zero(p);
-  return v128.load32_zero(p);
-}
-
-/** Stores lanes [0, W) of v at p and nothing else. */
-@inline function storePart(p: usize, v: v128, W: i32): void {
-  if (W == 4) {
-    v128.store(p, v);
-  } else if (W == 3) {
-    v128.store64_lane(p, v, 0);
-    v128.store32_lane(p, v, 2, 8);
-  } else if (W == 2) {
-    v128.store64_lane(p, v, 0);
-  } else {
-    v128.store32_lane(p, v, 0);
-  }
-}
+import { tile4x8, loadPart, storePart, madd, START_C, START_ZERO } from "./tile";
 
 /** The starting value of an accumulator: C (acc = 1) or 0. */
 @inline function startAcc(p: usize, acc: i32, W: i32): v128 {
   return acc != 0 ? loadPart(p, W) : f32x4.splat(0);
-}
-
-/** x + s·b, as a rounded mul then a rounded add (no FMA). */
-@inline function madd(x: v128, s: v128, b: v128): v128 {
-  return f32x4.add(x, f32x4.mul(s, b));
 }
 
 /** K block length: the KC×N slab of B near 256 KB, a multiple of 4, at least 64, ≤ cap. */
@@ -101,48 +77,16 @@ function zeroC(c: usize, n: i32): void {
 // ---- gemm_nn / gemm_tn -----------------------------------------------------------------
 
 /**
- * 4 × (4·NV) tile: C rows c0..c3 (at column j0) (+)= A rows · B[k0.., j0..], kc values of k.
- * A value (row r, k) at ar + k·csA; with aContig (gemm_tn) the rows are a0 + 0/4/8/12.
- * B row k at b + k·ldb. NV = 1 or 2 vectors, the last one W lanes wide (compile-time).
+ * 4 × (4·NV) tile (tile.ts): C rows c0..c3 (at column j0) (+)= A rows · B[k0.., j0..], kc
+ * values of k. A value (row r, k) at ar + k·csA; with aContig (gemm_tn) the rows are
+ * a0 + 0/4/8/12. B row k at b + k·ldb. NV = 1 or 2 vectors, the last one W lanes wide.
  */
 @inline function tile4(
   c0: usize, c1: usize, c2: usize, c3: usize,
   a0: usize, a1: usize, a2: usize, a3: usize, csA: usize, aContig: bool,
   b: usize, ldb: usize, kc: i32, acc: i32, NV: i32, W: i32,
 ): void {
-  const W0 = NV == 2 ? 4 : W;
-  let x00 = startAcc(c0, acc, W0), x10 = startAcc(c1, acc, W0);
-  let x20 = startAcc(c2, acc, W0), x30 = startAcc(c3, acc, W0);
-  let x01 = f32x4.splat(0), x11 = x01, x21 = x01, x31 = x01;
-  if (NV == 2) {
-    x01 = startAcc(c0 + 16, acc, W); x11 = startAcc(c1 + 16, acc, W);
-    x21 = startAcc(c2 + 16, acc, W); x31 = startAcc(c3 + 16, acc, W);
-  }
-  let pb = b;
-  for (let k = 0; k < kc; k++) {
-    const b0 = loadPart(pb, W0);
-    const b1 = NV == 2 ? loadPart(pb + 16, W) : b0;
-    let s0: v128, s1: v128, s2: v128, s3: v128;
-    if (aContig) {
-      s0 = v128.load32_splat(a0); s1 = v128.load32_splat(a0, 4);
-      s2 = v128.load32_splat(a0, 8); s3 = v128.load32_splat(a0, 12);
-    } else {
-      s0 = v128.load32_splat(a0); s1 = v128.load32_splat(a1);
-      s2 = v128.load32_splat(a2); s3 = v128.load32_splat(a3);
-      a1 += csA; a2 += csA; a3 += csA;
-    }
-    a0 += csA;
-    x00 = madd(x00, s0, b0); x10 = madd(x10, s1, b0); x20 = madd(x20, s2, b0); x30 = madd(x30, s3, b0);
-    if (NV == 2) {
-      x01 = madd(x01, s0, b1); x11 = madd(x11, s1, b1); x21 = madd(x21, s2, b1); x31 = madd(x31, s3, b1);
-    }
-    pb += ldb;
-  }
-  storePart(c0, x00, W0); storePart(c1, x10, W0); storePart(c2, x20, W0); storePart(c3, x30, W0);
-  if (NV == 2) {
-    storePart(c0 + 16, x01, W); storePart(c1 + 16, x11, W);
-    storePart(c2 + 16, x21, W); storePart(c3 + 16, x31, W);
-  }
+  tile4x8(c0, c1, c2, c3, 4, acc != 0 ? START_C : START_ZERO, 0, a0, a1, a2, a3, csA, aContig, b, ldb, kc, NV, W);
 }
 
 /** Four rows of C: 8 columns per tile, then the 1..7 column tail. */

@@ -1,6 +1,8 @@
 // TypeScript mirror of assembly/abi.ts and the full list of kernel exports.
-// Both wasm builds (naive and SIMD) export every name in KERNEL_NAMES with the
-// signature given in `Kernels`; load.ts checks that before handing a module out.
+// Both wasm builds (naive and SIMD) export exactly the functions in KERNEL_TABLE, with the
+// signatures documented in `Kernels` (test/runtime/kernel-table.test.ts checks the built
+// modules against the table); load.ts checks that each name is there before handing a
+// module out.
 //
 // Conventions (see assembly/abi.ts for the shape letters):
 //   - every pointer is a byte offset into the one shared WebAssembly.Memory;
@@ -38,6 +40,12 @@ export interface Kernels {
   add(y: Ptr, x: Ptr, n: number): void;
   /** 1 in the SIMD build, 0 in the naive build. */
   build_is_simd(): number;
+  /**
+   * Writes the Geom2d field indices the kernels read (assembly/abi.ts GEOM_*) as 14 i32 at
+   * `out`: B H W C OH OW OC KH KW SH SW PT PL, then GEOM_I32S. Lets a test hold GEOM and
+   * GEOM_I32S above to the AssemblyScript constants; no kernel work needs it.
+   */
+  geom_layout(out: Ptr): void;
 
   // ---- gemm (row-major; acc = 0 overwrites C, acc = 1 adds into C) ----------
   /** C[M,N] (+)= A[M,K] · B[K,N] */
@@ -151,18 +159,91 @@ export interface Kernels {
   gather_rows_u8(dst: Ptr, src: Ptr, idx: Ptr, rows: number, rowLen: number, a: number, b: number): void;
 }
 
-export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
-  'fill', 'scale', 'add', 'build_is_simd',
-  'gemm_nn', 'gemm_tn', 'gemm_nt', 'gemm_nn_packed', 'gemm_packed_scratch_bytes', 'bias_add', 'bias_grad',
-  'conv2d_scratch_bytes', 'conv2d_forward', 'conv2d_backward_input', 'conv2d_backward_filter',
-  'maxpool2d_forward', 'maxpool2d_backward', 'avgpool2d_forward', 'avgpool2d_backward',
-  'relu_forward', 'relu_backward', 'tanh_forward', 'tanh_backward', 'sigmoid_forward',
-  'sigmoid_backward', 'softmax_forward', 'softmax_backward', 'mul',
-  'softmax_xent', 'sigmoid_bce', 'argmax_rows',
-  'sgd_update', 'momentum_update', 'adam_update',
-  'rng_seed', 'rng_uniform', 'rng_normal', 'rng_dropout_mask',
-  'gather_rows', 'gather_rows_u8',
-];
+/** One kernel export: its parameter count and whether it returns a value (i32 or f32). */
+export interface KernelSpec {
+  readonly params: number;
+  readonly returns: boolean;
+}
+
+/**
+ * The one list of kernel exports (STYLE §9.3). Both builds export exactly these functions and
+ * nothing else: test/runtime/kernel-table.test.ts compares `WebAssembly.Module.exports()` of
+ * build/naive.wasm and build/simd.wasm with this table (names, kind, parameter count, result
+ * count), and the type checks below keep `Kernels` (the documented signatures) in step with it.
+ * AssemblyScript cannot import it, so assembly/index.naive.ts and index.simd.ts still name each
+ * export by hand; that test is what holds them to the table.
+ */
+export const KERNEL_TABLE = {
+  // misc
+  fill: { params: 3, returns: false },
+  scale: { params: 3, returns: false },
+  add: { params: 3, returns: false },
+  build_is_simd: { params: 0, returns: true },
+  geom_layout: { params: 1, returns: false },
+  // gemm
+  gemm_nn: { params: 7, returns: false },
+  gemm_tn: { params: 7, returns: false },
+  gemm_nt: { params: 7, returns: false },
+  gemm_nn_packed: { params: 8, returns: false },
+  gemm_packed_scratch_bytes: { params: 3, returns: true },
+  bias_add: { params: 4, returns: false },
+  bias_grad: { params: 4, returns: false },
+  // conv2d
+  conv2d_scratch_bytes: { params: 1, returns: true },
+  conv2d_forward: { params: 6, returns: false },
+  conv2d_backward_input: { params: 5, returns: false },
+  conv2d_backward_filter: { params: 6, returns: false },
+  // pooling
+  maxpool2d_forward: { params: 4, returns: false },
+  maxpool2d_backward: { params: 4, returns: false },
+  avgpool2d_forward: { params: 3, returns: false },
+  avgpool2d_backward: { params: 3, returns: false },
+  // activations
+  relu_forward: { params: 3, returns: false },
+  relu_backward: { params: 4, returns: false },
+  tanh_forward: { params: 3, returns: false },
+  tanh_backward: { params: 4, returns: false },
+  sigmoid_forward: { params: 3, returns: false },
+  sigmoid_backward: { params: 4, returns: false },
+  softmax_forward: { params: 4, returns: false },
+  softmax_backward: { params: 5, returns: false },
+  mul: { params: 4, returns: false },
+  // losses
+  softmax_xent: { params: 7, returns: true },
+  sigmoid_bce: { params: 5, returns: true },
+  argmax_rows: { params: 4, returns: false },
+  // optimizers
+  sgd_update: { params: 5, returns: false },
+  momentum_update: { params: 7, returns: false },
+  adam_update: { params: 12, returns: false },
+  // random numbers
+  rng_seed: { params: 2, returns: false },
+  rng_uniform: { params: 5, returns: false },
+  rng_normal: { params: 6, returns: false },
+  rng_dropout_mask: { params: 4, returns: false },
+  // data movement
+  gather_rows: { params: 5, returns: false },
+  gather_rows_u8: { params: 7, returns: false },
+} as const satisfies Record<string, KernelSpec>;
+
+// Compile-time checks that `Kernels` and KERNEL_TABLE agree: the same names, and per name the
+// same parameter count and the same "returns a value" (void ↔ false). A mismatch fails
+// `npm run typecheck` at the alias that does not hold.
+type Table = typeof KERNEL_TABLE;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+export type KernelTableNamesMatch = Holds<Same<keyof Kernels, keyof Table>>;
+/** true when T (one boolean per kernel name) is true for every name. */
+type AllHold<T extends Record<keyof Kernels, boolean>> = Same<T[keyof Kernels], true>;
+export type KernelTableArityMatches = Holds<AllHold<{
+  [K in keyof Kernels]: Same<Parameters<Kernels[K]>['length'], Table[K]['params']>
+}>>;
+export type KernelTableReturnsMatch = Holds<AllHold<{
+  [K in keyof Kernels]: Same<[ReturnType<Kernels[K]>] extends [void] ? false : true, Table[K]['returns']>
+}>>;
+
+/** Every kernel name, in table order. */
+export const KERNEL_NAMES: readonly (keyof Kernels)[] = Object.keys(KERNEL_TABLE) as (keyof Table)[];
 
 /** Writes geometry `g` into the 64-byte Geom2d struct at byte offset `ptr`. */
 export function writeGeom(memory: WebAssembly.Memory, ptr: number, g: Geom2d): void {

@@ -87,8 +87,24 @@ export function windowGeom(input: readonly [number, number, number, number], OC:
 /** Elements (f32) below which every byte offset and i32 element index of a tensor stays below 2^31. */
 export const MAX_TENSOR_ELEMENTS = 2 ** 29;
 const I32_LIMIT = 2 ** 31;
-/** Output pixels per im2col block in the SIMD conv (BLOCK in assembly/conv2d/simd.ts). */
-const CONV_SIMD_BLOCK = 64;
+/**
+ * Output pixels per im2col block in the SIMD conv (BLOCK in assembly/conv2d/simd.ts; the
+ * kernel-table test holds this copy to it through conv2d_scratch_bytes).
+ */
+export const CONV_SIMD_BLOCK = 64;
+
+/**
+ * f32 slots of scratch the SIMD conv asks for (conv2d_scratch_bytes / 4, see the scratch layout
+ * in assembly/conv2d/simd.ts): packed weights, padded bias, one im2col block and one padded
+ * dY block, OCp·Kp + OCp + MB·(Kp + OCp) with Kp, OCp = KH·KW·C, OC rounded up to 4 and
+ * MB = min(CONV_SIMD_BLOCK, B·OH·OW).
+ */
+export function convScratchFloats(g: Geom2d): number {
+  const Kp = Math.ceil((g.KH * g.KW * g.C) / 4) * 4;
+  const OCp = Math.ceil(g.OC / 4) * 4;
+  const MB = Math.min(CONV_SIMD_BLOCK, g.B * g.OH * g.OW);
+  return OCp * Kp + OCp + MB * (Kp + OCp);
+}
 
 function checkAddressable(g: Geom2d, pool: boolean, label: string): void {
   const { B, H, W, C, OH, OW, OC, KH, KW, SH, SW } = g;
@@ -101,7 +117,7 @@ function checkAddressable(g: Geom2d, pool: boolean, label: string): void {
     const OCp = Math.ceil(OC / 4) * 4;
     const MB = Math.min(CONV_SIMD_BLOCK, B * OH * OW);
     sizes.push(['weights', KH * KW * C * OC, `[KH, KW, C, OC] = [${KH}, ${KW}, ${C}, ${OC}]`]);
-    sizes.push(['conv scratch', OCp * Kp + OCp + MB * (Kp + OCp), `(packed weights [${Kp}][${OCp}] and ${MB}-pixel im2col blocks)`]);
+    sizes.push(['conv scratch', convScratchFloats(g), `(packed weights [${Kp}][${OCp}] and ${MB}-pixel im2col blocks)`]);
   }
   for (const [what, n, shape] of sizes) {
     if (n >= MAX_TENSOR_ELEMENTS) {
