@@ -14,7 +14,8 @@ import { GEOM, GEOM_I32S, KERNEL_NAMES, KERNEL_TABLE, writeGeom, type Geom2d } f
 import { CONV_SIMD_BLOCK, convScratchFloats } from '../../src/tensor/geometry.js';
 import { getRuntime } from '../helpers/runtime.js';
 
-const BUILDS = ['naive', 'simd'] as const;
+// Each build also exists for a shared memory (.shared.wasm, for worker threads): same table.
+const BUILDS = ['naive', 'simd', 'naive.shared', 'simd.shared'] as const;
 
 async function wasmBytes(name: string): Promise<Uint8Array<ArrayBuffer>> {
   const buf = await readFile(new URL(`../../build/${name}.wasm`, import.meta.url));
@@ -98,7 +99,9 @@ describe('kernel table ↔ built modules', () => {
 
     it(`${build}.wasm: each function takes the table's parameter count and returns a value iff the table says so`, async () => {
       const bytes = await wasmBytes(build);
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: new WebAssembly.Memory({ initial: 1 }) } });
+      const shared = build.endsWith('.shared');
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared });
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
       const sigs = exportedSignatures(bytes);
       for (const [name, spec] of Object.entries(KERNEL_TABLE)) {
         const fn = instance.exports[name] as (...args: number[]) => unknown;
