@@ -8,7 +8,7 @@ import { Option } from 'commander';
 import type { BuildName } from '../runtime/load.js';
 import type { Evaluation } from '../train/trainer.js';
 import {
-  isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, table, writeJsonAtomic, confusionRows,
+  isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, table, writeJsonAtomic, confusionRows, checkOutputPaths,
   type CliIO, type OutStream,
 } from './common.js';
 import { prepareData } from './data.js';
@@ -26,6 +26,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       .option('--json <file>', 'also write the figures as JSON to FILE');
     program.parse(argv, { from: 'user' });
     const o = program.opts<EvaluateOptions>();
+    await checkOutputPaths([{ flag: '--json', path: o.json, kind: 'file' }]);
 
     const { model, preprocessing: prep } = await loadTrainedModel(o.model, o.build ?? 'auto');
     const spec = o.data ?? prep.data ?? 'mnist';

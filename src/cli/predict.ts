@@ -19,7 +19,7 @@ import { decodePng, decodeToGray } from '../image/png.js';
 import { resizeGray } from '../image/resize.js';
 import { product } from '../layers/layer.js';
 import {
-  isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, UsageError, writeJsonAtomic,
+  isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, UsageError, writeJsonAtomic, checkOutputPaths,
   type CliIO,
 } from './common.js';
 import { prepareData, standardizeImage, type Preprocessing } from './data.js';
@@ -58,6 +58,8 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
         idxOf.set(s, Number(t));
       }
     }
+
+    await checkOutputPaths([{ flag: '--json', path: o.json, kind: 'file' }]);
 
     const { model, preprocessing: prep } = await loadTrainedModel(o.model, o.build ?? 'auto');
     const [H, W, C] = model.inputShape as [number, number, number];

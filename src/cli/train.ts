@@ -23,7 +23,7 @@ import type { ReportInput } from '../report/types.js';
 import type { Evaluation, History } from '../train/trainer.js';
 import {
   isMainModule, newProgram, numberIn, pct, fmtSeconds, positiveInt, println, processIO, run, runAsScript,
-  seedValue, UsageError, writeJsonAtomic, confusionRows, type CliIO,
+  seedValue, UsageError, writeJsonAtomic, confusionRows, checkOutputPaths, type CliIO,
 } from './common.js';
 import { prepareData } from './data.js';
 import { TrainProgress } from './progress.js';
@@ -86,6 +86,12 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
 
 async function train(o: TrainOptions, io: CliIO): Promise<number> {
   const wall0 = performance.now();
+  // Before any data is loaded: a bad output path must not cost a whole run.
+  await checkOutputPaths([
+    { flag: '--save', path: o.save, kind: 'file' },
+    { flag: '--report', path: o.report, kind: 'dir' },
+    { flag: '--json', path: o.json, kind: 'file' },
+  ]);
   const entry = zooEntry(o.model);
   const isImageRgb = entry.inputShape[2] === 3;
   const dataSpec = o.data ?? (isImageRgb ? undefined : 'mnist');
