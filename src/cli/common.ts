@@ -96,10 +96,60 @@ export function isMainModule(metaUrl: string): boolean {
 
 /** Runs `main(process.argv.slice(2))` and sets the exit code (lets pending output flush). */
 export function runAsScript(main: (argv: string[], io: CliIO) => Promise<number>): void {
+  installInterruptHandlers(basename(process.argv[1] ?? 'simdnet').replace(/\.[cm]?[jt]s$/, ''), processIO);
   main(process.argv.slice(2), processIO).then(
     (code) => { process.exitCode = code; },
     (e: unknown) => { console.error(e); process.exitCode = 1; },
   );
+}
+
+// ---- interrupts ------------------------------------------------------------------------------
+//
+// SIGINT (Ctrl-C) and SIGTERM: run the registered clean-ups (stop a progress bar, delete the
+// temporary file of a save in progress), make sure the terminal shows the cursor and wraps lines
+// again, print one line and exit 130. Node runs signal handlers only when the event loop gets a
+// turn: at once while reading or writing files, and during training at the end of the current
+// epoch (train yields to the event loop there; fit's batch loop itself is synchronous).
+
+/** The exit code after SIGINT or SIGTERM. */
+export const INTERRUPTED_EXIT_CODE = 130;
+/** Show the cursor (DECTCEM) and turn auto-wrap back on (DECAWM): what a progress bar turns off. */
+export const TERMINAL_RESTORE = '\x1b[?25h\x1b[?7h';
+
+const interruptCleanups = new Set<() => void>();
+
+/** Registers a synchronous clean-up for an interrupt; returns the function that unregisters it. */
+export function onInterrupt(fn: () => void): () => void {
+  interruptCleanups.add(fn);
+  return () => { interruptCleanups.delete(fn); };
+}
+
+/** Runs every registered clean-up; one that throws does not stop the others. */
+export function runInterruptCleanups(): void {
+  for (const fn of [...interruptCleanups]) {
+    try { fn(); } catch { /* best effort: we are exiting */ }
+  }
+}
+
+let handlersInstalled = false;
+
+/** Installs the SIGINT/SIGTERM handlers of a command run as a script (once per process). */
+export function installInterruptHandlers(name: string, io: CliIO): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  const handler = (signal: NodeJS.Signals): void => {
+    runInterruptCleanups();
+    if (io.stderr.isTTY) io.stderr.write(TERMINAL_RESTORE);
+    println(io.stderr, `${name}: interrupted by ${signal}`);
+    process.exit(INTERRUPTED_EXIT_CODE);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+/** Lets the event loop run once, so a pending signal is handled (e.g. between epochs). */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
 }
 
 // ---- flag value parsers (commander argParsers: throw InvalidArgumentError) -------------------

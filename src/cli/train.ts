@@ -23,7 +23,7 @@ import type { ReportInput } from '../report/types.js';
 import type { Evaluation, History } from '../train/trainer.js';
 import {
   isMainModule, newProgram, numberIn, pct, fmtSeconds, positiveInt, println, processIO, run, runAsScript,
-  seedValue, UsageError, writeJsonAtomic, confusionRows, checkOutputPaths, type CliIO,
+  seedValue, UsageError, writeJsonAtomic, confusionRows, checkOutputPaths, yieldToEventLoop, type CliIO,
 } from './common.js';
 import { prepareData } from './data.js';
 import { TrainProgress } from './progress.js';
@@ -145,7 +145,12 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
     history = await model.fit(train, {
       epochs, batchSize, seed: o.seed, validationData: validation,
       onBatchEnd: progress.onBatchEnd,
-      onEpochEnd: (e, logs) => { epochSeconds.push(logs.seconds); progress.onEpochEnd(e, logs); },
+      onEpochEnd: (e, logs) => {
+        epochSeconds.push(logs.seconds);
+        progress.onEpochEnd(e, logs);
+        // fit runs without giving the event loop a turn otherwise: this is where Ctrl-C is seen.
+        return yieldToEventLoop();
+      },
     });
   } finally {
     progress.close();
