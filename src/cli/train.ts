@@ -23,7 +23,8 @@ import type { ReportInput } from '../report/types.js';
 import type { Evaluation, History } from '../train/trainer.js';
 import {
   isMainModule, newProgram, numberIn, pct, fmtSeconds, positiveInt, println, processIO, run, runAsScript,
-  seedValue, UsageError, writeJsonAtomic, confusionRows, checkOutputPaths, yieldToEventLoop, type CliIO,
+  seedValue, UsageError, writeJsonAtomic, confusionRows, checkOutputPaths, onInterrupt, removeOwnTempFilesSync,
+  removeStaleTempFiles, yieldToEventLoop, type CliIO,
 } from './common.js';
 import { prepareData } from './data.js';
 import { TrainProgress } from './progress.js';
@@ -177,7 +178,16 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   };
   if (o.report !== undefined) {
     const input = reportInput(model, summary, history, progress, ev, test, classNames);
-    await writeReport(o.report, input);
+    // writeReport's temporary files are .NAME.tmp-PID-RANDOM: clear those of killed runs, and
+    // ours if this run is interrupted while writing.
+    const reportTemp = /^\..+\.tmp-(\d+)-[0-9a-z]+$/;
+    await removeStaleTempFiles(o.report, reportTemp);
+    const forget = onInterrupt(() => removeOwnTempFilesSync(o.report!, reportTemp));
+    try {
+      await writeReport(o.report, input);
+    } finally {
+      forget();
+    }
     println(io.stdout, `wrote the report to ${o.report}/index.html`);
   }
   if (o.json !== undefined) {
