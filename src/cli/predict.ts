@@ -15,7 +15,7 @@ import { Option } from 'commander';
 import type { BuildName } from '../runtime/load.js';
 import type { Dataset } from '../data/dataset.js';
 import { imageSize } from '../data/dataset.js';
-import { decodePng, decodeToGray } from '../image/png.js';
+import { decodePng, rgbaToGray, type DecodedPng } from '../image/png.js';
 import { resizeGray } from '../image/resize.js';
 import { product } from '../layers/layer.js';
 import {
@@ -93,7 +93,9 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
         x.set(test!.images.subarray(i * imageSize(test!), (i + 1) * imageSize(test!)), k * inSize);
         labels.push(test!.labels[i]);
       } else {
-        x.set(await pngInput(s, H, W, C, prep), k * inSize);
+        const png = await pngInput(s, H, W, C, prep);
+        if (png.blank !== undefined) println(io.stderr, `predict: warning: input '${s}' ${png.blank}; it is classified anyway, but the result says little`);
+        x.set(png.x, k * inSize);
         labels.push(undefined);
       }
     }
@@ -122,8 +124,14 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   });
 }
 
-/** A PNG file as the model's input: gray via decodeToGray (MNIST fit), RGB by resizing each channel. */
-export async function pngInput(path: string, H: number, W: number, C: number, prep: Preprocessing): Promise<Float32Array> {
+/** A PNG file as the model's input, and why it is blank, if it is (see blankness). */
+export interface PngInput {
+  x: Float32Array;
+  blank?: string;
+}
+
+/** A PNG file as the model's input: gray via rgbaToGray (MNIST fit), RGB by resizing each channel. */
+export async function pngInput(path: string, H: number, W: number, C: number, prep: Preprocessing): Promise<PngInput> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -134,15 +142,21 @@ export async function pngInput(path: string, H: number, W: number, C: number, pr
     }
     throw e;
   }
+  let png: DecodedPng;
+  try {
+    png = decodePng(bytes);
+  } catch (e) {
+    throw new Error(`input '${path}': not a valid PNG file (${pngProblem(bytes, e as Error)})`);
+  }
+  const blank = blankness(png);
   let x: Float32Array;
   if (C === 1) {
-    x = decodeToGray(bytes, H, W, { invert: 'auto', fit: 'mnist' });
+    x = rgbaToGray(png, H, W, { invert: 'auto', fit: 'mnist' });
   } else {
-    const png = decodePng(bytes);
     x = new Float32Array(H * W * 3);
     const plane = new Float32Array(png.width * png.height);
     for (let c = 0; c < 3; c++) {
-      // Composite over white by alpha, like decodeToGray does for gray.
+      // Composite over white by alpha, like rgbaToGray does for gray.
       for (let p = 0; p < plane.length; p++) {
         const a = png.rgba[4 * p + 3]! / 255;
         plane[p] = a * (png.rgba[4 * p + c]! / 255) + (1 - a);
@@ -152,7 +166,41 @@ export async function pngInput(path: string, H: number, W: number, C: number, pr
     }
   }
   if (prep.standardize) standardizeImage(x, prep.standardize);
-  return x;
+  return blank === undefined ? { x } : { x, blank };
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** What is wrong with bytes decodePng refused, in words; the decoder's own text when it says more. */
+function pngProblem(bytes: Uint8Array, e: Error): string {
+  if (bytes.length === 0) return 'the file is empty';
+  if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) return 'it does not start with the PNG signature';
+  // decodePng wraps the decoder's message; pngjs says this one when the data stops mid-chunk.
+  const detail = (e.cause instanceof Error ? e.cause.message : e.message).replace(/\s*\n\s*/g, ' ');
+  if (/read requests wait\w* on finished stream/.test(detail)) return 'the data ends early: truncated or damaged';
+  return `decoder: ${detail}`;
+}
+
+/**
+ * Why a picture carries nothing to classify, or undefined: a single pixel, or every pixel the
+ * same colour once composited over white by its alpha (so fully transparent counts as white).
+ */
+export function blankness(png: DecodedPng): string | undefined {
+  const { rgba } = png;
+  const n = png.width * png.height;
+  if (n === 0) return 'has no pixels';
+  const over = (p: number, c: number) => {
+    const a = rgba[4 * p + 3]!;
+    return Math.round((a * rgba[4 * p + c]! + (255 - a) * 255) / 255);
+  };
+  const first = [over(0, 0), over(0, 1), over(0, 2)];
+  const colour = first[0] === first[1] && first[1] === first[2] ? `gray ${first[0]}` : `rgb(${first.join(', ')})`;
+  if (n === 1) return `is a single pixel (${colour})`;
+  for (let p = 1; p < n; p++) {
+    if (over(p, 0) !== first[0] || over(p, 1) !== first[1] || over(p, 2) !== first[2]) return undefined;
+  }
+  const name = colour === 'gray 255' ? 'white' : colour === 'gray 0' ? 'black' : colour;
+  return `is blank: all ${n} pixels (${png.width}x${png.height}) are ${name}`;
 }
 
 if (isMainModule(import.meta.url)) runAsScript(main);
