@@ -131,6 +131,18 @@ describe('train: other models and options', () => {
     expect(r.out).toMatch(/^epoch 2\/2: .* val_loss \d/m);
   });
 
+  it('the report counts every misclassified test image, not only the 100 it draws', async () => {
+    const path = join(dir, 'many-wrong.json');
+    // 20 training images and one epoch: most of 400 test digits come out wrong.
+    const r = await runCli(trainMain, ['--train-count', '20', '--test-count', '400', '--epochs', '1', '--json', path, '--report', join(dir, 'many-wrong')]);
+    expect(r.code, r.err).toBe(0);
+    const j = await readJson<RunJson>(path);
+    const wrong = 400 - Math.round(j.testAccuracy * 400);
+    expect(wrong).toBeGreaterThan(100);
+    const html = await readFile(join(dir, 'many-wrong', 'index.html'), 'utf8');
+    expect(html).toContain(`Showing the first 100 of ${wrong} misclassified images.`);
+  });
+
   it('--build naive, --optimizer, --lr and --batch override the recipe', async () => {
     const path = join(dir, 'naive.json');
     const r = await runCli(trainMain, ['--build', 'naive', '--train-count', '64', '--test-count', '16', '--epochs', '1',
