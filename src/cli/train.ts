@@ -4,7 +4,9 @@
 //   --data mnist|mnist-full|idx:DIR|cifar:DIR          (default mnist: the embedded 7996/2004 digits)
 //   --epochs N --batch B --optimizer sgd|momentum|adam --lr X   (default: the model's recipe)
 //   --seed S (default 0) --build simd|naive (default simd where supported)
-//   --train-count N --test-count N --validation-split F
+//   --train-count N --test-count N
+//   --validation-split F   hold out this fraction of the training images, stratified and seeded,
+//                          and report validation loss and accuracy per epoch (default 0.1; 0: none)
 //   --save FILE   the trained model (loads with evaluate/predict, or loadModel())
 //   --report DIR  HTML report: curves, confusion, misclassified digits, filters, feature maps
 //   --json FILE   the run's figures (written to a temporary file, then renamed)
@@ -41,6 +43,9 @@ import { firstConvFeatureMaps, firstConvFilters, misclassified } from './inspect
  */
 export const DEFAULT_EPOCHS: Record<string, number> = { lenet5: 45 };
 
+/** Fraction of the training images held out for validation when --validation-split is not given. */
+export const DEFAULT_VALIDATION_SPLIT = 0.1;
+
 export function defaultEpochs(model: string): number {
   return DEFAULT_EPOCHS[model] ?? zooEntry(model).recipe.epochs;
 }
@@ -56,7 +61,9 @@ interface TrainOptions {
   build?: BuildName;
   trainCount?: number;
   testCount?: number;
-  validationSplit?: number;
+  validationSplit: number;
+  /** True when --validation-split was not given (then a split that cannot be made is skipped, not an error). */
+  validationSplitIsDefault: boolean;
   save?: string;
   report?: string;
   json?: string;
@@ -75,12 +82,14 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       .addOption(new Option('--build <b>', 'kernels (default: simd where supported)').choices(['simd', 'naive']))
       .option('--train-count <n>', 'use only the first N training images', positiveInt('--train-count'))
       .option('--test-count <n>', 'use only the first N test images', positiveInt('--test-count'))
-      .option('--validation-split <f>', 'hold out this fraction of the training images (stratified) for validation', numberIn('--validation-split', 0, 1))
+      .option('--validation-split <f>', 'hold out this fraction of the training images (stratified) for validation; 0 = none',
+        numberIn('--validation-split', 0, 1, { closedLo: true }), DEFAULT_VALIDATION_SPLIT)
       .option('--save <file>', 'save the trained model to FILE')
       .option('--report <dir>', 'write an HTML training report into DIR')
       .option('--json <file>', 'write the run\'s figures as JSON to FILE');
     program.parse(argv, { from: 'user' });
     const o = program.opts<TrainOptions>();
+    o.validationSplitIsDefault = program.getOptionValueSource('validationSplit') === 'default';
     return train(o, io);
   });
 }
@@ -117,17 +126,23 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   });
   let train: Dataset = prepared.train;
   let validation: Dataset | undefined;
-  if (o.validationSplit !== undefined) {
-    // splitValidation refuses a split that leaves either part empty; as a flag problem that is a usage error.
-    let parts: ReturnType<typeof splitValidation>;
+  if (o.validationSplit > 0) {
+    // splitValidation refuses a split that leaves either part empty. Asked for, that is a usage
+    // error; the default split is just skipped on data that small.
+    let parts: ReturnType<typeof splitValidation> | undefined;
     try {
       parts = splitValidation(train, o.validationSplit, o.seed);
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
-      throw new UsageError(`--validation-split ${o.validationSplit}: ${e.message} (use a larger fraction or more --train-count)`);
+      if (!o.validationSplitIsDefault) {
+        throw new UsageError(`--validation-split ${o.validationSplit}: ${e.message} (use a larger fraction or more --train-count)`);
+      }
+      println(io.stdout, `note: ${train.count} training images are too few for the default validation split of ${o.validationSplit}; training without one`);
     }
-    train = parts.train;
-    validation = parts.validation;
+    if (parts) {
+      train = parts.train;
+      validation = parts.validation;
+    }
   }
   const test = prepared.test;
   if (train.count === 0) throw new UsageError(`--data '${dataSpec}' gave no training images for --model ${o.model}`);
