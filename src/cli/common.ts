@@ -5,7 +5,7 @@
 // Every error a user can cause prints ONE line on stderr, never a stack trace; set SIMDNET_DEBUG=1
 // to get the stack as well.
 
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { access, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, basename, join, resolve } from 'node:path';
 import { constants as fsConstants, readdirSync, realpathSync, rmSync, type Stats } from 'node:fs';
@@ -212,6 +212,20 @@ export function numberIn(flag: string, lo: number, hi: number, opts: { closedLo?
 
 /** A 32-bit unsigned seed. */
 export const seedValue = numericFlag('--seed', { what: 'a whole number in [0, 4294967295]', integer: true, min: 0, max: 0xffffffff });
+
+/** --threads: how many threads the kernels may use, a positive integer or 'auto' (the library decides). */
+export type Threads = number | 'auto';
+
+const threadCount = numericFlag('--threads', { what: "a positive integer (1, 2, 3, ...) or 'auto'", integer: true, min: 1 });
+
+export function threadsValue(v: string): Threads {
+  return v === 'auto' ? 'auto' : threadCount(v);
+}
+
+/** The --threads option, the same for every command. */
+export function threadsOption(): Option {
+  return new Option('--threads <n>', "threads for the kernels: a positive integer or 'auto'").argParser(threadsValue).default('auto');
+}
 
 // ---- files -----------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-// npm run predict -- --model FILE [--data SPEC] [--top K] [--json FILE] <image.png | idx:INDEX>...
+// npm run predict -- --model FILE [--data SPEC] [--top K] [--build simd|naive] [--threads N|auto] [--json FILE] <image.png | idx:INDEX>...
 //
 // Prints the predicted class and the top-K (default 3) class probabilities of each input:
 //   image.png  any PNG. For a gray model it goes through decodeToGray(..., { invert: 'auto',
@@ -20,12 +20,12 @@ import { resizeGray } from '../image/resize.js';
 import { product } from '../layers/layer.js';
 import {
   isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, UsageError, writeJsonAtomic, checkOutputPaths,
-  type CliIO,
+  threadsOption, type CliIO, type Threads,
 } from './common.js';
 import { prepareData, standardizeImage, type Preprocessing } from './data.js';
 import { loadTrainedModel } from './model-file.js';
 
-interface PredictOptions { model: string; data?: string; top: number; build?: BuildName; json?: string }
+interface PredictOptions { model: string; data?: string; top: number; build?: BuildName; threads: Threads; json?: string }
 
 export interface PredictionLine {
   input: string;
@@ -44,6 +44,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       .option('--data <spec>', 'dataset for idx:N inputs (default: the dataset the model was trained on, else mnist)')
       .option('--top <k>', 'how many of the most probable classes to print', positiveInt('--top'), 3)
       .addOption(new Option('--build <b>', 'kernels (default: simd where supported)').choices(['simd', 'naive']))
+      .addOption(threadsOption())
       .option('--json <file>', 'also write the predictions as JSON to FILE');
     program.parse(argv, { from: 'user' });
     const o = program.opts<PredictOptions>();
@@ -100,7 +101,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       }
     }
 
-    const { probabilities, classes } = model.predict(x);
+    const { probabilities, classes } = model.predict(x, { threads: o.threads });
     const top = Math.min(o.top, N);
     const lines: PredictionLine[] = inputs.map((input, k) => {
       const p = probabilities.subarray(k * N, (k + 1) * N);

@@ -3,7 +3,7 @@
 //   --model lenet5|simple|convnet|tanh-binary|cifar   (default lenet5)
 //   --data mnist|mnist-full|idx:DIR|cifar:DIR          (default mnist: the embedded 7996/2004 digits)
 //   --epochs N --batch B --optimizer sgd|momentum|adam --lr X   (default: the model's recipe)
-//   --seed S (default 0) --build simd|naive (default simd where supported)
+//   --seed S (default 0) --build simd|naive (default simd where supported) --threads N|auto (default auto)
 //   --train-count N --test-count N
 //   --validation-split F   hold out this fraction of the training images, stratified and seeded,
 //                          and report validation loss and accuracy per epoch (default 0.1; 0: none)
@@ -26,7 +26,7 @@ import type { Evaluation, History } from '../train/trainer.js';
 import {
   isMainModule, newProgram, numberIn, pct, fmtSeconds, positiveInt, println, processIO, run, runAsScript,
   seedValue, UsageError, writeJsonAtomic, confusionRows, checkOutputPaths, onInterrupt, removeOwnTempFilesSync,
-  removeStaleTempFiles, yieldToEventLoop, type CliIO,
+  removeStaleTempFiles, yieldToEventLoop, threadsOption, type CliIO, type Threads,
 } from './common.js';
 import { prepareData } from './data.js';
 import { TrainProgress } from './progress.js';
@@ -59,6 +59,7 @@ interface TrainOptions {
   lr?: number;
   seed: number;
   build?: BuildName;
+  threads: Threads;
   trainCount?: number;
   testCount?: number;
   validationSplit: number;
@@ -80,6 +81,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       .option('--lr <x>', 'learning rate (default: the recipe\'s, or the optimizer\'s own default)', numberIn('--lr', 0, Infinity))
       .option('--seed <s>', 'seed for initialisation, shuffling and the validation split', seedValue, 0)
       .addOption(new Option('--build <b>', 'kernels (default: simd where supported)').choices(['simd', 'naive']))
+      .addOption(threadsOption())
       .option('--train-count <n>', 'use only the first N training images', positiveInt('--train-count'))
       .option('--test-count <n>', 'use only the first N test images', positiveInt('--test-count'))
       .option('--validation-split <f>', 'hold out this fraction of the training images (stratified) for validation; 0 = none',
@@ -147,7 +149,8 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   const test = prepared.test;
   if (train.count === 0) throw new UsageError(`--data '${dataSpec}' gave no training images for --model ${o.model}`);
 
-  const model = await zooModel(o.model, { seed: o.seed, build: o.build ?? 'auto', optimizer });
+  const threads = o.threads;
+  const model = await zooModel(o.model, { seed: o.seed, build: o.build ?? 'auto', optimizer, threads });
   const optConfig = model.optimizer.getConfig();
   const lr = optConfig.lr as number;
   println(io.stdout, `training ${o.model} (${model.paramCount.toLocaleString('en-US')} parameters) on ${dataSpec}: ` +
@@ -159,7 +162,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   let history: History;
   try {
     history = await model.fit(train, {
-      epochs, batchSize, seed: o.seed, validationData: validation,
+      epochs, batchSize, seed: o.seed, validationData: validation, threads,
       onBatchEnd: progress.onBatchEnd,
       onEpochEnd: (e, logs) => {
         epochSeconds.push(logs.seconds);
@@ -175,7 +178,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   const epochsDone = history.epoch.length;
   const imagesPerSecond = trainSeconds > 0 ? (train.count * epochsDone) / trainSeconds : 0;
 
-  const ev = model.evaluate(test);
+  const ev = model.evaluate(test, { threads });
   const correct = Math.round(ev.accuracy * ev.count);
   println(io.stdout, `test accuracy ${pct(ev.accuracy)} (${correct}/${ev.count}), test loss ${ev.loss.toFixed(4)}; ` +
     `trained ${epochsDone} epoch${epochsDone === 1 ? '' : 's'} in ${fmtSeconds(trainSeconds)} (${Math.round(imagesPerSecond)} img/s)`);
@@ -192,7 +195,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
     optimizer: model.optimizer.type, lr, batchSize, seed: o.seed, params: model.paramCount,
   };
   if (o.report !== undefined) {
-    const input = reportInput(model, summary, history, progress, ev, test, classNames);
+    const input = reportInput(model, summary, history, progress, ev, test, classNames, threads);
     // writeReport's temporary files are .NAME.tmp-PID-RANDOM: clear those of killed runs, and
     // ours if this run is interrupted while writing.
     const reportTemp = /^\..+\.tmp-(\d+)-[0-9a-z]+$/;
@@ -236,11 +239,11 @@ interface RunSummary {
 
 function reportInput(
   model: Sequential, s: RunSummary, history: History,
-  progress: TrainProgress, ev: Evaluation, test: Dataset, classNames: string[] | undefined,
+  progress: TrainProgress, ev: Evaluation, test: Dataset, classNames: string[] | undefined, threads: Threads,
 ): ReportInput {
   const N = ev.numClasses;
   const confusion = confusionRows(ev);
-  const predicted = model.predict(test).classes;
+  const predicted = model.predict(test, { threads }).classes;
   const input: ReportInput = {
     title: `simdnet: ${s.model} on ${s.data}`,
     summary: {

@@ -45,6 +45,7 @@ export interface CompileOptions {
   build?: BuildName | 'auto';
   /** A runtime from loadRuntime(); default: one shared runtime loaded on first use. */
   runtime?: Runtime;
+  threads?: number | 'auto';
 }
 
 export type PlanMode = 'train' | 'infer' | 'grad';

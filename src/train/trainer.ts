@@ -65,6 +65,7 @@ export interface FitOptions {
   onEpochEnd?: (epoch: number, logs: EpochLogs) => Stop | Promise<Stop>;
   /** Progress lines, one per epoch (e.g. console.log). */
   log?: (line: string) => void;
+  threads?: number | 'auto';
 }
 
 export interface History {
@@ -77,6 +78,7 @@ export interface History {
 }
 
 export interface EvaluateOptions { batchSize?: number }
+export interface EvaluateOptions { threads?: number | 'auto' }
 
 export interface Evaluation {
   loss: number;
@@ -91,6 +93,7 @@ export interface Evaluation {
 }
 
 export interface PredictOptions { batchSize?: number }
+export interface PredictOptions { threads?: number | 'auto' }
 
 export interface Prediction {
   /** [count, numClasses] softmax probabilities. */

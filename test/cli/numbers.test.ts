@@ -29,9 +29,9 @@ const BAD: [string, RegExp][] = [
 // The numeric flags of each command. evaluate and predict get a --model that does not exist:
 // a flag error must come first (exit 2 naming the flag, not the model file).
 const COMMANDS: [string, Main, string[], string[]][] = [
-  ['train', trainMain, [], ['--epochs', '--batch', '--lr', '--seed', '--train-count', '--test-count', '--validation-split']],
-  ['evaluate', evaluateMain, ['--model', 'no-such.simdnet'], ['--test-count']],
-  ['predict', predictMain, ['--model', 'no-such.simdnet', 'idx:0'], ['--top']],
+  ['train', trainMain, [], ['--epochs', '--batch', '--lr', '--seed', '--train-count', '--test-count', '--validation-split', '--threads']],
+  ['evaluate', evaluateMain, ['--model', 'no-such.simdnet'], ['--test-count', '--threads']],
+  ['predict', predictMain, ['--model', 'no-such.simdnet', 'idx:0'], ['--top', '--threads']],
 ];
 
 describe('every numeric flag refuses non-decimal forms with exit 2 naming the flag and the value', () => {

@@ -208,7 +208,7 @@ describe('train: bad arguments exit 2 with one line naming the flag', () => {
     const r = await runCli(trainMain, ['--help']);
     expect(r.code).toBe(0);
     for (const f of ['--model', '--data', '--epochs', '--batch', '--optimizer', '--lr', '--seed', '--build', '--train-count',
-      '--test-count', '--validation-split', '--save', '--report', '--json']) expect(r.out).toContain(f);
+      '--test-count', '--validation-split', '--threads', '--save', '--report', '--json']) expect(r.out).toContain(f);
     expect(r.out).toMatch(/--validation-split <f>[^]*?\(default: 0\.1\)/);
   });
 });
