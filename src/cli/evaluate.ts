@@ -1,4 +1,4 @@
-// npm run evaluate -- --model FILE [--data SPEC] [--test-count N] [--build simd|naive] [--json FILE]
+// npm run evaluate -- --model FILE [--data SPEC] [--test-count N] [--build simd|naive] [--threads N|auto] [--json FILE]
 //
 // Loads a model saved by `train --save`, prepares the test split of --data the way training did
 // (class subset, stored standardisation) and prints the loss, the accuracy, the confusion matrix
@@ -8,13 +8,13 @@ import { Option } from 'commander';
 import type { BuildName } from '../runtime/load.js';
 import type { Evaluation } from '../train/trainer.js';
 import {
-  isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, table, writeJsonAtomic, confusionRows,
-  type CliIO, type OutStream,
+  isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, table, writeJsonAtomic, confusionRows, checkOutputPaths,
+  threadsOption, type CliIO, type OutStream, type Threads,
 } from './common.js';
 import { prepareData } from './data.js';
 import { loadTrainedModel } from './model-file.js';
 
-interface EvaluateOptions { model: string; data?: string; testCount?: number; build?: BuildName; json?: string }
+interface EvaluateOptions { model: string; data?: string; testCount?: number; build?: BuildName; threads: Threads; json?: string }
 
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
   return run('evaluate', io, async () => {
@@ -23,9 +23,11 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       .option('--data <spec>', 'mnist, mnist-full, idx:DIR or cifar:DIR (default: the dataset the model was trained on)')
       .option('--test-count <n>', 'use only the first N test images', positiveInt('--test-count'))
       .addOption(new Option('--build <b>', 'kernels (default: simd where supported)').choices(['simd', 'naive']))
+      .addOption(threadsOption())
       .option('--json <file>', 'also write the figures as JSON to FILE');
     program.parse(argv, { from: 'user' });
     const o = program.opts<EvaluateOptions>();
+    await checkOutputPaths([{ flag: '--json', path: o.json, kind: 'file' }]);
 
     const { model, preprocessing: prep } = await loadTrainedModel(o.model, o.build ?? 'auto');
     const spec = o.data ?? prep.data ?? 'mnist';
@@ -40,7 +42,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       modelLabel: `the model in ${o.model} (${model.name})`,
     });
     const test = data.test;
-    const ev = model.evaluate(test);
+    const ev = model.evaluate(test, { threads: o.threads });
     const names = Array.from({ length: ev.numClasses }, (_, c) => prep.classNames?.[c] ?? test.classNames?.[c] ?? String(c));
     println(io.stdout, `model ${o.model}: ${model.name}, ${model.paramCount.toLocaleString('en-US')} parameters, ${model.build} kernels`);
     println(io.stdout, `data ${spec}: ${test.count} test images${prep.classes ? ` (classes ${prep.classes.join(', ')})` : ''}`);

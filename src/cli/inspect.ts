@@ -56,15 +56,23 @@ export function firstConvFeatureMaps(model: Sequential, data: Dataset, index: nu
   return { data: out, H, W, C, title: `${layer.name} + ${layer.activation}, test image ${i} (label ${label})` };
 }
 
-/** Up to `max` test images whose predicted class differs from the label, in test-set order. */
+/**
+ * The first `max` test images whose predicted class differs from the label, in test-set order,
+ * and (as `total`) how many there are in all.
+ */
 export function misclassified(data: Dataset, predicted: Int32Array, max = 100): MisclassifiedImages {
   const size = imageSize(data);
   const idx: number[] = [];
-  for (let i = 0; i < data.count && idx.length < max; i++) if (predicted[i] !== data.labels[i]) idx.push(i);
+  let total = 0;
+  for (let i = 0; i < data.count; i++) {
+    if (predicted[i] === data.labels[i]) continue;
+    total++;
+    if (idx.length < max) idx.push(i);
+  }
   const images = new Float32Array(idx.length * size);
   idx.forEach((i, k) => images.set(data.images.subarray(i * size, (i + 1) * size), k * size));
   return {
     images, height: data.height, width: data.width, channels: data.channels,
-    predicted: idx.map((i) => predicted[i]!), actual: idx.map((i) => data.labels[i]!), indices: idx,
+    predicted: idx.map((i) => predicted[i]!), actual: idx.map((i) => data.labels[i]!), indices: idx, total,
   };
 }

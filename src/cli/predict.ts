@@ -1,4 +1,4 @@
-// npm run predict -- --model FILE [--data SPEC] [--top K] [--json FILE] <image.png | idx:INDEX>...
+// npm run predict -- --model FILE [--data SPEC] [--top K] [--build simd|naive] [--threads N|auto] [--json FILE] <image.png | idx:INDEX>...
 //
 // Prints the predicted class and the top-K (default 3) class probabilities of each input:
 //   image.png  any PNG. For a gray model it goes through decodeToGray(..., { invert: 'auto',
@@ -15,17 +15,17 @@ import { Option } from 'commander';
 import type { BuildName } from '../runtime/load.js';
 import type { Dataset } from '../data/dataset.js';
 import { imageSize } from '../data/dataset.js';
-import { decodePng, decodeToGray } from '../image/png.js';
+import { decodePng, rgbaToGray, type DecodedPng } from '../image/png.js';
 import { resizeGray } from '../image/resize.js';
 import { product } from '../layers/layer.js';
 import {
-  isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, UsageError, writeJsonAtomic,
-  type CliIO,
+  isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, UsageError, writeJsonAtomic, checkOutputPaths,
+  threadsOption, type CliIO, type Threads,
 } from './common.js';
 import { prepareData, standardizeImage, type Preprocessing } from './data.js';
 import { loadTrainedModel } from './model-file.js';
 
-interface PredictOptions { model: string; data?: string; top: number; build?: BuildName; json?: string }
+interface PredictOptions { model: string; data?: string; top: number; build?: BuildName; threads: Threads; json?: string }
 
 export interface PredictionLine {
   input: string;
@@ -44,6 +44,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       .option('--data <spec>', 'dataset for idx:N inputs (default: the dataset the model was trained on, else mnist)')
       .option('--top <k>', 'how many of the most probable classes to print', positiveInt('--top'), 3)
       .addOption(new Option('--build <b>', 'kernels (default: simd where supported)').choices(['simd', 'naive']))
+      .addOption(threadsOption())
       .option('--json <file>', 'also write the predictions as JSON to FILE');
     program.parse(argv, { from: 'user' });
     const o = program.opts<PredictOptions>();
@@ -58,6 +59,8 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
         idxOf.set(s, Number(t));
       }
     }
+
+    await checkOutputPaths([{ flag: '--json', path: o.json, kind: 'file' }]);
 
     const { model, preprocessing: prep } = await loadTrainedModel(o.model, o.build ?? 'auto');
     const [H, W, C] = model.inputShape as [number, number, number];
@@ -91,12 +94,14 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
         x.set(test!.images.subarray(i * imageSize(test!), (i + 1) * imageSize(test!)), k * inSize);
         labels.push(test!.labels[i]);
       } else {
-        x.set(await pngInput(s, H, W, C, prep), k * inSize);
+        const png = await pngInput(s, H, W, C, prep);
+        if (png.blank !== undefined) println(io.stderr, `predict: warning: input '${s}' ${png.blank}; it is classified anyway, but the result says little`);
+        x.set(png.x, k * inSize);
         labels.push(undefined);
       }
     }
 
-    const { probabilities, classes } = model.predict(x);
+    const { probabilities, classes } = model.predict(x, { threads: o.threads });
     const top = Math.min(o.top, N);
     const lines: PredictionLine[] = inputs.map((input, k) => {
       const p = probabilities.subarray(k * N, (k + 1) * N);
@@ -120,8 +125,14 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   });
 }
 
-/** A PNG file as the model's input: gray via decodeToGray (MNIST fit), RGB by resizing each channel. */
-export async function pngInput(path: string, H: number, W: number, C: number, prep: Preprocessing): Promise<Float32Array> {
+/** A PNG file as the model's input, and why it is blank, if it is (see blankness). */
+export interface PngInput {
+  x: Float32Array;
+  blank?: string;
+}
+
+/** A PNG file as the model's input: gray via rgbaToGray (MNIST fit), RGB by resizing each channel. */
+export async function pngInput(path: string, H: number, W: number, C: number, prep: Preprocessing): Promise<PngInput> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -132,15 +143,21 @@ export async function pngInput(path: string, H: number, W: number, C: number, pr
     }
     throw e;
   }
+  let png: DecodedPng;
+  try {
+    png = decodePng(bytes);
+  } catch (e) {
+    throw new Error(`input '${path}': not a valid PNG file (${pngProblem(bytes, e as Error)})`);
+  }
+  const blank = blankness(png);
   let x: Float32Array;
   if (C === 1) {
-    x = decodeToGray(bytes, H, W, { invert: 'auto', fit: 'mnist' });
+    x = rgbaToGray(png, H, W, { invert: 'auto', fit: 'mnist' });
   } else {
-    const png = decodePng(bytes);
     x = new Float32Array(H * W * 3);
     const plane = new Float32Array(png.width * png.height);
     for (let c = 0; c < 3; c++) {
-      // Composite over white by alpha, like decodeToGray does for gray.
+      // Composite over white by alpha, like rgbaToGray does for gray.
       for (let p = 0; p < plane.length; p++) {
         const a = png.rgba[4 * p + 3]! / 255;
         plane[p] = a * (png.rgba[4 * p + c]! / 255) + (1 - a);
@@ -150,7 +167,41 @@ export async function pngInput(path: string, H: number, W: number, C: number, pr
     }
   }
   if (prep.standardize) standardizeImage(x, prep.standardize);
-  return x;
+  return blank === undefined ? { x } : { x, blank };
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** What is wrong with bytes decodePng refused, in words; the decoder's own text when it says more. */
+function pngProblem(bytes: Uint8Array, e: Error): string {
+  if (bytes.length === 0) return 'the file is empty';
+  if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) return 'it does not start with the PNG signature';
+  // decodePng wraps the decoder's message; pngjs says this one when the data stops mid-chunk.
+  const detail = (e.cause instanceof Error ? e.cause.message : e.message).replace(/\s*\n\s*/g, ' ');
+  if (/read requests wait\w* on finished stream/.test(detail)) return 'the data ends early: truncated or damaged';
+  return `decoder: ${detail}`;
+}
+
+/**
+ * Why a picture carries nothing to classify, or undefined: a single pixel, or every pixel the
+ * same colour once composited over white by its alpha (so fully transparent counts as white).
+ */
+export function blankness(png: DecodedPng): string | undefined {
+  const { rgba } = png;
+  const n = png.width * png.height;
+  if (n === 0) return 'has no pixels';
+  const over = (p: number, c: number) => {
+    const a = rgba[4 * p + 3]!;
+    return Math.round((a * rgba[4 * p + c]! + (255 - a) * 255) / 255);
+  };
+  const first = [over(0, 0), over(0, 1), over(0, 2)];
+  const colour = first[0] === first[1] && first[1] === first[2] ? `gray ${first[0]}` : `rgb(${first.join(', ')})`;
+  if (n === 1) return `is a single pixel (${colour})`;
+  for (let p = 1; p < n; p++) {
+    if (over(p, 0) !== first[0] || over(p, 1) !== first[1] || over(p, 2) !== first[2]) return undefined;
+  }
+  const name = colour === 'gray 255' ? 'white' : colour === 'gray 0' ? 'black' : colour;
+  return `is blank: all ${n} pixels (${png.width}x${png.height}) are ${name}`;
 }
 
 if (isMainModule(import.meta.url)) runAsScript(main);

@@ -12,7 +12,7 @@
 
 import cliProgress from 'cli-progress';
 import type { BatchLogs, EpochLogs } from '../train/trainer.js';
-import { fmtSeconds, pct, println, type CliIO } from './common.js';
+import { fmtSeconds, onInterrupt, pct, println, type CliIO } from './common.js';
 
 export interface ProgressOptions {
   epochs: number;
@@ -39,12 +39,16 @@ export class TrainProgress {
   private nextLogAt = 0;
   private lastDraw = 0;
   private readonly payload = { epoch: '', loss: '', acc: '', ips: '', etaText: '' };
+  /** Unregisters the interrupt clean-up that stops a live bar (which restores the terminal). */
+  private readonly forgetInterrupt: () => void = () => {};
 
   constructor(private readonly io: CliIO, private readonly o: ProgressOptions) {
     this.steps = Math.ceil(o.images / o.batchSize);
     this.batchLoss = new Float32Array(this.steps * o.epochs);
     this.useBar = o.bar ?? io.stderr.isTTY === true;
     this.epochStart = performance.now();
+    // The bar hides the cursor and turns off line wrap; stopping it turns both back on.
+    if (this.useBar) this.forgetInterrupt = onInterrupt(() => this.bar?.stop());
   }
 
   /** fit's onBatchEnd. */
@@ -89,6 +93,7 @@ export class TrainProgress {
   close(): void {
     this.bar?.stop();
     this.bar = undefined;
+    this.forgetInterrupt();
   }
 
   private startEpoch(epoch: number): void {

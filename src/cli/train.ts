@@ -3,8 +3,10 @@
 //   --model lenet5|simple|convnet|tanh-binary|cifar   (default lenet5)
 //   --data mnist|mnist-full|idx:DIR|cifar:DIR          (default mnist: the embedded 7996/2004 digits)
 //   --epochs N --batch B --optimizer sgd|momentum|adam --lr X   (default: the model's recipe)
-//   --seed S (default 0) --build simd|naive (default simd where supported)
-//   --train-count N --test-count N --validation-split F
+//   --seed S (default 0) --build simd|naive (default simd where supported) --threads N|auto (default auto)
+//   --train-count N --test-count N
+//   --validation-split F   hold out this fraction of the training images, stratified and seeded,
+//                          and report validation loss and accuracy per epoch (default 0.1; 0: none)
 //   --save FILE   the trained model (loads with evaluate/predict, or loadModel())
 //   --report DIR  HTML report: curves, confusion, misclassified digits, filters, feature maps
 //   --json FILE   the run's figures (written to a temporary file, then renamed)
@@ -23,7 +25,8 @@ import type { ReportInput } from '../report/types.js';
 import type { Evaluation, History } from '../train/trainer.js';
 import {
   isMainModule, newProgram, numberIn, pct, fmtSeconds, positiveInt, println, processIO, run, runAsScript,
-  seedValue, UsageError, writeJsonAtomic, confusionRows, type CliIO,
+  seedValue, UsageError, writeJsonAtomic, confusionRows, checkOutputPaths, onInterrupt, removeOwnTempFilesSync,
+  removeStaleTempFiles, yieldToEventLoop, threadsOption, type CliIO, type Threads,
 } from './common.js';
 import { prepareData } from './data.js';
 import { TrainProgress } from './progress.js';
@@ -40,6 +43,9 @@ import { firstConvFeatureMaps, firstConvFilters, misclassified } from './inspect
  */
 export const DEFAULT_EPOCHS: Record<string, number> = { lenet5: 45 };
 
+/** Fraction of the training images held out for validation when --validation-split is not given. */
+export const DEFAULT_VALIDATION_SPLIT = 0.1;
+
 export function defaultEpochs(model: string): number {
   return DEFAULT_EPOCHS[model] ?? zooEntry(model).recipe.epochs;
 }
@@ -53,9 +59,12 @@ interface TrainOptions {
   lr?: number;
   seed: number;
   build?: BuildName;
+  threads: Threads;
   trainCount?: number;
   testCount?: number;
-  validationSplit?: number;
+  validationSplit: number;
+  /** True when --validation-split was not given (then a split that cannot be made is skipped, not an error). */
+  validationSplitIsDefault: boolean;
   save?: string;
   report?: string;
   json?: string;
@@ -72,20 +81,29 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       .option('--lr <x>', 'learning rate (default: the recipe\'s, or the optimizer\'s own default)', numberIn('--lr', 0, Infinity))
       .option('--seed <s>', 'seed for initialisation, shuffling and the validation split', seedValue, 0)
       .addOption(new Option('--build <b>', 'kernels (default: simd where supported)').choices(['simd', 'naive']))
+      .addOption(threadsOption())
       .option('--train-count <n>', 'use only the first N training images', positiveInt('--train-count'))
       .option('--test-count <n>', 'use only the first N test images', positiveInt('--test-count'))
-      .option('--validation-split <f>', 'hold out this fraction of the training images (stratified) for validation', numberIn('--validation-split', 0, 1))
+      .option('--validation-split <f>', 'hold out this fraction of the training images (stratified) for validation; 0 = none',
+        numberIn('--validation-split', 0, 1, { closedLo: true }), DEFAULT_VALIDATION_SPLIT)
       .option('--save <file>', 'save the trained model to FILE')
       .option('--report <dir>', 'write an HTML training report into DIR')
       .option('--json <file>', 'write the run\'s figures as JSON to FILE');
     program.parse(argv, { from: 'user' });
     const o = program.opts<TrainOptions>();
+    o.validationSplitIsDefault = program.getOptionValueSource('validationSplit') === 'default';
     return train(o, io);
   });
 }
 
 async function train(o: TrainOptions, io: CliIO): Promise<number> {
   const wall0 = performance.now();
+  // Before any data is loaded: a bad output path must not cost a whole run.
+  await checkOutputPaths([
+    { flag: '--save', path: o.save, kind: 'file' },
+    { flag: '--report', path: o.report, kind: 'dir' },
+    { flag: '--json', path: o.json, kind: 'file' },
+  ]);
   const entry = zooEntry(o.model);
   const isImageRgb = entry.inputShape[2] === 3;
   const dataSpec = o.data ?? (isImageRgb ? undefined : 'mnist');
@@ -110,22 +128,29 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   });
   let train: Dataset = prepared.train;
   let validation: Dataset | undefined;
-  if (o.validationSplit !== undefined) {
-    // splitValidation refuses a split that leaves either part empty; as a flag problem that is a usage error.
-    let parts: ReturnType<typeof splitValidation>;
+  if (o.validationSplit > 0) {
+    // splitValidation refuses a split that leaves either part empty. Asked for, that is a usage
+    // error; the default split is just skipped on data that small.
+    let parts: ReturnType<typeof splitValidation> | undefined;
     try {
       parts = splitValidation(train, o.validationSplit, o.seed);
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
-      throw new UsageError(`--validation-split ${o.validationSplit}: ${e.message} (use a larger fraction or more --train-count)`);
+      if (!o.validationSplitIsDefault) {
+        throw new UsageError(`--validation-split ${o.validationSplit}: ${e.message} (use a larger fraction or more --train-count)`);
+      }
+      println(io.stdout, `note: ${train.count} training images are too few for the default validation split of ${o.validationSplit}; training without one`);
     }
-    train = parts.train;
-    validation = parts.validation;
+    if (parts) {
+      train = parts.train;
+      validation = parts.validation;
+    }
   }
   const test = prepared.test;
   if (train.count === 0) throw new UsageError(`--data '${dataSpec}' gave no training images for --model ${o.model}`);
 
-  const model = await zooModel(o.model, { seed: o.seed, build: o.build ?? 'auto', optimizer });
+  const threads = o.threads;
+  const model = await zooModel(o.model, { seed: o.seed, build: o.build ?? 'auto', optimizer, threads });
   const optConfig = model.optimizer.getConfig();
   const lr = optConfig.lr as number;
   println(io.stdout, `training ${o.model} (${model.paramCount.toLocaleString('en-US')} parameters) on ${dataSpec}: ` +
@@ -137,9 +162,14 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   let history: History;
   try {
     history = await model.fit(train, {
-      epochs, batchSize, seed: o.seed, validationData: validation,
+      epochs, batchSize, seed: o.seed, validationData: validation, threads,
       onBatchEnd: progress.onBatchEnd,
-      onEpochEnd: (e, logs) => { epochSeconds.push(logs.seconds); progress.onEpochEnd(e, logs); },
+      onEpochEnd: (e, logs) => {
+        epochSeconds.push(logs.seconds);
+        progress.onEpochEnd(e, logs);
+        // fit runs without giving the event loop a turn otherwise: this is where Ctrl-C is seen.
+        return yieldToEventLoop();
+      },
     });
   } finally {
     progress.close();
@@ -148,7 +178,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   const epochsDone = history.epoch.length;
   const imagesPerSecond = trainSeconds > 0 ? (train.count * epochsDone) / trainSeconds : 0;
 
-  const ev = model.evaluate(test);
+  const ev = model.evaluate(test, { threads });
   const correct = Math.round(ev.accuracy * ev.count);
   println(io.stdout, `test accuracy ${pct(ev.accuracy)} (${correct}/${ev.count}), test loss ${ev.loss.toFixed(4)}; ` +
     `trained ${epochsDone} epoch${epochsDone === 1 ? '' : 's'} in ${fmtSeconds(trainSeconds)} (${Math.round(imagesPerSecond)} img/s)`);
@@ -165,8 +195,17 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
     optimizer: model.optimizer.type, lr, batchSize, seed: o.seed, params: model.paramCount,
   };
   if (o.report !== undefined) {
-    const input = reportInput(model, summary, history, progress, ev, test, classNames);
-    await writeReport(o.report, input);
+    const input = reportInput(model, summary, history, progress, ev, test, classNames, threads);
+    // writeReport's temporary files are .NAME.tmp-PID-RANDOM: clear those of killed runs, and
+    // ours if this run is interrupted while writing.
+    const reportTemp = /^\..+\.tmp-(\d+)-[0-9a-z]+$/;
+    await removeStaleTempFiles(o.report, reportTemp);
+    const forget = onInterrupt(() => removeOwnTempFilesSync(o.report!, reportTemp));
+    try {
+      await writeReport(o.report, input);
+    } finally {
+      forget();
+    }
     println(io.stdout, `wrote the report to ${o.report}/index.html`);
   }
   if (o.json !== undefined) {
@@ -200,11 +239,11 @@ interface RunSummary {
 
 function reportInput(
   model: Sequential, s: RunSummary, history: History,
-  progress: TrainProgress, ev: Evaluation, test: Dataset, classNames: string[] | undefined,
+  progress: TrainProgress, ev: Evaluation, test: Dataset, classNames: string[] | undefined, threads: Threads,
 ): ReportInput {
   const N = ev.numClasses;
   const confusion = confusionRows(ev);
-  const predicted = model.predict(test).classes;
+  const predicted = model.predict(test, { threads }).classes;
   const input: ReportInput = {
     title: `simdnet: ${s.model} on ${s.data}`,
     summary: {

@@ -56,7 +56,7 @@ export function decodePng(bytes: Uint8Array): DecodedPng {
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (e) {
-    throw new Error(`decodePng: not a readable PNG (${(e as Error).message})`);
+    throw new Error(`decodePng: not a readable PNG (${(e as Error).message})`, { cause: e });
   }
   return { width: png.width, height: png.height, rgba: new Uint8Array(png.data) };
 }
@@ -75,18 +75,14 @@ export function decodeToGray(
   targetW: number,
   opts: DecodeGrayOptions = {},
 ): Float32Array {
-  if (!isPositiveInt(targetH) || !isPositiveInt(targetW)) {
-    throw new RangeError(`decodeToGray: target size must be positive integers, got ${targetH}x${targetW}`);
-  }
-  const invertOpt = opts.invert ?? 'auto';
-  if (invertOpt !== 'auto' && typeof invertOpt !== 'boolean') {
-    throw new TypeError(`decodeToGray: invert must be 'auto', true or false, got ${String(invertOpt)}`);
-  }
-  const fit = opts.fit ?? 'stretch';
-  if (fit !== 'stretch' && fit !== 'mnist') {
-    throw new TypeError(`decodeToGray: fit must be 'stretch' or 'mnist', got ${String(fit)}`);
-  }
-  const { width: W, height: H, rgba } = decodePng(pngBytes);
+  checkGrayOptions('decodeToGray', targetH, targetW, opts);
+  return rgbaToGray(decodePng(pngBytes), targetH, targetW, opts);
+}
+
+/** decodeToGray for a picture already decoded by decodePng. */
+export function rgbaToGray(png: DecodedPng, targetH: number, targetW: number, opts: DecodeGrayOptions = {}): Float32Array {
+  const { invert: invertOpt, fit } = checkGrayOptions('rgbaToGray', targetH, targetW, opts);
+  const { width: W, height: H, rgba } = png;
   const gray = new Float32Array(H * W);
   for (let p = 0; p < H * W; p++) {
     const a = rgba[p * 4 + 3]! / 255;
@@ -96,6 +92,21 @@ export function decodeToGray(
   const invert = invertOpt === 'auto' ? borderMean(gray, H, W) > 0.5 : invertOpt;
   if (invert) for (let p = 0; p < gray.length; p++) gray[p] = 1 - gray[p]!;
   return fit === 'mnist' ? mnistFit(gray, H, W, targetH, targetW) : resizeGray(gray, H, W, targetH, targetW);
+}
+
+function checkGrayOptions(fn: string, targetH: number, targetW: number, opts: DecodeGrayOptions): Required<DecodeGrayOptions> {
+  if (!isPositiveInt(targetH) || !isPositiveInt(targetW)) {
+    throw new RangeError(`${fn}: target size must be positive integers, got ${targetH}x${targetW}`);
+  }
+  const invert = opts.invert ?? 'auto';
+  if (invert !== 'auto' && typeof invert !== 'boolean') {
+    throw new TypeError(`${fn}: invert must be 'auto', true or false, got ${String(invert)}`);
+  }
+  const fit = opts.fit ?? 'stretch';
+  if (fit !== 'stretch' && fit !== 'mnist') {
+    throw new TypeError(`${fn}: fit must be 'stretch' or 'mnist', got ${String(fit)}`);
+  }
+  return { invert, fit };
 }
 
 /** Mean of the outermost ring of pixels (the whole image when it is 1 or 2 pixels thick). */

@@ -44,10 +44,12 @@ export function buildReport(input: ReportInput): ReportFiles {
   if (h.valLoss) loss.push({ name: 'validation loss', x: h.epoch, y: h.valLoss, color: COLORS.val, markers: true, dash: '6 4' });
   const acc: Series[] = [{ name: 'train accuracy', x: h.epoch, y: h.accuracy, color: COLORS.train, markers: true }];
   if (h.valAccuracy) acc.push({ name: 'validation accuracy', x: h.epoch, y: h.valAccuracy, color: COLORS.val, markers: true, dash: '6 4' });
-  // Both charts get the same width so they scale alike when shown side by side.
+  // Both charts get the same width and the same epoch axis (the per-batch curve starts before
+  // the first epoch's point), so they line up when shown side by side.
   const width = Math.max(chartWidth(loss), chartWidth(acc));
-  files['loss.svg'] = lineChartSvg({ title: 'Loss', xLabel: 'epoch', yLabel: 'loss (cross-entropy)', series: loss, xMinStep: 1, width });
-  files['accuracy.svg'] = lineChartSvg({ title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', series: acc, xMinStep: 1, yFormat: 'percent', yBounds: [0, 1], width });
+  const xDomain = xExtent([...loss, ...acc]);
+  files['loss.svg'] = lineChartSvg({ title: 'Loss', xLabel: 'epoch', yLabel: 'loss (cross-entropy)', series: loss, xMinStep: 1, width, xDomain });
+  files['accuracy.svg'] = lineChartSvg({ title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', series: acc, xMinStep: 1, yFormat: 'percent', yBounds: [0, 1], width, xDomain });
   parts.curves = { loss: 'loss.svg', accuracy: 'accuracy.svg', batchNote };
 
   // Confusion matrix and per-class metrics.
@@ -76,7 +78,7 @@ export function buildReport(input: ReportInput): ReportFiles {
     const name = (k: number) => input.classNames?.[k] ?? String(k);
     parts.misclassified = {
       file: 'misclassified.png',
-      total: n,
+      total: mis.total ?? n,
       normalised: !inRange,
       tiles: grid.rects.map((r, i) => ({
         ...r,
@@ -124,6 +126,18 @@ function svgSize(svg: string): { pxWidth: number; pxHeight: number } {
 
 function gridSize(g: Grid): { pxWidth: number; pxHeight: number } {
   return { pxWidth: g.image.width, pxHeight: g.image.height };
+}
+
+/** The smallest and largest finite x of the series' drawable points, or undefined if there are none. */
+function xExtent(series: readonly Series[]): [number, number] | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) {
+    s.x.forEach((x, i) => {
+      if (Number.isFinite(x) && Number.isFinite(s.y[i])) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+    });
+  }
+  return lo <= hi ? [lo, hi] : undefined;
 }
 
 /** Places per-batch losses on the epoch axis (see ReportInput.batchLoss), averaging if there are many. */
@@ -223,6 +237,9 @@ export function validateReportInput(input: ReportInput): void {
     }
     checkClassIndices('predicted', m.predicted, N, K);
     checkClassIndices('actual', m.actual, N, K);
+    if (m.total !== undefined && !(Number.isSafeInteger(m.total) && m.total >= N)) {
+      throw new RangeError(`misclassified.total = ${m.total}: expected an integer ≥ ${N} (the number of images passed)`);
+    }
     if (m.indices !== undefined && (!isNumArray(m.indices) || m.indices.length !== N)) {
       throw new RangeError(`misclassified.indices must be an array of ${N} numbers (one per image)`);
     }

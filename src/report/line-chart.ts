@@ -27,6 +27,8 @@ export interface LineChartOptions {
   yBounds?: readonly [number, number];
   /** Smallest x tick step (1 for epochs). */
   xMinStep?: number;
+  /** The x axis covers at least this range (e.g. the same range for charts shown side by side). */
+  xDomain?: readonly [number, number];
   width?: number;
   height?: number;
 }
@@ -76,7 +78,8 @@ export function lineChartSvg(o: LineChartOptions): string {
     return out.join('\n') + '\n';
   }
 
-  const xt = niceTicks(Math.min(...xs), Math.max(...xs), 8, o.xMinStep ?? 0);
+  const xd = o.xDomain?.filter(Number.isFinite) ?? [];
+  const xt = niceTicks(Math.min(...xs, ...xd), Math.max(...xs, ...xd), 8, o.xMinStep ?? 0);
   let yt = niceTicks(Math.min(...ys), Math.max(...ys), 6);
   if (o.yBounds) {
     const [blo, bhi] = o.yBounds;

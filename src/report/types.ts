@@ -25,6 +25,9 @@ export interface MisclassifiedImages {
   actual: number[];
   /** Optional position of each image in the test set, shown in the tile's tooltip. */
   indices?: number[];
+  /** How many test images were misclassified in all, when only the first N are passed
+   *  (default N): the page then says "Showing the first N of total". */
+  total?: number;
 }
 
 export interface FilterWeights {

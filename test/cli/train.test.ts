@@ -42,11 +42,14 @@ describe('train: lenet5 on 200 embedded digits, 1 epoch', () => {
 
   it('writes the run figures as JSON, consistent with each other', () => {
     expect(json).toMatchObject({
-      model: 'lenet5', build: 'simd', epochs: 1, trainImages: 200, validationImages: 0, testImages: 100,
+      // The default --validation-split 0.1 holds out 2 of the 20 images of each class.
+      model: 'lenet5', build: 'simd', epochs: 1, trainImages: 180, validationImages: 20, testImages: 100,
       seed: 7, optimizer: 'adam', lr: 0.001, batchSize: 32, data: 'mnist', params: 61706,
     });
     expect(json.history.epoch).toEqual([1]);
     expect(json.history.loss).toHaveLength(1);
+    expect(json.history.valLoss).toHaveLength(1);
+    expect(json.history.valAccuracy).toHaveLength(1);
     expect(json.history.loss[0]).toBeGreaterThan(0);
     expect(json.imagesPerSecond).toBeGreaterThan(0);
     expect(json.testLoss).toBeGreaterThan(0);
@@ -64,10 +67,13 @@ describe('train: lenet5 on 200 embedded digits, 1 epoch', () => {
   it('prints plain log lines (not a TTY): about every 10% of the epoch, then one epoch line', () => {
     const progress = run.out.split('\n').filter((l) => /^epoch 1\/1 +\d+% /.test(l));
     const epochLines = run.out.split('\n').filter((l) => /^epoch 1\/1: loss /.test(l));
-    // 200 images in batches of 32: a line each time another 20 images (10%) have been seen,
-    // i.e. after batches 1..6 (32, 64, ..., 192 images), and none at 100%.
-    expect(progress).toHaveLength(6);
+    // 180 images (20 held out) in batches of 32: a line each time the count passes another
+    // multiple of 18 (10%): after 32, 64, 96, 128 and 160 images, and none at 100% (180).
+    expect(progress.map((l) => /(\d+)\/180:/.exec(l)?.[1])).toEqual(['32', '64', '96', '128', '160']);
     expect(epochLines).toHaveLength(1);
+    // The default validation split shows its metrics on the epoch line.
+    expect(epochLines[0]).toMatch(/, val_loss \d+\.\d{4} val_acc \d+\.\d\d%/);
+    expect(run.out).toMatch(/^training lenet5 .*: 180 train \/ 20 validation \/ 100 test images;/m);
     expect(run.out).not.toMatch(/\x1b\[/); // no terminal control sequences
   });
 
@@ -110,7 +116,8 @@ describe('train: other models and options', () => {
     const r = await runCli(trainMain, ['--model', 'tanh-binary', '--train-count', '100', '--test-count', '40', '--epochs', '1', '--json', path]);
     expect(r.code).toBe(0);
     const j = await readJson<RunJson>(path);
-    expect(j).toMatchObject({ model: 'tanh-binary', trainImages: 100, testImages: 40, batchSize: 1, optimizer: 'sgd', lr: 0.01 });
+    // 100 zeros and ones, of which the default split holds out 10.
+    expect(j).toMatchObject({ model: 'tanh-binary', trainImages: 90, validationImages: 10, testImages: 40, batchSize: 1, optimizer: 'sgd', lr: 0.01 });
     expect(j.preprocessing.classes).toEqual([0, 1]);
     expect(j.confusion).toHaveLength(2);
     // 0 vs 1 is easy: 100 per-sample SGD steps already separate them well (measured: ≥ 95%;
@@ -131,13 +138,36 @@ describe('train: other models and options', () => {
     expect(r.out).toMatch(/^epoch 2\/2: .* val_loss \d/m);
   });
 
+  it('the report counts every misclassified test image, not only the 100 it draws', async () => {
+    const path = join(dir, 'many-wrong.json');
+    // 20 training images and one epoch: most of 400 test digits come out wrong.
+    const r = await runCli(trainMain, ['--train-count', '20', '--test-count', '400', '--epochs', '1', '--json', path, '--report', join(dir, 'many-wrong')]);
+    expect(r.code, r.err).toBe(0);
+    const j = await readJson<RunJson>(path);
+    const wrong = 400 - Math.round(j.testAccuracy * 400);
+    expect(wrong).toBeGreaterThan(100);
+    const html = await readFile(join(dir, 'many-wrong', 'index.html'), 'utf8');
+    expect(html).toContain(`Showing the first 100 of ${wrong} misclassified images.`);
+  });
+
   it('--build naive, --optimizer, --lr and --batch override the recipe', async () => {
     const path = join(dir, 'naive.json');
     const r = await runCli(trainMain, ['--build', 'naive', '--train-count', '64', '--test-count', '16', '--epochs', '1',
-      '--optimizer', 'momentum', '--lr', '0.005', '--batch', '16', '--json', path]);
+      '--optimizer', 'momentum', '--lr', '0.005', '--batch', '16', '--validation-split', '0', '--json', path]);
     expect(r.code).toBe(0);
     const j = await readJson<RunJson>(path);
-    expect(j).toMatchObject({ build: 'naive', optimizer: 'momentum', lr: 0.005, batchSize: 16, trainImages: 64 });
+    expect(j).toMatchObject({ build: 'naive', optimizer: 'momentum', lr: 0.005, batchSize: 16, trainImages: 64, validationImages: 0 });
+    expect(j.history.valLoss).toEqual([]); // --validation-split 0: no validation at all
+    expect(r.out).not.toContain('val_loss');
+  });
+
+  it('the default validation split is skipped, with a note, when the data is too small for it', async () => {
+    // 10% of 3 images rounds to none.
+    const path = join(dir, 'tiny.json');
+    const r = await runCli(trainMain, ['--train-count', '3', '--test-count', '5', '--epochs', '1', '--json', path]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^note: 3 training images are too few for the default validation split of 0\.1; training without one$/m);
+    expect(await readJson<RunJson>(path)).toMatchObject({ trainImages: 3, validationImages: 0 });
   });
 });
 
@@ -178,7 +208,8 @@ describe('train: bad arguments exit 2 with one line naming the flag', () => {
     const r = await runCli(trainMain, ['--help']);
     expect(r.code).toBe(0);
     for (const f of ['--model', '--data', '--epochs', '--batch', '--optimizer', '--lr', '--seed', '--build', '--train-count',
-      '--test-count', '--validation-split', '--save', '--report', '--json']) expect(r.out).toContain(f);
+      '--test-count', '--validation-split', '--threads', '--save', '--report', '--json']) expect(r.out).toContain(f);
+    expect(r.out).toMatch(/--validation-split <f>[^]*?\(default: 0\.1\)/);
   });
 });
 

@@ -311,3 +311,36 @@ describe('CIFAR class names', () => {
     expect(CIFAR_NAMES.length).toBe(10);
   });
 });
+
+describe('buildReport: issue 7 details', () => {
+  const xTicks = (svg: string) => byClass(parseXml(svg), 'x-ticks')[0]!.children.map((c) => textOf(c));
+
+  it('a one-epoch run draws the loss and accuracy charts on the same epoch axis', () => {
+    const base = mnistLikeInput();
+    const one: ReportInput = {
+      ...base,
+      history: { epoch: [1], loss: [0.9], accuracy: [0.7], valLoss: [1.0], valAccuracy: [0.65] },
+      batchLoss: Array.from({ length: 7 }, (_, i) => 2 - 0.2 * i), // at x = 1/7 … 1
+    };
+    const files = buildReport(one);
+    const lossTicks = xTicks(text(files, 'loss.svg'));
+    expect(lossTicks).toEqual(['0', '1']);
+    expect(xTicks(text(files, 'accuracy.svg'))).toEqual(lossTicks);
+    // Without per-batch losses both charts still agree with each other.
+    const plain = buildReport({ ...one, batchLoss: undefined });
+    expect(xTicks(text(plain, 'accuracy.svg'))).toEqual(xTicks(text(plain, 'loss.svg')));
+  });
+
+  it('several epochs: both charts share the axis that the per-batch curve needs', () => {
+    const files = buildReport(mnistLikeInput()); // 6 epochs, per-batch losses from x = 0.025
+    expect(xTicks(text(files, 'accuracy.svg'))).toEqual(xTicks(text(files, 'loss.svg')));
+  });
+
+  it('misclassified.total: the page says how many of how many are shown', () => {
+    const base = mnistLikeInput(); // 12 images passed
+    const html = text(buildReport({ ...base, misclassified: { ...base.misclassified!, total: 130 } }), 'index.html');
+    expect(html).toContain('Showing the first 12 of 130 misclassified images.');
+    expect(text(buildReport(base), 'index.html')).toContain('12 misclassified images.');
+    expect(() => buildReport({ ...base, misclassified: { ...base.misclassified!, total: 5 } })).toThrow(/misclassified\.total = 5: expected an integer ≥ 12/);
+  });
+});
