@@ -80,6 +80,17 @@ export interface FitOptions {
   log?: (line: string) => void;
   /** Threads for this call: a count or 'auto'; default: the model's (see compile). No result depends on it. */
   threads?: ThreadsOption;
+  /**
+   * Give the event loop a turn at least every this many milliseconds of training (default 50;
+   * 0: only between epochs), so a page stays responsive and signals and timers run mid-epoch.
+   */
+  yieldEvery?: number;
+}
+
+/** Lets the event loop run (timers, I/O, signal handlers, a page's input) and comes back. */
+function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => void };
+  return new Promise((resolve) => (g.setImmediate ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 export interface History {
@@ -314,6 +325,10 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const epochs = checkPositiveInt(options.epochs ?? 1, 'fit: epochs');
   const batchSize = checkPositiveInt(options.batchSize ?? 32, 'fit: batchSize');
   const evalBatch = checkPositiveInt(options.evalBatchSize ?? 256, 'fit: evalBatchSize');
+  const yieldEvery = options.yieldEvery ?? 50;
+  if (typeof yieldEvery !== 'number' || !(yieldEvery >= 0) || !Number.isFinite(yieldEvery)) {
+    throw new RangeError(`fit: yieldEvery must be a number of milliseconds ≥ 0, got ${JSON.stringify(options.yieldEvery)}`);
+  }
   // Default shuffle seed: the model seed mixed with the epochs already trained, so fit(epochs: 1)
   // called in a loop still sees a new order every time (and stays reproducible).
   // The validation split must NOT vary between calls (a new split would move already-trained
@@ -362,7 +377,12 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
+    let lastYield = t0;
     for (let s = 0; s < steps; s++) {
+      if (yieldEvery > 0 && performance.now() - lastYield >= yieldEvery) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
       const start = s * B;
       const b = Math.min(B, n - start);
       model.setBatch(plan, b);
