@@ -4,7 +4,7 @@
 // Runtime: both kernel builds over one shared wasm memory.
 export { loadRuntime, type Runtime, type LoadOptions, type BuildName, type WasmSource } from './runtime/load.js';
 export { simdSupported } from './runtime/features.js';
-export { availableThreads, threadStats, type ThreadsOption } from './pool/pool.js';
+export { availableThreads, threadStats, disposeRuntime, type ThreadsOption } from './pool/pool.js';
 export { Arena } from './runtime/arena.js';
 export { type Kernels, type Geom2d, KERNEL_NAMES } from './runtime/abi.js';
 export { windowGeom, outputSize, type Padding } from './tensor/geometry.js';

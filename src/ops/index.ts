@@ -2,7 +2,7 @@
 // plain { data: Float32Array, shape } arrays (NHWC). `await init()` once, then every op is
 // synchronous, validates its arguments before touching wasm memory, and returns fresh arrays.
 
-export { init, isReady, memoryStats, type InitOptions, type InitInfo, type MemoryStats } from './runtime.js';
+export { init, dispose, isReady, memoryStats, type InitOptions, type InitInfo, type MemoryStats } from './runtime.js';
 export { ndarray, zeros, type NdArray } from './ndarray.js';
 export { activationForward, activationBackward, type Activation } from './activation.js';
 export { convForward, convForwardWithZ, convBackward, type Stride, type ConvForwardResult, type ConvGradients } from './conv.js';

@@ -9,6 +9,7 @@ import { loadRuntime, type BuildName, type LoadOptions, type Runtime, type WasmS
 import type { Kernels } from '../runtime/abi.js';
 import type { Arena } from '../runtime/arena.js';
 import { product } from './ndarray.js';
+import { disposeRuntime } from '../pool/pool.js';
 
 export interface InitOptions {
   /** 'auto' (default): SIMD where the engine supports it, else the naive build. */
@@ -71,6 +72,18 @@ export async function init(options: InitOptions = {}): Promise<InitInfo> {
   const rt = await loading;
   state = pick(rt, want, want === 'naive' ? undefined : warnLater);
   return { build: state.build };
+}
+
+/**
+ * Lets go of the ops' runtime: its wasm memory (freed by the engine once nothing refers to it)
+ * and any worker threads. The ops then throw until `init` is called again, which loads anew.
+ * Models compiled on their own runtimes are not affected.
+ */
+export function dispose(): void {
+  const rt = state?.rt;
+  state = undefined;
+  loading = undefined;
+  if (rt !== undefined) disposeRuntime(rt);
 }
 
 /** True once `init` has resolved. */

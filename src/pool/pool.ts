@@ -224,6 +224,17 @@ export function threadStats(rt: Runtime): { workers: number; ready: number; work
   const p = pools.get(rt);
   return p === undefined ? { workers: 0, ready: 0, workerTasks: 0 } : { workers: p.size, ready: p.ready, workerTasks: p.workerTasks };
 }
+/**
+ * Stops the runtime's worker threads, if any. Models on the runtime then run on one thread
+ * until they are given threads again (setThreads), which starts a new pool.
+ */
+export function disposeRuntime(rt: Runtime): void {
+  const p = pools.get(rt);
+  if (p === undefined) return;
+  pools.delete(rt);
+  p.close();
+}
+
 /** The runtime's pool, created on first use. */
 export function poolOf(rt: Runtime): ThreadPool {
   let p = pools.get(rt);

@@ -252,7 +252,17 @@ export function evaluate(model: Sequential, data: Dataset, options: EvaluateOpti
   return withThreads(model, options?.threads, () => evaluateOn(model, data, options));
 }
 
+/** Throws when the model's weights hold a NaN or an infinity (a diverged model predicts nothing). */
+function checkWeightsFinite(model: Sequential, where: string): void {
+  const bad = nonFiniteParam(model);
+  if (bad !== undefined) {
+    throw new RangeError(`${where}: model '${model.name}' has a non-finite weight (${bad}); it cannot make predictions. ` +
+      'Train it again with a lower learning rate');
+  }
+}
+
 function evaluateOn(model: Sequential, data: Dataset, options: EvaluateOptions): Evaluation {
+  checkWeightsFinite(model, 'evaluate');
   checkDataFits(model, data, 'evaluate');
   const B = Math.min(checkPositiveInt(options.batchSize ?? 256, 'evaluate: batchSize'), data.count);
   const plan = model.planAtLeast(B, 'infer');
@@ -269,6 +279,7 @@ export function predict(model: Sequential, input: Float32Array | Dataset, option
 }
 
 function predictOn(model: Sequential, input: Float32Array | Dataset, options: PredictOptions): Prediction {
+  checkWeightsFinite(model, 'predict');
   const inSize = product(model.inputShape);
   let images: Float32Array;
   if (input instanceof Float32Array) {
@@ -370,6 +381,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const logs: BatchLogs = { epoch: 0, batch: 0, size: 0, loss: 0, accuracy: 0 };
   const onBatchEnd = options.onBatchEnd;
   let stop = false;
+  let lastLoss: number | undefined;
   const firstEpoch = 0; // epochs are numbered from 0 in each fit call
   for (let e = 0; e < epochs && !stop; e++) {
     model.i32().set(order.next(), st.index >> 2);
@@ -391,9 +403,11 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
       k.gather_rows(plan.labels, st.labels, idx, b, 1);
       const sum = model.trainStep(plan);
       if (sum - sum !== 0) {
-        throw new DivergenceError(`fit: training diverged at epoch ${e + 1}, batch ${s + 1} of ${steps}: the batch loss is ${sum}; ` +
-          `lower the learning rate (${describeLr(model)}) or check the data`, e, s, history);
+        throw new DivergenceError(`fit: training diverged at epoch ${e + 1}, batch ${s + 1} of ${steps}: the batch loss is ${sum}` +
+          `${lastLoss === undefined ? '' : ` (the last finite batch loss was ${lastLoss.toPrecision(5)})`}; ` +
+          `lower the learning rate (${describeLr(model)}), clip the gradients, or check the data`, e, s, history);
       }
+      lastLoss = sum / b;
       const i32 = model.i32();
       const pl = plan.labels >> 2;
       const pp = plan.pred >> 2;
@@ -423,8 +437,9 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
     }
     const bad = nonFiniteParam(model);
     if (bad !== undefined) {
-      throw new DivergenceError(`fit: training diverged in epoch ${e + 1}: parameter ${bad}; ` +
-        `lower the learning rate (${describeLr(model)}) or check the data`, e, steps - 1, history);
+      throw new DivergenceError(`fit: training diverged in epoch ${e + 1}: parameter ${bad}` +
+        `${lastLoss === undefined ? '' : ` (the last batch loss was ${lastLoss.toPrecision(5)})`}; ` +
+        `lower the learning rate (${describeLr(model)}), clip the gradients, or check the data`, e, steps - 1, history);
     }
     model.epochsTrained++;
     history.epoch.push(epochLogs.epoch);
