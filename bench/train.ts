@@ -125,10 +125,10 @@ async function benchModel(name: string, rt: Runtime, args: Args, print: (r: Row)
   const staged = new Staged(model, data, 'bench');
   const on = (st: Stepper) => args.threads.map((t) => variant(rt, model, st, t));
 
-  const train = rowsOf(timeVariants(on(new Stepper(model, staged, B, 'train')), q), meta, 'simd', 'train', B);
+  const train = rowsOf(await timeVariants(on(new Stepper(model, staged, B, 'train')), q), meta, 'simd', 'train', B);
   for (const r of train) r.check = check;
   const naiveSt = new Stepper(naive, new Staged(naive, data, 'bench'), B, 'train');
-  const [nv] = rowsOf(timeVariants([variant(rt, naive, naiveSt, 1)], q), meta, 'naive', 'train', B);
+  const [nv] = rowsOf(await timeVariants([variant(rt, naive, naiveSt, 1)], q), meta, 'naive', 'train', B);
   const one = train.find((r) => r.threads === 1);
   if (one !== undefined) {
     one.speedup = one.imagesPerSecond / nv!.imagesPerSecond;
@@ -137,7 +137,7 @@ async function benchModel(name: string, rt: Runtime, args: Args, print: (r: Row)
   [...train, nv!].forEach(print);
   const rows = [...train, nv!];
   for (const pb of [predictB, 1]) {
-    const ts = rowsOf(timeVariants(on(new Stepper(model, staged, pb, 'infer')), q), meta, 'simd', 'predict', pb);
+    const ts = rowsOf(await timeVariants(on(new Stepper(model, staged, pb, 'infer')), q), meta, 'simd', 'predict', pb);
     ts.forEach(print);
     rows.push(...ts);
   }
@@ -154,7 +154,7 @@ async function benchBusy(rt: Runtime, quick: boolean, print: (r: Row) => void): 
   const c0 = busy.cpuSeconds();
   const w0 = performance.now();
   try {
-    const ts = timeVariants([1, 2].map((t) => variant(rt, model, st, t)), { quick });
+    const ts = await timeVariants([1, 2].map((t) => variant(rt, model, st, t)), { quick });
     const cpu1 = busy.cpuSeconds();
     const wallSeconds = (performance.now() - w0) / 1000;
     const rows = rowsOf(ts, { model: 'lenet5', optimizer: zooEntry('lenet5').recipe.optimizer.type, data: data.name, busy: true }, 'simd', 'train', 32);
@@ -194,12 +194,13 @@ async function main(): Promise<void> {
     if (busy.cpuSeconds !== undefined) console.log(`  (the busy loop used ${busy.cpuSeconds.toFixed(1)} CPU s in ${busy.wallSeconds.toFixed(1)} s)`);
   }
 
-  console.log('');
-  for (const r of rows.filter((x) => x.target !== undefined)) {
+  const oneCore = rows.filter((x) => x.target !== undefined);
+  if (oneCore.length > 0) console.log('');
+  for (const r of oneCore) {
     console.log(`one-core target ${r.model} B=${r.batch} (SIMD, 1 thread) ≥ ${r.target} img/s: ${r.imagesPerSecond.toFixed(0)} img/s, ` +
       `${r.targetMet ? 'met' : `NOT met (${((100 * r.imagesPerSecond) / r.target!).toFixed(0)}% of target)`}`);
   }
-  const targets = evaluateTargets(rows, args.busy);
+  const targets = evaluateTargets(rows, args.threads, args.busy);
   console.log('');
   console.log(`targets (issue 6, same run)${' '.repeat(46)} ${'measured'.padStart(11)}  ${'need'.padEnd(13)} result`);
   for (const t of targets) console.log(formatTarget(t));

@@ -1,10 +1,12 @@
 // A competing process for --busy: a child node process that spins on one core. It is killed
-// when the benchmark is done with it, when this process exits, and on SIGINT/SIGTERM/SIGHUP;
+// when the benchmark is done with it, when this process exits, and on SIGINT/SIGTERM/SIGHUP
+// (handled between timed chunks: the timing loop yields to the event loop after each);
 // and in case this process dies without running any handler (SIGKILL), the child checks every
 // ~50 ms whether its parent changed (it was re-parented) and exits then.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 
 export const BUSY_SOURCE = 'const p=process.ppid;for(;;){const t=Date.now()+50;while(Date.now()<t){}if(process.ppid!==p)process.exit(0)}';
 
@@ -13,7 +15,7 @@ export class BusyLoop {
   private readonly onExit = () => this.stop();
   private readonly onSignal = (sig: NodeJS.Signals) => {
     this.stop();
-    process.kill(process.pid, sig); // the default action, now that our handler is gone
+    process.exit(128 + (os.constants.signals[sig] ?? 0)); // what the default action's exit status says
   };
 
   /** Starts the child and resolves once it runs (plus a moment for the scheduler to see it). */

@@ -56,7 +56,10 @@ export function pairedRatio(a: Timing, b: Timing): number {
   return median(Array.from({ length: n }, (_, r) => a.rates[r]! / b.rates[r]!));
 }
 
-export function timeVariants(vs: Variant[], opts: TimingOptions): Timing[] {
+/** Lets the event loop turn (signal handlers, e.g. Ctrl-C, run only then): called between chunks, never inside one. */
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+export async function timeVariants(vs: Variant[], opts: TimingOptions): Promise<Timing[]> {
   const chunkTarget = opts.quick ? 0.2 : 0.5; // seconds per chunk
   const maxRounds = opts.quick ? 3 : 7;
   const minRounds = 3;
@@ -65,7 +68,14 @@ export function timeVariants(vs: Variant[], opts: TimingOptions): Timing[] {
 
   // First step of each variant. The check steps already ran every kernel, so they are compiled;
   // when a step takes seconds (naive convnet at B = 256) this step is the measurement.
-  const firstSec = vs.map((v) => { v.enter(); const t0 = now(); v.step(); return now() - t0; });
+  const firstSec: number[] = [];
+  for (const v of vs) {
+    await yieldToLoop();
+    v.enter();
+    const t0 = now();
+    v.step();
+    firstSec.push(now() - t0);
+  }
   if (firstSec[0]! >= 5) {
     return vs.map((v, i) => {
       const r = v.batch / firstSec[i]!;
@@ -76,13 +86,14 @@ export function timeVariants(vs: Variant[], opts: TimingOptions): Timing[] {
   // Warm-up: about one chunk's worth per variant, at least two more steps; calibrate on the first.
   const warm = vs.map(() => 1);
   let perStep = 0;
-  vs.forEach((v, i) => {
+  for (const [i, v] of vs.entries()) {
+    await yieldToLoop();
     v.enter();
     const w0 = now();
     do { v.step(); warm[i]!++; } while (now() - w0 < chunkTarget || warm[i]! < 3);
     if (i === 0) perStep = (now() - w0) / (warm[i]! - 1);
     if (v.phased) v.phased(noPhases());
-  });
+  }
   const spc = Math.max(1, Math.round(chunkTarget / perStep));
   const rounds = Math.max(minRounds, Math.min(maxRounds, Math.floor(budget / (spc * perStep))));
   const phasedSteps = Math.max(1, Math.round(spc / 4));
@@ -96,6 +107,7 @@ export function timeVariants(vs: Variant[], opts: TimingOptions): Timing[] {
     const order = r % 2 === 0 ? vs.map((_, i) => i) : vs.map((_, i) => vs.length - 1 - i);
     for (const i of order) {
       const v = vs[i]!;
+      await yieldToLoop();
       v.enter();
       const k0 = v.workerTasks();
       const c0 = now();
