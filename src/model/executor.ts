@@ -47,8 +47,11 @@ export interface StepPhases { forward: number; backward: number; update: number 
 const CHUNK = 16384;
 /** Below this much work (flops) a job runs on the calling thread: waking workers costs more. */
 const MIN_PARALLEL_WORK = 2_000_000;
-/** Update jobs smaller than this (elements × shards) run on the calling thread. */
-const MIN_PARALLEL_UPDATE = 1 << 17;
+/**
+ * Update jobs smaller than this (elements × shards) run on the calling thread: an SGD or Adam
+ * pass over 300k parameters (tanh-binary) takes about as long as waking a worker.
+ */
+const MIN_PARALLEL_UPDATE = 1 << 20;
 
 export class Executor {
   private readonly plans = new Map<string, Plan>();
@@ -75,8 +78,7 @@ export class Executor {
     if (want > 1) {
       const why = threadsUnavailable(this.m.runtime);
       if (why !== undefined) {
-        if (v !== 'auto' || this.m.runtime.shared) noticeSingleThread(why, warn);
-        else noticeSingleThread(why, warn);
+        noticeSingleThread(why, warn);
         this.threadCount = 1;
         this.pool = undefined;
         return;

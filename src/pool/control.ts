@@ -38,3 +38,5 @@ export const ERROR_BYTES = 2048;
 export const CLOSED = 0xffff;
 /** How long an idle thread spins before it sleeps (ms): short, so a busy core is not robbed. */
 export const SPIN_MS = 0.05;
+/** The calling thread's spin, in loads of the done counter (roughly SPIN_MS on a current core). */
+export const SPIN_LOADS = 2000;

@@ -12,7 +12,7 @@
 
 import { KERNEL_NAMES } from '../runtime/abi.js';
 import type { Runtime } from '../runtime/load.js';
-import { CTRL, CTRL_WORDS, ERROR_BYTES, CLOSED, SPIN_MS } from './control.js';
+import { CTRL, CTRL_WORDS, ERROR_BYTES, CLOSED, SPIN_MS, SPIN_LOADS } from './control.js';
 import { workerSource, type WorkerStart } from './worker.js';
 import { runTape } from './tape.js';
 
@@ -187,7 +187,8 @@ export class ThreadPool {
 
   private waitDone(n: number): void {
     const c = this.ctrl;
-    const t0 = performance.now();
+    // Spin a bounded number of loads (about SPIN_MS; counted, not timed, so that waiting
+    // allocates nothing), then sleep until a worker's notify or a 100 ms timeout.
     let spins = 0;
     for (;;) {
       const done = Atomics.load(c, CTRL.DONE);
@@ -196,9 +197,7 @@ export class ThreadPool {
         Atomics.store(c, CTRL.NEXT, ((this.gen & 0xffff) << 16) | CLOSED);
         this.check();
       }
-      if (this.canWait && (++spins & 63) === 0 && performance.now() - t0 > SPIN_MS) {
-        Atomics.wait(c, CTRL.DONE, done, 100);
-      }
+      if (this.canWait && ++spins > SPIN_LOADS) Atomics.wait(c, CTRL.DONE, done, 100);
     }
   }
 
