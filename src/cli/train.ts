@@ -7,7 +7,8 @@
 //   --train-count N --test-count N
 //   --validation-split F   hold out this fraction of the training images, stratified and seeded,
 //                          and report validation loss and accuracy per epoch (default 0.1; 0: none)
-//   --save FILE   the trained model (loads with evaluate/predict, or loadModel())
+//   --save FILE   the trained model (loads with evaluate/predict, or loadModel()); interrupted
+//                 during training, the model so far goes to interruptedPath(FILE) instead
 //   --report DIR  HTML report: curves, confusion, misclassified digits, filters, feature maps
 //   --json FILE   the run's figures (written to a temporary file, then renamed)
 //
@@ -15,6 +16,7 @@
 // chosen so that the whole run takes about a minute on the development machine (see below).
 
 import { Option } from 'commander';
+import { basename, dirname, extname, join } from 'node:path';
 import { zooEntry, zooModel, zooNames } from '../model/zoo.js';
 import type { Sequential } from '../model/sequential.js';
 import { splitValidation } from '../data/transforms.js';
@@ -26,7 +28,8 @@ import type { Evaluation, History } from '../train/trainer.js';
 import {
   isMainModule, newProgram, numberIn, pct, fmtSeconds, positiveInt, println, processIO, run, runAsScript,
   seedValue, UsageError, writeJsonAtomic, confusionRows, checkOutputPaths, onInterrupt, removeOwnTempFilesSync,
-  removeStaleTempFiles, yieldToEventLoop, threadsOption, type CliIO, type Threads,
+  removeStaleTempFiles, yieldToEventLoop, threadsOption, deferFirstInterrupt, setInterruptNote, INTERRUPTED_EXIT_CODE,
+  type CliIO, type Threads,
 } from './common.js';
 import { prepareData } from './data.js';
 import { TrainProgress } from './progress.js';
@@ -45,6 +48,15 @@ export const DEFAULT_EPOCHS: Record<string, number> = { lenet5: 45 };
 
 /** Fraction of the training images held out for validation when --validation-split is not given. */
 export const DEFAULT_VALIDATION_SPLIT = 0.1;
+
+/**
+ * Where an interrupted run saves its checkpoint: next to FILE, `.interrupted` before the
+ * extension (m.simdnet -> m.interrupted.simdnet; no extension: .interrupted.simdnet). Never FILE.
+ */
+export function interruptedPath(file: string): string {
+  const ext = extname(file);
+  return join(dirname(file), `${basename(file, ext)}.interrupted${ext || '.simdnet'}`);
+}
 
 export function defaultEpochs(model: string): number {
   return DEFAULT_EPOCHS[model] ?? zooEntry(model).recipe.epochs;
@@ -104,6 +116,9 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
     { flag: '--report', path: o.report, kind: 'dir' },
     { flag: '--json', path: o.json, kind: 'file' },
   ]);
+  // The checkpoint an interrupt writes instead (checked alone: it never coexists with --json).
+  const checkpoint = o.save !== undefined ? interruptedPath(o.save) : undefined;
+  await checkOutputPaths([{ flag: '--save (its interrupted checkpoint)', path: checkpoint, kind: 'file' }]);
   const entry = zooEntry(o.model);
   const isImageRgb = entry.inputShape[2] === 3;
   const dataSpec = o.data ?? (isImageRgb ? undefined : 'mnist');
@@ -159,20 +174,52 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
 
   const progress = new TrainProgress(io, { epochs, images: train.count, batchSize: Math.min(batchSize, train.count) });
   const epochSeconds: number[] = [];
+  const steps = Math.ceil(train.count / Math.min(batchSize, train.count));
+  // The first SIGINT/SIGTERM while training (seen at fit's yields, every ~50 ms): stop the bar
+  // (the terminal is restored), let the running batch finish, stop there and save a checkpoint.
+  let stopSignal: NodeJS.Signals | undefined;
+  let lastBatch: { epoch: number; batch: number } | undefined;
+  const forgetDeferral = deferFirstInterrupt((signal) => {
+    stopSignal = signal;
+    progress.close();
+  });
   let history: History;
   try {
     history = await model.fit(train, {
       epochs, batchSize, seed: o.seed, validationData: validation, threads,
-      onBatchEnd: progress.onBatchEnd,
-      onEpochEnd: (e, logs) => {
+      onBatchEnd: (batch, logs) => {
+        lastBatch = { epoch: logs.epoch, batch };
+        if (stopSignal !== undefined) return 'stop';
+        progress.onBatchEnd(batch, logs);
+      },
+      onEpochEnd: async (e, logs) => {
+        if (stopSignal !== undefined) return 'stop'; // a partial epoch: no summary line
         epochSeconds.push(logs.seconds);
         progress.onEpochEnd(e, logs);
-        // fit runs without giving the event loop a turn otherwise: this is where Ctrl-C is seen.
-        return yieldToEventLoop();
+        await yieldToEventLoop(); // a signal pending since the epoch's validation pass is seen here
+        return stopSignal !== undefined ? 'stop' : undefined;
       },
     });
   } finally {
+    forgetDeferral(); // from here on a signal exits at once again
     progress.close();
+  }
+  if (stopSignal !== undefined) {
+    // Interrupted: the model as trained so far, under a name that says so; nothing else.
+    const where = lastBatch === undefined ? 'before the first batch'
+      : `after epoch ${lastBatch.epoch + 1}, batch ${lastBatch.batch + 1} of ${steps}`;
+    if (checkpoint === undefined) {
+      println(io.stderr, `train: interrupted by ${stopSignal} ${where}; nothing saved (no --save)`);
+    } else {
+      const forgetNote = setInterruptNote(` while saving the checkpoint to ${checkpoint}; not saved`);
+      try {
+        await saveTrainedModel(model, checkpoint, prepared.preprocessing);
+      } finally {
+        forgetNote();
+      }
+      println(io.stderr, `train: interrupted by ${stopSignal} ${where}; saved the model as trained so far to ${checkpoint} (${o.save} not written)`);
+    }
+    return INTERRUPTED_EXIT_CODE;
   }
   const trainSeconds = epochSeconds.reduce((a, b) => a + b, 0);
   const epochsDone = history.epoch.length;

@@ -1,18 +1,25 @@
-// Interrupts and temporary files (issue 7, items 4 and 5):
+// Interrupts and temporary files (issue 7, items 4 and 5, and "Interrupts"):
 //   - Ctrl-C on a terminal (a pseudo-terminal from util-linux `script`) and SIGTERM, while the
 //     progress bar has the cursor hidden and line wrap off: the terminal is restored (ESC[?25h
-//     ESC[?7h after the last ESC[?25l), one line says so, and the exit code is 130;
+//     ESC[?7h after the last ESC[?25l), training stops after the running batch, one line says
+//     where, and the exit code is 130; with --save the model so far goes to NAME.interrupted.simdnet
+//     (loadable, and it predicts), never to FILE: an absent FILE stays absent, an existing one
+//     byte-identical;
+//   - the same signal twice in quick succession (as `npm run` delivers one Ctrl-C) is one interrupt;
+//     a second one while the checkpoint is being saved exits at once, deleting the temporary file;
 //   - a signal during a save deletes the save's temporary file;
 //   - the next save to a target deletes the temporary files of that target left by processes
 //     that no longer exist, and nothing else.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { main as trainMain } from '../../src/cli/train.js';
-import { tempFilePattern, writeFileAtomic } from '../../src/cli/common.js';
+import { interruptedPath, main as trainMain } from '../../src/cli/train.js';
+import { REPEAT_MS, tempFilePattern, writeFileAtomic } from '../../src/cli/common.js';
+import { loadModel } from '../../src/io/model-node.js';
+import { loadData } from '../../src/data/load-node.js';
 import { runCli, scratchDir } from './util.js';
 
 let dir = '';
@@ -46,37 +53,149 @@ function childPid(pid: number): number {
   return Number(kids[0]);
 }
 
-describe.skipIf(!hasScript)('train on a terminal: an interrupt restores the cursor and line wrap, then exits 130', () => {
-  // Short epochs (450 images) so the interrupt, which train sees at the end of the running epoch,
-  // is handled within a fraction of a second; far more epochs than the test will wait for.
-  const cmd = `exec ${JSON.stringify(process.execPath)} --import tsx src/cli/train.ts --train-count 500 --test-count 10 --epochs 1000`;
+/** Text with the terminal escape sequences (CSI ..., ESC 7, ESC 8) and carriage returns taken out. */
+function plain(text: string): string {
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]|\r/g, '');
+}
 
-  for (const how of ['Ctrl-C', 'SIGTERM'] as const) {
-    it(how, async () => {
+/** Loads a model file with the library and checks it classifies test digits well above chance. */
+async function expectPredicts(file: string): Promise<void> {
+  const m = await loadModel(file);
+  const { test } = await loadData('mnist', { trainCount: 1, testCount: 200 });
+  const p = m.predict(test.images);
+  expect(p.classes).toHaveLength(200);
+  for (let i = 0; i < 200; i++) {
+    let sum = 0;
+    for (let c = 0; c < 10; c++) sum += p.probabilities[i * 10 + c]!;
+    expect(sum).toBeCloseTo(1, 4);
+  }
+  let correct = 0;
+  for (let i = 0; i < 200; i++) if (p.classes[i] === test.labels[i]) correct++;
+  // Interrupted in epoch 2 or later of 450 images: ~60-75% (an untrained LeNet-5: ~10%).
+  expect(correct / 200).toBeGreaterThan(0.3);
+}
+
+const TRAIN = ['--train-count', '500', '--test-count', '10', '--epochs', '1000'];
+const STEPS = 15; // 450 training images (50 held out for validation) in batches of 32
+
+describe.skipIf(!hasScript)('train on a terminal: an interrupt restores the terminal, stops after the batch, saves a checkpoint, exits 130', () => {
+  // Short epochs (450 images), far more of them than the test will wait for.
+  const cmd = (extra: string[]) => `exec ${[process.execPath, '--import', 'tsx', 'src/cli/train.ts', ...TRAIN, ...extra].map((a) => JSON.stringify(a)).join(' ')}`;
+
+  const cases = [
+    { how: 'Ctrl-C', save: 'absent' },
+    { how: 'SIGTERM', save: 'existing' },
+    { how: 'Ctrl-C', save: 'none' },
+  ] as const;
+  for (const { how, save } of cases) {
+    it(`${how}, --save ${save === 'none' ? 'not given' : `to an ${save} FILE`}`, async () => {
+      const sub = join(dir, `tty-${how}-${save}`);
+      await mkdir(sub);
+      const file = join(sub, 'm.simdnet');
+      const checkpoint = join(sub, 'm.interrupted.simdnet');
+      const old = Buffer.from('an older model, which an interrupted run must not touch\n');
+      if (save === 'existing') writeFileSync(file, old);
       // script -q (quiet) -f (flush) -e (its exit code is the command's) -c CMD: CMD on a new pty.
-      const child = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('script', ['-qfec', cmd(save === 'none' ? [] : ['--save', file]), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
       let sent = false;
       const r = await collect(child, 60_000, (out) => {
-        // Once a bar is up (cursor hidden, wrap off), interrupt.
-        if (!sent && out.includes(HIDE) && out.includes(WRAP_OFF)) {
+        // Once the bar of epoch 2 is up (cursor hidden, wrap off), interrupt: epoch 1 is trained.
+        if (!sent && out.split(HIDE).length > 2 && out.lastIndexOf(WRAP_OFF) > out.lastIndexOf(HIDE)) {
           sent = true;
           if (how === 'Ctrl-C') child.stdin!.write('\x03'); // the pty turns ^C into SIGINT for train
           else process.kill(childPid(child.pid!), 'SIGTERM');
         }
       });
       child.stdin!.end();
+      const signal = how === 'Ctrl-C' ? 'SIGINT' : 'SIGTERM';
       expect(sent, r.out).toBe(true);
       expect(r.code, r.out).toBe(130);
-      const afterLastHide = r.out.slice(r.out.lastIndexOf(HIDE));
-      expect(afterLastHide).toContain(SHOW);
-      expect(afterLastHide).toContain(WRAP_ON);
-      // The restore comes before the one closing line, and the line names the signal.
+      // After the last hide: the cursor and line wrap come back, then the one closing line.
       const tail = r.out.slice(r.out.lastIndexOf(HIDE));
+      expect(tail).toContain(SHOW);
+      expect(tail).toContain(WRAP_ON);
       expect(tail.lastIndexOf(SHOW)).toBeLessThan(tail.indexOf('train: interrupted by'));
-      expect(r.out).toContain(`train: interrupted by ${how === 'Ctrl-C' ? 'SIGINT' : 'SIGTERM'}`);
+      expect(tail.lastIndexOf(WRAP_ON)).toBeLessThan(tail.indexOf('train: interrupted by'));
+      const lines = plain(tail.slice(Math.max(tail.lastIndexOf(SHOW), tail.lastIndexOf(WRAP_ON)))).trim().split('\n');
+      expect(lines, r.out).toHaveLength(1);
+      expect(plain(r.out).match(/interrupted by/g), r.out).toHaveLength(1);
+      const m = new RegExp(`^train: interrupted by ${signal} after epoch (\\d+), batch (\\d+) of ${STEPS}; (.*)$`).exec(lines[0]!);
+      expect(m, lines[0]).not.toBeNull();
+      expect(Number(m![1])).toBeGreaterThanOrEqual(2);
+      expect(Number(m![2])).toBeGreaterThanOrEqual(1);
+      expect(Number(m![2])).toBeLessThanOrEqual(STEPS);
       expect(r.out).not.toMatch(/\n\s+at /);
+      expect(r.out).not.toContain('test accuracy'); // no evaluation after an interrupt
+      if (save === 'none') {
+        expect(m![3]).toBe('nothing saved (no --save)');
+        expect(existsSync(checkpoint)).toBe(false);
+      } else {
+        expect(m![3]).toBe(`saved the model as trained so far to ${checkpoint} (${file} not written)`);
+        if (save === 'absent') expect(existsSync(file)).toBe(false);
+        else expect(readFileSync(file).equals(old)).toBe(true);
+        await expectPredicts(checkpoint);
+      }
+      // Nothing else left behind: no temporary files.
+      expect((await readdir(sub)).sort()).toEqual([...(save === 'existing' ? ['m.simdnet'] : []), ...(save === 'none' ? [] : ['m.interrupted.simdnet'])].sort());
     });
   }
+});
+
+describe('train interrupted off a terminal', () => {
+  it('interruptedPath: next to FILE, never FILE', () => {
+    expect(interruptedPath('m.simdnet')).toBe('m.interrupted.simdnet');
+    expect(interruptedPath('/a/b/run.7.bin')).toBe('/a/b/run.7.interrupted.bin');
+    expect(interruptedPath('out/model')).toBe('out/model.interrupted.simdnet');
+    expect(interruptedPath('m.interrupted.simdnet')).toBe('m.interrupted.interrupted.simdnet');
+  });
+
+  it('one signal delivered twice in quick succession (as under npm run) is one interrupt: the checkpoint is saved', async () => {
+    const sub = join(dir, 'twice');
+    await mkdir(sub);
+    const file = join(sub, 'm.simdnet');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...TRAIN, '--save', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let sent = false;
+    const r = await collect(child, 60_000, (out) => {
+      if (!sent && out.includes('epoch 1/1000:')) {
+        sent = true;
+        child.kill('SIGINT');
+        setTimeout(() => child.kill('SIGINT'), 20);
+      }
+    });
+    expect(r.code, r.out).toBe(130);
+    expect(r.out.match(/interrupted by/g), r.out).toHaveLength(1);
+    expect(r.out).toContain(`; saved the model as trained so far to ${interruptedPath(file)} (${file} not written)`);
+    expect(existsSync(file)).toBe(false);
+    await expectPredicts(interruptedPath(file));
+  });
+
+  it('a second signal while the checkpoint is being saved exits at once: no checkpoint, no temporary file', async () => {
+    const sub = join(dir, 'again');
+    await mkdir(sub);
+    const file = join(sub, 'm.simdnet');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/cli/fixtures/stalled-train.ts', ...TRAIN, '--save', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let first = 0;
+    let tmp = '';
+    const r = await collect(child, 60_000, (out) => {
+      if (first === 0 && out.includes('epoch 1/1000:')) {
+        first = performance.now();
+        child.kill('SIGINT');
+      }
+      const m = /^writing (.+)$/m.exec(out);
+      if (m && tmp === '') {
+        tmp = m[1]!;
+        expect(existsSync(tmp)).toBe(true);
+        // Later than the repeat window: a second Ctrl-C, not the first one relayed.
+        setTimeout(() => child.kill('SIGINT'), Math.max(0, first + REPEAT_MS + 100 - performance.now()));
+      }
+    });
+    expect(tmp, r.out).not.toBe('');
+    expect(tempFilePattern(interruptedPath(file)).test(tmp.split('/').pop()!)).toBe(true);
+    expect(r.code, r.out).toBe(130);
+    expect(r.out).toContain(`train: interrupted by SIGINT again while saving the checkpoint to ${interruptedPath(file)}; not saved`);
+    expect(r.out.match(/interrupted by/g), r.out).toHaveLength(1);
+    expect(await readdir(sub)).toEqual([]);
+  });
 });
 
 describe('temporary files of saves', () => {
