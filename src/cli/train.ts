@@ -179,14 +179,16 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   // (the terminal is restored), let the running batch finish, stop there and save a checkpoint.
   let stopSignal: NodeJS.Signals | undefined;
   let lastBatch: { epoch: number; batch: number } | undefined;
+  const interrupted = new AbortController(); // fit stops before its next batch once aborted
   const forgetDeferral = deferFirstInterrupt((signal) => {
     stopSignal = signal;
     progress.close();
+    interrupted.abort();
   });
   let history: History;
   try {
     history = await model.fit(train, {
-      epochs, batchSize, seed: o.seed, validationData: validation, threads,
+      epochs, batchSize, seed: o.seed, validationData: validation, threads, signal: interrupted.signal,
       onBatchEnd: (batch, logs) => {
         lastBatch = { epoch: logs.epoch, batch };
         if (stopSignal !== undefined) return 'stop';

@@ -85,6 +85,12 @@ export interface FitOptions {
    * 0: only between epochs), so a page stays responsive and signals and timers run mid-epoch.
    */
   yieldEvery?: number;
+  /**
+   * Ends training cleanly when aborted: checked after every batch and after every yield to the
+   * event loop, so an abort from a timer or a signal handler stops before the next batch starts.
+   * fit then resolves with the history so far (the partial epoch included, as with 'stop').
+   */
+  signal?: AbortSignal;
 }
 
 /** Lets the event loop run (timers, I/O, signal handlers, a page's input) and comes back. */
@@ -380,7 +386,8 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], imagesPerSecond: [] };
   const logs: BatchLogs = { epoch: 0, batch: 0, size: 0, loss: 0, accuracy: 0 };
   const onBatchEnd = options.onBatchEnd;
-  let stop = false;
+  const abort = options.signal;
+  let stop = abort?.aborted === true;
   let lastLoss: number | undefined;
   const firstEpoch = 0; // epochs are numbered from 0 in each fit call
   for (let e = 0; e < epochs && !stop; e++) {
@@ -395,6 +402,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
         await yieldToEventLoop();
         lastYield = performance.now();
       }
+      if (abort?.aborted) { stop = true; break; }
       const start = s * B;
       const b = Math.min(B, n - start);
       model.setBatch(plan, b);
@@ -424,6 +432,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
         logs.accuracy = c / b;
         if (onBatchEnd(s, logs) === 'stop') { stop = true; break; }
       }
+      if (abort?.aborted) { stop = true; break; }
     }
     const seconds = (performance.now() - t0) / 1000;
     const epochLogs: EpochLogs = {

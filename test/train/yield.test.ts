@@ -33,6 +33,21 @@ describe('fit yields to the event loop', () => {
     expect(Array.from(often.w)).toEqual(Array.from(never.w));
   });
 
+  it('an AbortSignal aborted from a timer stops fit before its next batch, with the history so far', async () => {
+    const m = await zooModel('lenet5', { runtime: await getRuntime(), seed: 4, threads: 1 });
+    const ac = new AbortController();
+    let batches = 0;
+    setTimeout(() => ac.abort(), 5);
+    const h = await m.fit(data, { epochs: 3, yieldEvery: 1, signal: ac.signal, onBatchEnd: () => { batches++; } });
+    expect(ac.signal.aborted).toBe(true);
+    expect(batches, 'stopped inside the first epoch').toBeLessThan(20);
+    expect(batches).toBeGreaterThan(0);
+    expect(h.loss).toHaveLength(1);
+    const before = new AbortController();
+    before.abort();
+    expect((await m.fit(data, { epochs: 2, signal: before.signal })).loss, 'already aborted: no epoch').toEqual([]);
+  });
+
   it('refuses a bad yieldEvery', async () => {
     const m = await zooModel('lenet5', { runtime: await getRuntime(), seed: 4 });
     await expect(m.fit(data, { yieldEvery: -1 })).rejects.toThrow(/fit: yieldEvery must be a number of milliseconds ≥ 0, got -1/);
