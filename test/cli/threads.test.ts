@@ -97,3 +97,23 @@ describe('--threads: bad values exit 2 naming the flag; --help lists it', () => 
     });
   }
 });
+
+describe('--threads changes no byte of the result', () => {
+  it('train --threads 1 and --threads 2 save byte-identical model files and report the same numbers', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const out: { file: Buffer; json: Record<string, unknown> }[] = [];
+    for (const threads of ['1', '2']) {
+      const save = join(dir, `t${threads}.simdnet`);
+      const json = join(dir, `t${threads}.json`);
+      // lenet5 at batch 32: each batch is cut into 4 shards, so 2 threads do share the work.
+      const r = await runCli(trainMain, ['--model', 'lenet5', '--train-count', '300', '--test-count', '60', '--epochs', '1',
+        '--threads', threads, '--save', save, '--json', json]);
+      expect(r.code, r.err).toBe(0);
+      out.push({ file: await readFile(save), json: JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown> });
+    }
+    expect(out[1]!.file.equals(out[0]!.file), 'model files byte-identical').toBe(true);
+    expect(out[1]!.file.includes('threads'), 'the file records no thread count').toBe(false);
+    for (const k of ['testLoss', 'testAccuracy', 'confusion']) expect(out[1]!.json[k], k).toEqual(out[0]!.json[k]);
+    expect((out[1]!.json.history as { loss: number[] }).loss).toEqual((out[0]!.json.history as { loss: number[] }).loss);
+  });
+});
