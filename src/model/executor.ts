@@ -48,10 +48,12 @@ const CHUNK = 16384;
 /** Below this much work (flops) a job runs on the calling thread: waking workers costs more. */
 const MIN_PARALLEL_WORK = 2_000_000;
 /**
- * Update jobs smaller than this (elements × shards) run on the calling thread: an SGD or Adam
- * pass over 300k parameters (tanh-binary) takes about as long as waking a worker.
+ * Update jobs smaller than this (elements × shards) run on the calling thread. A batch of one
+ * shard (per-sample SGD) updates on the calling thread unless the model is large: its step is
+ * short, and an SGD pass over 300k parameters (tanh-binary) takes about as long as waking a worker.
  */
-const MIN_PARALLEL_UPDATE = 1 << 20;
+const MIN_PARALLEL_UPDATE = 1 << 17;
+const MIN_PARALLEL_UPDATE_ONE_SHARD = 1 << 20;
 
 export class Executor {
   private readonly plans = new Map<string, Plan>();
@@ -416,7 +418,7 @@ export class Executor {
       f64[u.table / 8 + 2 * c + 1] = end;
       pos = end;
     }
-    this.runTable(u.table, u.chunks, n * S >= MIN_PARALLEL_UPDATE);
+    this.runTable(u.table, u.chunks, S > 1 ? n * S >= MIN_PARALLEL_UPDATE : n >= MIN_PARALLEL_UPDATE_ONE_SHARD);
   }
 
   private lossSum(plan: Plan): number {
