@@ -5,6 +5,7 @@ import { Sequential, type ModelTopology } from '../model/sequential.js';
 import { layerFromJSON } from '../layers/registry.js';
 import type { Runtime, BuildName } from '../runtime/load.js';
 import { decodeModel, encodeModel, type SerializedModel } from './format.js';
+import { shown } from '../util/format.js';
 
 /** The model's topology and current weights as one file (Uint8Array). */
 export function serialize(model: Sequential): Uint8Array {
@@ -48,7 +49,7 @@ function buildModel(t: ModelTopology): Sequential {
 function optimizerSpec(t: ModelTopology): { type: string } & Record<string, unknown> {
   const o = t.optimizer;
   if (o === null || typeof o !== 'object' || typeof o.type !== 'string') {
-    throw new Error(`model file: the optimizer entry must be { type, config }, got ${JSON.stringify(o)}`);
+    throw new Error(`model file: the optimizer entry must be { type, config }, got ${shown(o)}`);
   }
   return { ...(o.config ?? {}), type: o.type };
 }

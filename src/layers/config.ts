@@ -1,3 +1,4 @@
+import { shown } from '../util/format.js';
 // Config key checking shared by every layer and optimizer constructor. A misspelt option
 // ({ activaton: 'relu' }, { pool_size: 3 }, { learningRate: 0.5 }) would otherwise be ignored
 // and the default used in its place, so each constructor lists the keys it reads and any other
@@ -11,7 +12,7 @@
 export function checkConfigKeys(config: unknown, allowed: readonly string[], where: string): void {
   if (config === undefined) return;
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw new TypeError(`${where}: config must be an object with keys among ${allowed.join(', ')}; got ${JSON.stringify(config)}`);
+    throw new TypeError(`${where}: config must be an object with keys among ${allowed.join(', ')}; got ${shown(config)}`);
   }
   for (const key of Object.keys(config)) {
     if (allowed.includes(key)) continue;

@@ -17,6 +17,7 @@ import {
 } from './layer.js';
 import { checkInitializer, initSpec, ZEROS, type InitializerName } from './initializers.js';
 import { checkConfigKeys } from './config.js';
+import { shown } from '../util/format.js';
 
 export interface Conv2DConfig {
   filters: number;
@@ -60,7 +61,7 @@ export class Conv2D extends Layer {
       throw new TypeError(`${where}: softmax activation is not supported on Conv2D (it would be over channels); use a Softmax layer after a Dense layer`);
     }
     this.useBias = config.useBias ?? true;
-    if (typeof this.useBias !== 'boolean') throw new TypeError(`${where}: useBias must be true or false, got ${JSON.stringify(config.useBias)}`);
+    if (typeof this.useBias !== 'boolean') throw new TypeError(`${where}: useBias must be true or false, got ${shown(config.useBias)}`);
     this.kernelInitializer = checkInitializer(config.kernelInitializer ?? 'glorotUniform', where);
   }
 

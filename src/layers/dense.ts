@@ -21,6 +21,7 @@ import { checkInitializer, initSpec, ZEROS, type InitializerName } from './initi
 import type { Kernels } from '../runtime/abi.js';
 import { usesPackedGemm } from '../tensor/gemm-path.js';
 import { checkConfigKeys } from './config.js';
+import { shown } from '../util/format.js';
 
 export interface DenseConfig {
   units: number;
@@ -50,7 +51,7 @@ export class Dense extends Layer {
     this.units = checkPositiveInt(config.units, 'units', where);
     this.activation = checkActivation(config.activation ?? 'linear', where);
     this.useBias = config.useBias ?? true;
-    if (typeof this.useBias !== 'boolean') throw new TypeError(`${where}: useBias must be true or false, got ${JSON.stringify(config.useBias)}`);
+    if (typeof this.useBias !== 'boolean') throw new TypeError(`${where}: useBias must be true or false, got ${shown(config.useBias)}`);
     this.kernelInitializer = checkInitializer(config.kernelInitializer ?? 'glorotUniform', where);
   }
 

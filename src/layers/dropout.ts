@@ -12,6 +12,7 @@
 import type { Kernels } from '../runtime/abi.js';
 import { Layer, type BufferSpec, type LayerRun, type Shape } from './layer.js';
 import { checkConfigKeys } from './config.js';
+import { shown } from '../util/format.js';
 
 export interface DropoutConfig {
   /** Fraction of inputs zeroed in training, 0 ≤ rate < 1. */
@@ -36,10 +37,10 @@ export class Dropout extends Layer {
     checkConfigKeys(config, Dropout.options, where);
     const rate = config?.rate;
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-      throw new RangeError(`${where}: rate must be a number in [0, 1), got ${JSON.stringify(rate)}`);
+      throw new RangeError(`${where}: rate must be a number in [0, 1), got ${shown(rate)}`);
     }
     if (config.seed !== undefined && !Number.isInteger(config.seed)) {
-      throw new RangeError(`${where}: seed must be an integer, got ${JSON.stringify(config.seed)}`);
+      throw new RangeError(`${where}: seed must be an integer, got ${shown(config.seed)}`);
     }
     this.rate = rate;
     this.seed = config.seed;

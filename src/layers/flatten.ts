@@ -4,6 +4,7 @@
 
 import { Layer, formatShape, product, type Shape } from './layer.js';
 import { checkConfigKeys } from './config.js';
+import { shown } from '../util/format.js';
 
 export class Flatten extends Layer {
   static readonly type = 'Flatten';
@@ -43,7 +44,7 @@ export class Reshape extends Layer {
     const t = config?.targetShape;
     if (!Array.isArray(t) || t.length === 0 ||
         t.some((d) => !Number.isInteger(d) || (d < 1 && d !== -1)) || t.filter((d) => d === -1).length > 1) {
-      throw new RangeError(`${where}: targetShape must be a non-empty list of positive integers with at most one -1, got ${JSON.stringify(t)}`);
+      throw new RangeError(`${where}: targetShape must be a non-empty list of positive integers with at most one -1, got ${shown(t)}`);
     }
     this.targetShape = [...t];
   }

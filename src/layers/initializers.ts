@@ -12,6 +12,7 @@
 // fanIn/fanOut: Dense [in][out] → in, out; Conv2D HWIO → KH·KW·C, KH·KW·OC.
 
 import type { InitSpec } from './layer.js';
+import { shown } from '../util/format.js';
 
 export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'zeros';
 
@@ -29,7 +30,7 @@ const ALIASES: Record<string, InitializerName> = {
 export function checkInitializer(name: unknown, where: string): InitializerName {
   if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, name)) return ALIASES[name]!;
   throw new TypeError(`${where}: kernelInitializer must be one of ${Object.keys(ALIASES).map((a) => `'${a}'`).join(', ')}, ` +
-    `got ${JSON.stringify(name)}`);
+    `got ${shown(name)}`);
 }
 
 export function initSpec(name: InitializerName, fanIn: number, fanOut: number): InitSpec {

@@ -20,6 +20,7 @@
 // the incoming gradient is owned by this layer's backward and nobody reads it afterwards.
 
 import type { Geom2d, Kernels } from '../runtime/abi.js';
+import { shown } from '../util/format.js';
 
 /** Per-sample shape: [H, W, C] for images, [N] for vectors. */
 export type Shape = readonly number[];
@@ -132,7 +133,7 @@ export abstract class Layer {
 
   constructor(name?: string) {
     if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
-      throw new TypeError(`layer name must be a non-empty string, got ${JSON.stringify(name)}`);
+      throw new TypeError(`layer name must be a non-empty string, got ${shown(name)}`);
     }
     this.name = name;
   }
@@ -237,12 +238,12 @@ export function activationBackward(k: Kernels, act: Activation, dy: number, y: n
 
 export function checkActivation(act: unknown, where: string): Activation {
   if (typeof act === 'string' && (ACTIVATIONS as readonly string[]).includes(act)) return act as Activation;
-  throw new TypeError(`${where}: activation must be one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(act)}`);
+  throw new TypeError(`${where}: activation must be one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}, got ${shown(act)}`);
 }
 
 export function checkPositiveInt(v: unknown, what: string, where: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new RangeError(`${where}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+    throw new RangeError(`${where}: ${what} must be a positive integer, got ${shown(v)}`);
   }
   return v;
 }
@@ -258,5 +259,5 @@ export function checkPair(v: unknown, what: string, where: string): [number, num
     checkPositiveInt(v[1], what, where);
     return [v[0] as number, v[1] as number];
   }
-  throw new RangeError(`${where}: ${what} must be a positive integer or a pair [h, w] of them, got ${JSON.stringify(v)}`);
+  throw new RangeError(`${where}: ${what} must be a positive integer or a pair [h, w] of them, got ${shown(v)}`);
 }

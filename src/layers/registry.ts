@@ -8,6 +8,7 @@ import { Dense } from './dense.js';
 import { Flatten, Reshape } from './flatten.js';
 import { ReLU, Tanh, Sigmoid, Softmax } from './activations.js';
 import { Dropout } from './dropout.js';
+import { shown } from '../util/format.js';
 
 export type LayerFactory = (config: Record<string, unknown>) => Layer;
 
@@ -15,7 +16,7 @@ const registry = new Map<string, LayerFactory>();
 
 /** Makes `type` loadable; `factory` rebuilds a layer from its toJSON().config. */
 export function registerLayer(type: string, factory: LayerFactory): void {
-  if (typeof type !== 'string' || type.length === 0) throw new TypeError(`registerLayer: type must be a non-empty string, got ${JSON.stringify(type)}`);
+  if (typeof type !== 'string' || type.length === 0) throw new TypeError(`registerLayer: type must be a non-empty string, got ${shown(type)}`);
   registry.set(type, factory);
 }
 

@@ -9,6 +9,7 @@
 // probabilities. `Loss` is the interface a second loss (e.g. MSE) would implement.
 
 import type { Kernels } from '../runtime/abi.js';
+import { shown } from '../util/format.js';
 
 export interface Loss {
   readonly type: string;
@@ -40,5 +41,5 @@ export function makeLoss(spec: string | Loss | undefined): Loss {
   if (spec === undefined) return new SoftmaxCrossEntropy();
   if (typeof spec === 'object' && spec !== null && typeof spec.compute === 'function') return spec;
   if (typeof spec === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, spec)) return ALIASES[spec]!();
-  throw new TypeError(`loss must be one of ${Object.keys(ALIASES).map((a) => `'${a}'`).join(', ')} (labels are class indices), got ${JSON.stringify(spec)}`);
+  throw new TypeError(`loss must be one of ${Object.keys(ALIASES).map((a) => `'${a}'`).join(', ')} (labels are class indices), got ${shown(spec)}`);
 }

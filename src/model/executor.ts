@@ -24,6 +24,7 @@ import {
   PROGRAM, PROGRAMS, largestShard, shardCount, shardStart, tableOf,
   type Plan, type PlanMode, type Program, type Shard,
 } from './plan.js';
+import { shown } from '../util/format.js';
 
 /** What the executor needs of a compiled model. */
 export interface ModelCore {
@@ -97,7 +98,7 @@ export class Executor {
 
   /** The plan for batch size B and mode, created on first use and kept. */
   plan(B: number, mode: PlanMode): Plan {
-    if (!Number.isInteger(B) || B < 1) throw new RangeError(`batch size must be a positive integer, got ${JSON.stringify(B)}`);
+    if (!Number.isInteger(B) || B < 1) throw new RangeError(`batch size must be a positive integer, got ${shown(B)}`);
     const key = `${mode}:${B}`;
     let p = this.plans.get(key);
     if (p === undefined) {
@@ -113,7 +114,7 @@ export class Executor {
    * add a plan; together the plans made here take about twice the largest at most).
    */
   planAtLeast(b: number, mode: PlanMode): Plan {
-    if (!Number.isInteger(b) || b < 1) throw new RangeError(`batch size must be a positive integer, got ${JSON.stringify(b)}`);
+    if (!Number.isInteger(b) || b < 1) throw new RangeError(`batch size must be a positive integer, got ${shown(b)}`);
     let best: Plan | undefined;
     for (const p of this.plans.values()) if (p.mode === mode && p.B >= b && (best === undefined || p.B < best.B)) best = p;
     return best ?? this.plan(2 ** Math.ceil(Math.log2(b)), mode);

@@ -23,6 +23,7 @@ import type { ThreadsOption } from '../pool/pool.js';
 import type { Dataset } from '../data/dataset.js';
 import * as trainer from '../train/trainer.js';
 import type { FitOptions, History, EvaluateOptions, Evaluation, PredictOptions, Prediction } from '../train/trainer.js';
+import { shown } from '../util/format.js';
 
 export type { Plan, PlanMode, StepPhases };
 /** The plan of one batch size (the name the first round used). */
@@ -58,7 +59,7 @@ function checkInputShape(shape: unknown): number[] {
   if (!Array.isArray(shape) || (shape.length !== 1 && shape.length !== 3) ||
       shape.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new RangeError(`compile: inputShape must be [height, width, channels] or [features] with positive integers, ` +
-      `got ${JSON.stringify(shape)}`);
+      `got ${shown(shape)}`);
   }
   return [...shape] as number[];
 }
@@ -125,10 +126,10 @@ export class Sequential {
     if (options === null || typeof options !== 'object') throw new TypeError('compile: needs an options object { inputShape, optimizer, seed }');
     if (this.layers.length === 0) throw new Error(`Sequential '${this.name}': has no layers; add some before compile`);
     const seed = options.seed ?? 0;
-    if (!Number.isInteger(seed)) throw new RangeError(`compile: seed must be an integer, got ${JSON.stringify(options.seed)}`);
+    if (!Number.isInteger(seed)) throw new RangeError(`compile: seed must be an integer, got ${shown(options.seed)}`);
     const build = options.build ?? 'auto';
     if (build !== 'auto' && build !== 'naive' && build !== 'simd') {
-      throw new TypeError(`compile: build must be 'auto', 'naive' or 'simd', got ${JSON.stringify(build)}`);
+      throw new TypeError(`compile: build must be 'auto', 'naive' or 'simd', got ${shown(build)}`);
     }
     if (build === 'simd' && rt.simd === undefined) throw new Error('compile: build \'simd\' requested but this engine has no WebAssembly SIMD');
     const inputShape = checkInputShape(options.inputShape);

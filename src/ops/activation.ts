@@ -7,6 +7,7 @@
 import type { Kernels } from '../runtime/abi.js';
 import { checkArray, checkShapeIs, product, type NdArray } from './ndarray.js';
 import { requireReady, withScope } from './runtime.js';
+import { shown } from '../util/format.js';
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'linear';
 
@@ -14,7 +15,7 @@ const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'sigmoid', 'linear']
 
 export function checkActivation(a: unknown, label: string): asserts a is Activation {
   if (!ACTIVATIONS.includes(a as Activation)) {
-    throw new TypeError(`${label}: activation must be one of ${ACTIVATIONS.map((x) => `'${x}'`).join(', ')}, got ${JSON.stringify(a)}`);
+    throw new TypeError(`${label}: activation must be one of ${ACTIVATIONS.map((x) => `'${x}'`).join(', ')}, got ${shown(a)}`);
   }
 }
 

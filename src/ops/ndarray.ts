@@ -1,3 +1,4 @@
+import { shown } from '../util/format.js';
 // Plain arrays for the functional ops API, and the checks every op runs on its arguments
 // before any kernel touches memory.
 //
@@ -84,11 +85,11 @@ export function checkArray(x: unknown, name: string, dimNames: readonly string[]
 export function checkPair(v: unknown, name: string, label: string): [number, number] {
   const pair = typeof v === 'number' ? [v, v] : v;
   if (!Array.isArray(pair) || pair.length !== 2) {
-    throw new TypeError(`${label}: ${name} must be a positive integer or a pair [rows, cols], got ${JSON.stringify(v)}`);
+    throw new TypeError(`${label}: ${name} must be a positive integer or a pair [rows, cols], got ${shown(v)}`);
   }
   for (const d of pair) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) {
-      throw new RangeError(`${label}: ${name} must be positive integers, got ${JSON.stringify(v)}`);
+      throw new RangeError(`${label}: ${name} must be positive integers, got ${shown(v)}`);
     }
   }
   return [pair[0] as number, pair[1] as number];

@@ -16,13 +16,14 @@ import { checkPadding, windowGeom, type Padding } from '../tensor/geometry.js';
 import { checkArray, checkPair, checkShapeIs, product, type NdArray } from './ndarray.js';
 import { requireReady, withScope, type Scope } from './runtime.js';
 import type { Stride } from './conv.js';
+import { shown } from '../util/format.js';
 
 export type PoolMode = 'max' | 'avg';
 export type KernelShape = number | readonly [number, number];
 
 function checkMode(mode: unknown, label: string): asserts mode is PoolMode {
   if (mode !== 'max' && mode !== 'avg') {
-    throw new TypeError(`${label}: mode must be 'max' or 'avg', got ${JSON.stringify(mode)}`);
+    throw new TypeError(`${label}: mode must be 'max' or 'avg', got ${shown(mode)}`);
   }
 }
 

@@ -10,6 +10,7 @@ import type { Kernels } from '../runtime/abi.js';
 import type { Arena } from '../runtime/arena.js';
 import { product } from './ndarray.js';
 import { disposeRuntime } from '../pool/pool.js';
+import { shown } from '../util/format.js';
 
 export interface InitOptions {
   /** 'auto' (default): SIMD where the engine supports it, else the naive build. */
@@ -53,7 +54,7 @@ export async function init(options: InitOptions = {}): Promise<InitInfo> {
   // Without `build`, a later call keeps the build the ops use now (the first call: 'auto').
   const want = options.build ?? state?.build ?? 'auto';
   if (want !== 'auto' && want !== 'naive' && want !== 'simd') {
-    throw new TypeError(`init: build must be 'auto', 'naive' or 'simd', got ${JSON.stringify(want)}`);
+    throw new TypeError(`init: build must be 'auto', 'naive' or 'simd', got ${shown(want)}`);
   }
   const warn = options.warn ?? ((m: string) => console.warn(m));
   // loadRuntime itself warns about a missing SIMD on the first load; later calls warn here.

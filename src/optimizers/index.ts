@@ -5,6 +5,7 @@ import { Optimizer } from './optimizer.js';
 import { SGD } from './sgd.js';
 import { Momentum } from './momentum.js';
 import { Adam } from './adam.js';
+import { shown } from '../util/format.js';
 
 export { Optimizer, type FlatRanges } from './optimizer.js';
 export { SGD, type SGDConfig } from './sgd.js';
@@ -23,7 +24,7 @@ export function makeOptimizer(spec: OptimizerSpec): Optimizer {
   const Ctor = typeof type === 'string' ? registry.get(type.toLowerCase()) : undefined;
   if (Ctor === undefined) {
     throw new TypeError(`optimizer must be an Optimizer, one of ${[...registry.keys()].map((k) => `'${k}'`).join(', ')}, ` +
-      `or { type, ...config }; got ${JSON.stringify(spec)}`);
+      `or { type, ...config }; got ${shown(spec)}`);
   }
   if (typeof spec === 'string') return new Ctor({});
   const { type: _t, ...config } = spec;

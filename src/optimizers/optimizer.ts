@@ -8,6 +8,7 @@
 // elementwise, so the chunks change no result.
 
 import type { Kernels } from '../runtime/abi.js';
+import { shown } from '../util/format.js';
 
 /** Where the model's flat ranges live (byte offsets) and how long they are (elements). */
 export interface FlatRanges {
@@ -87,21 +88,21 @@ export abstract class Optimizer {
 
 export function checkRate(v: unknown, what: string, where: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new RangeError(`${where}: ${what} must be a finite number > 0, got ${JSON.stringify(v)}`);
+    throw new RangeError(`${where}: ${what} must be a finite number > 0, got ${shown(v)}`);
   }
   return v;
 }
 
 export function checkUnit(v: unknown, what: string, where: string): number {
   if (typeof v !== 'number' || !(v >= 0 && v < 1)) {
-    throw new RangeError(`${where}: ${what} must be in [0, 1), got ${JSON.stringify(v)}`);
+    throw new RangeError(`${where}: ${what} must be in [0, 1), got ${shown(v)}`);
   }
   return v;
 }
 
 export function checkDecay(v: unknown, where: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new RangeError(`${where}: weightDecay must be a finite number ≥ 0, got ${JSON.stringify(v)}`);
+    throw new RangeError(`${where}: weightDecay must be a finite number ≥ 0, got ${shown(v)}`);
   }
   return v;
 }

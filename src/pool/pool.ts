@@ -15,6 +15,7 @@ import type { Runtime } from '../runtime/load.js';
 import { CTRL, CTRL_WORDS, ERROR_BYTES, CLOSED, SPIN_MS, SPIN_LOADS } from './control.js';
 import { workerSource, type WorkerStart } from './worker.js';
 import { runTape } from './tape.js';
+import { shown } from '../util/format.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
@@ -42,7 +43,7 @@ export type ThreadsOption = number | 'auto';
 export function resolveThreads(v: unknown, where: string): number {
   if (v === undefined || v === 'auto') return availableThreads();
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 256) {
-    throw new RangeError(`${where}: threads must be a whole number from 1 to 256 or 'auto', got ${JSON.stringify(v)}`);
+    throw new RangeError(`${where}: threads must be a whole number from 1 to 256 or 'auto', got ${shown(v)}`);
   }
   return v;
 }

@@ -15,6 +15,7 @@
 import { Arena } from './arena.js';
 import { KERNEL_NAMES, type Kernels } from './abi.js';
 import { simdSupported } from './features.js';
+import { shown } from '../util/format.js';
 
 export type BuildName = 'naive' | 'simd';
 export type WasmSource = BufferSource | Response | URL | string;
@@ -156,11 +157,11 @@ async function instantiate(name: BuildName, bytes: BufferSource, memory: WebAsse
 export async function loadRuntime(options: LoadOptions = {}): Promise<Runtime> {
   const want = options.build ?? 'auto';
   if (want !== 'auto' && want !== 'naive' && want !== 'simd') {
-    throw new TypeError(`simdnet: build must be 'auto', 'naive' or 'simd', got ${JSON.stringify(want)}`);
+    throw new TypeError(`simdnet: build must be 'auto', 'naive' or 'simd', got ${shown(want)}`);
   }
   const warn = options.warn ?? ((m: string) => console.warn(m));
   if (options.shared !== undefined && typeof options.shared !== 'boolean') {
-    throw new TypeError(`simdnet: the 'shared' load option must be true or false, got ${JSON.stringify(options.shared)}`);
+    throw new TypeError(`simdnet: the 'shared' load option must be true or false, got ${shown(options.shared)}`);
   }
   const shared = options.shared ?? sharedMemorySupported();
   if (shared && typeof SharedArrayBuffer === 'undefined') {

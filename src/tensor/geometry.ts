@@ -15,6 +15,7 @@
 //   and the padded extents (OH−1)·SH + KH, (OW−1)·SW + KW (the range of the kernels' ih, iw).
 
 import type { Geom2d } from '../runtime/abi.js';
+import { shown } from '../util/format.js';
 
 export type Padding = 'same' | 'valid' | number;
 
@@ -53,7 +54,7 @@ export function outputSize(inSize: number, k: number, s: number, padding: Paddin
 export function checkPadding(padding: unknown, label: string): asserts padding is Padding {
   if (padding === 'same' || padding === 'valid') return;
   if (typeof padding === 'number' && Number.isInteger(padding) && padding >= 0) return;
-  throw new TypeError(`${label}: padding must be 'same', 'valid' or a non-negative integer, got ${JSON.stringify(padding)}`);
+  throw new TypeError(`${label}: padding must be 'same', 'valid' or a non-negative integer, got ${shown(padding)}`);
 }
 
 /**

@@ -18,6 +18,7 @@ import { EpochOrder } from '../data/batcher.js';
 import { formatShape, product } from '../layers/layer.js';
 import { precisionRecall } from './metrics.js';
 import type { ThreadsOption } from '../pool/pool.js';
+import { shown } from '../util/format.js';
 
 /** Runs `f` with the model on `threads` (when given), then puts the model's own count back. */
 function withThreads<T>(model: Sequential, threads: ThreadsOption | undefined, f: () => T): T {
@@ -175,7 +176,7 @@ function nonFiniteParam(model: Sequential): string | undefined {
 }
 
 function checkPositiveInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${shown(v)}`);
   return v;
 }
 
@@ -344,13 +345,13 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const evalBatch = checkPositiveInt(options.evalBatchSize ?? 256, 'fit: evalBatchSize');
   const yieldEvery = options.yieldEvery ?? 50;
   if (typeof yieldEvery !== 'number' || !(yieldEvery >= 0) || !Number.isFinite(yieldEvery)) {
-    throw new RangeError(`fit: yieldEvery must be a number of milliseconds ≥ 0, got ${JSON.stringify(options.yieldEvery)}`);
+    throw new RangeError(`fit: yieldEvery must be a number of milliseconds ≥ 0, got ${shown(options.yieldEvery)}`);
   }
   // Default shuffle seed: the model seed mixed with the epochs already trained, so fit(epochs: 1)
   // called in a loop still sees a new order every time (and stays reproducible).
   // The validation split must NOT vary between calls (a new split would move already-trained
   // samples into validation), so it uses the unmixed seed.
-  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new RangeError(`fit: seed must be an integer, got ${JSON.stringify(options.seed)}`);
+  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new RangeError(`fit: seed must be an integer, got ${shown(options.seed)}`);
   const seed = options.seed ?? (model.seed ^ Math.imul(model.epochsTrained + 1, 0x9e3779b9)) >>> 0;
   const splitSeed = options.seed ?? model.seed;
   if (options.validationData !== undefined && options.validationSplit !== undefined) {
@@ -360,7 +361,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   let val = options.validationData;
   if (options.validationSplit !== undefined) {
     const f = options.validationSplit;
-    if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new RangeError(`fit: validationSplit must be in (0, 1), got ${JSON.stringify(f)}`);
+    if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new RangeError(`fit: validationSplit must be in (0, 1), got ${shown(f)}`);
     checkDataFits(model, trainIn, 'fit (train)');
     const parts = splitValidation(trainIn, f, splitSeed);
     train = parts.train;
