@@ -205,15 +205,16 @@ export async function runAsync<T>(label: string, fn: () => Promise<T>, maxGrowth
 
 /**
  * Asserts `error` is a clear one: an Error (of `type` when given) with a one-line message that
- * contains `names` (the file) and no placeholder text such as "undefined", "NaN" or "[object".
+ * contains `names` (the file) and no placeholder text: "[object …]", or "undefined" other than
+ * as the value found ("got undefined" says what was there; "entry 0 (undefined)" does not).
  */
 export function expectClearError(label: string, error: unknown, names: string, type?: abstract new (...a: never[]) => Error): void {
   expect(error, `${label}: threw a non-Error: ${String(error)}`).toBeInstanceOf(Error);
   if (type) expect(error, `${label}: expected ${type.name}, got ${(error as Error).name}: ${(error as Error).message}`).toBeInstanceOf(type);
   const msg = (error as Error).message;
-  expect(msg, `${label}: the message does not name the file`).toContain(names);
-  expect(msg, `${label}: the message spans lines`).not.toMatch(/\n/);
-  expect(msg, `${label}: the message has placeholder text`).not.toMatch(/\bundefined\b|\bNaN\b|\[object /);
+  expect(msg, `${label}: the message does not name the file: ${msg}`).toContain(names);
+  expect(msg, `${label}: the message spans lines: ${msg}`).not.toMatch(/\n/);
+  expect(msg, `${label}: the message has placeholder text: ${msg}`).not.toMatch(/(?<!got )\bundefined\b|\[object /);
 }
 
 /**
