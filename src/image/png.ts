@@ -18,7 +18,8 @@
 //
 // pngjs needs Node's zlib and Buffer. In a browser bundle, alias 'pngjs' to 'pngjs/browser.js'
 // (its self-contained build, which carries its own zlib and Buffer); encodePng then works as is,
-// while decodePng also needs a global Buffer (it is meant for the Node CLI). Everything else
+// while decodePng also needs a global Buffer and Node's zlib (it is meant for the Node CLI; it
+// checks the IHDR and the compressed data that pngjs takes on trust, see checkDeclaredSize). Everything else
 // under src/image is plain TypeScript.
 
 import pngjs from 'pngjs';
@@ -54,12 +55,120 @@ export function decodePng(bytes: Uint8Array): DecodedPng {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decodePng: expected the PNG file as a Uint8Array');
   let png;
   try {
+    const d = imageData(bytes);
+    if (d) checkDeclaredSize(d);
+    // A whole file is checked before pngjs, so that pngjs never reads past short data; a
+    // truncated one is left to pngjs's own error ("the data ends early" in the CLI), and
+    // checked afterwards if pngjs accepts it anyway.
+    if (d?.complete) checkInflates(d);
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    if (d && !d.complete) checkInflates(d);
   } catch (e) {
     throw new Error(`decodePng: not a readable PNG (${(e as Error).message})`, { cause: e });
   }
   return { width: png.width, height: png.height, rgba: new Uint8Array(png.data) };
 }
+
+/** Channels per pixel of each PNG colour type (gray, RGB, palette, gray+alpha, RGBA). */
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** Deflate's best case is about 1032 output bytes per input byte (runs of 258 bytes in 2 bits). */
+const MAX_INFLATE_RATIO = 1032;
+/** Adam7 passes: x0, y0, dx, dy. */
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+
+/** Bytes of filtered scanlines (a filter byte plus the packed pixels per row) the IHDR implies. */
+function scanlineBytes(width: number, height: number, bitsPerPixel: number, interlaced: boolean): number {
+  const rows = (w: number, h: number) => (w > 0 && h > 0 ? h * (Math.ceil((w * bitsPerPixel) / 8) + 1) : 0);
+  if (!interlaced) return rows(width, height);
+  let n = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) n += rows(Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy));
+  return n;
+}
+
+interface ImageData {
+  width: number; height: number; need: number; parts: Uint8Array[]; idat: number;
+  /** The chunks run whole up to an IEND (not a truncated file). */
+  complete: boolean;
+}
+
+/**
+ * The IHDR's image size, the bytes of filtered scanlines it implies, and the IDAT payloads; or
+ * undefined for a file this cannot read (no signature, no IHDR first, an unknown colour type,
+ * depth or interlace method), which is left to pngjs and its own errors.
+ */
+function imageData(b: Uint8Array): ImageData | undefined {
+  if (b.length < 33 || PNG_SIGNATURE.some((x, i) => b[i] !== x)) return undefined;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (dv.getUint32(8, false) !== 13 || dv.getUint32(12, false) !== 0x49484452 /* IHDR */) return undefined;
+  const width = dv.getUint32(16, false);
+  const height = dv.getUint32(20, false);
+  const depth = b[24]!;
+  const channels = CHANNELS[b[25]!];
+  if (channels === undefined || ![1, 2, 4, 8, 16].includes(depth) || b[28]! > 1) return undefined;
+  const parts: Uint8Array[] = [];
+  let idat = 0;
+  let complete = false;
+  for (let at = 8; at + 8 <= b.length;) {
+    const len = dv.getUint32(at, false);
+    const type = dv.getUint32(at + 4, false);
+    if (type === 0x49444154 /* IDAT */) {
+      const part = b.subarray(at + 8, Math.min(b.length, at + 8 + len));
+      parts.push(part);
+      idat += part.length;
+    }
+    at += 12 + len;
+    if (type === 0x49454e44 /* IEND */) { complete = at <= b.length; break; }
+  }
+  return { width, height, need: scanlineBytes(width, height, channels * depth, b[28] === 1), parts, idat, complete };
+}
+
+/**
+ * Before pngjs runs: the IDAT chunks must be able to hold the image the IHDR declares. pngjs
+ * allocates buffers of the declared size up front, so a flipped bit in the width asked for
+ * 200 MB and 3 s for a 400-byte file.
+ */
+function checkDeclaredSize(d: ImageData): void {
+  const most = MAX_INFLATE_RATIO * d.idat + 65536;
+  if (d.need > most) {
+    throw new Error(`the header (IHDR, byte offset 16) declares ${d.width}x${d.height} pixels, ${d.need} bytes of image data, ` +
+      `but the file holds only ${d.idat} bytes of compressed data (IDAT), which cannot inflate to more than ${most}; ` +
+      'the header is damaged or the data truncated');
+  }
+}
+
+/**
+ * The IDAT data must inflate cleanly to at least the declared size. Given no IDAT, or zlib data that is short or corrupt (a bad Adler-32, a stream that ends
+ * early), pngjs filled the missing rows from uninitialised memory and returned them as pixels,
+ * so the same bytes decoded differently from run to run.
+ */
+function checkInflates(d: ImageData): void {
+  if (d.parts.length === 0) throw new Error(`no image data: the file has no IDAT chunk for its ${d.width}x${d.height} image`);
+  // Node's zlib, fetched at call time so that this module still bundles for the browser (for
+  // encodePng); without process.getBuiltinModule (Node < 20.16) this check is skipped.
+  const zlib = typeof process !== 'undefined' ? process.getBuiltinModule?.('node:zlib') : undefined;
+  if (zlib === undefined) return;
+  let got: number;
+  try {
+    got = zlib.inflateSync(concatBytes(d.parts, d.idat), { maxOutputLength: Math.max(d.need, 1) }).length;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return; // more data than needed: pngjs ignores the rest
+    throw new Error(`the compressed image data (IDAT) is damaged: zlib says ${(e as Error).message}`);
+  }
+  if (got < d.need) {
+    throw new Error(`the compressed image data (IDAT) inflates to ${got} bytes, but the ${d.width}x${d.height} image ` +
+      `the header declares needs ${d.need}; the data is truncated or the header damaged`);
+  }
+}
+
+function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export interface DecodeGrayOptions {
   /** 'auto' (default): invert when the picture's border is light. */

@@ -29,11 +29,13 @@ export interface ManifestEntry { name: string; shape: number[]; offset: number; 
 export interface SerializedModel {
   topology: ModelTopology;
   weights: WeightTensor[];
+  /** The name the file was read under (decodeModel's `source`), for later error messages. */
+  source?: string;
 }
 
 export class ModelFormatError extends Error {
-  constructor(message: string, readonly offset: number) {
-    super(message);
+  constructor(message: string, readonly offset: number, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'ModelFormatError';
   }
 }
@@ -82,6 +84,11 @@ export function encodeModel(topology: ModelTopology, weights: readonly WeightTen
   return out;
 }
 
+/** A JSON value for a message: "missing" rather than "undefined". */
+function show(v: unknown): string {
+  return v === undefined ? 'missing' : JSON.stringify(v);
+}
+
 function fail(message: string, offset: number, source: string): never {
   throw new ModelFormatError(`${source}: ${message} (at byte offset ${offset})`, offset);
 }
@@ -123,7 +130,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): Serialize
   } catch (e) {
     fail(`the JSON header is not valid UTF-8 JSON: ${(e as Error).message}`, HEADER_BYTES, source);
   }
-  if (doc?.format !== 'simdnet-model' || typeof doc.model !== 'object' || !Array.isArray(doc.weights)) {
+  if (doc?.format !== 'simdnet-model' || typeof doc.model !== 'object' || doc.model === null || Array.isArray(doc.model) || !Array.isArray(doc.weights)) {
     fail('the JSON header lacks format "simdnet-model", a model topology or a weights manifest', HEADER_BYTES, source);
   }
   const m = doc.model!;
@@ -132,9 +139,15 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): Serialize
   for (const [i, e] of doc.weights!.entries()) {
     const okShape = Array.isArray(e?.shape) && e.shape.every((d) => Number.isInteger(d) && d >= 0);
     const n = okShape ? e.shape.reduce((a, b) => a * b, 1) : -1;
-    if (typeof e?.name !== 'string' || !okShape || e.length !== n || !Number.isInteger(e.offset) || e.offset < 0 || e.offset % 4 !== 0) {
-      fail(`weights manifest entry ${i} (${JSON.stringify(e?.name)}) is malformed: needs name, shape, a 4-aligned offset and length = product(shape)`,
-        HEADER_BYTES, source);
+    const problem = e === null || typeof e !== 'object' || Array.isArray(e) ? `is ${show(e)}, not an object`
+      : typeof e.name !== 'string' ? `has name ${show(e.name)}, not a string`
+      : !okShape ? `has shape ${show(e.shape)}, not a list of non-negative integers`
+      : e.length !== n ? `has length ${show(e.length)}, not product(shape) = ${n}`
+      : !Number.isInteger(e.offset) || e.offset < 0 || e.offset % 4 !== 0 ? `has offset ${show(e.offset)}, not a non-negative multiple of 4`
+      : undefined;
+    if (problem !== undefined) {
+      fail(`weights manifest entry ${i}${typeof e?.name === 'string' ? ` '${e.name}'` : ''} is malformed: it ${problem} ` +
+        '(each entry needs name, shape, a 4-aligned offset and length = product(shape))', HEADER_BYTES, source);
     }
     if (e.offset + 4 * n > W) {
       fail(`weights manifest entry ${i} '${e.name}' runs past the end of the weights (${e.offset + 4 * n} > ${W} bytes)`, D + e.offset, source);
@@ -143,5 +156,5 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): Serialize
     for (let j = 0; j < n; j++) data[j] = dv.getFloat32(D + e.offset + 4 * j, true);
     weights.push({ name: e.name, shape: [...e.shape], data });
   }
-  return { topology: m, weights };
+  return { topology: m, weights, source };
 }

@@ -4,8 +4,7 @@
 import { Sequential, type ModelTopology } from '../model/sequential.js';
 import { layerFromJSON } from '../layers/registry.js';
 import type { Runtime, BuildName } from '../runtime/load.js';
-import { decodeModel, encodeModel, type SerializedModel } from './format.js';
-import { shown } from '../util/format.js';
+import { decodeModel, encodeModel, HEADER_BYTES, ModelFormatError, type SerializedModel } from './format.js';
 
 /** The model's topology and current weights as one file (Uint8Array). */
 export function serialize(model: Sequential): Uint8Array {
@@ -23,24 +22,81 @@ export interface LoadOptions {
   build?: BuildName | 'auto';
 }
 
-/** Rebuilds, compiles and fills a model from deserialize() output (or from bytes). */
+/**
+ * Rebuilds, compiles and fills a model from deserialize() output (or from bytes). A topology or
+ * weights that do not fit together fail with a ModelFormatError naming the file (the `source`
+ * given to deserialize) and the offset of the JSON (which holds the topology and the weights
+ * manifest). A model that fails to fill is disposed, not leaked.
+ */
 export async function modelFromSerialized(input: SerializedModel | Uint8Array, options: LoadOptions = {}): Promise<Sequential> {
   const s = input instanceof Uint8Array ? deserialize(input) : input;
-  const model = buildModel(s.topology);
-  await model.compile({
-    inputShape: s.topology.inputShape, optimizer: optimizerSpec(s.topology), loss: s.topology.loss,
-    seed: s.topology.seed, build: options.build, runtime: options.runtime,
-  });
-  model.setWeights(s.weights);
+  const source = s.source ?? 'model file';
+  const model = withSource(source, HEADER_BYTES, () => buildModel(s.topology));
+  const t = s.topology;
+  // Compile plans memory for the topology; a topology edited to need far more parameters than
+  // the file holds (a huge input or layer) would fail only in setWeights, after that memory is
+  // taken (and a wasm memory never shrinks). Count first, refuse a mismatch.
+  const need = paramCount(model, t.inputShape);
+  const have = s.weights.reduce((a, w) => a + w.data.length, 0);
+  if (need !== undefined && need !== have) {
+    throw new ModelFormatError(`${source}: the topology needs ${need} parameters but the weights manifest holds ${have}; ` +
+      `the model description and its weights do not match (at byte offset ${HEADER_BYTES})`, HEADER_BYTES);
+  }
+  await withSourceAsync(source, HEADER_BYTES, () => model.compile({
+    inputShape: t.inputShape, optimizer: optimizerSpec(t), loss: t.loss,
+    seed: t.seed, build: options.build, runtime: options.runtime,
+  }));
+  try {
+    withSource(source, HEADER_BYTES, () => model.setWeights(s.weights)); // the manifest is in the JSON
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   return model;
+}
+
+/**
+ * The number of parameter values the layers need for `inputShape`, found from their shapes alone
+ * (nothing allocated), or undefined when the shapes do not chain: compile then says why.
+ */
+function paramCount(model: Sequential, inputShape: unknown): number | undefined {
+  if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isInteger(d) && d >= 1)) return undefined;
+  let shape: number[] = [...inputShape];
+  let n = 0;
+  try {
+    for (const l of model.layers) {
+      l.inShape = [...shape]; // compile sets it again
+      shape = l.outputShape(shape);
+      for (const p of l.paramSpecs()) n += p.shape.reduce((a, b) => a * b, 1);
+    }
+  } catch {
+    return undefined;
+  }
+  return n;
+}
+
+function wrap(source: string, offset: number, e: unknown): ModelFormatError {
+  const msg = e instanceof Error ? e.message : String(e);
+  return new ModelFormatError(`${source}: ${msg} (at byte offset ${offset})`, offset, { cause: e });
+}
+
+function withSource<T>(source: string, offset: number, fn: () => T): T {
+  try { return fn(); } catch (e) { throw wrap(source, offset, e); }
+}
+
+async function withSourceAsync<T>(source: string, offset: number, fn: () => Promise<T>): Promise<T> {
+  try { return await fn(); } catch (e) { throw wrap(source, offset, e); }
 }
 
 function buildModel(t: ModelTopology): Sequential {
   const layers = t.layers.map((l, i) => {
+    if (l === null || typeof l !== 'object' || typeof l.type !== 'string') {
+      throw new Error(`layer ${i} is ${l === undefined ? 'missing' : JSON.stringify(l)}; expected { type: string, config }`);
+    }
     try {
       return layerFromJSON(l);
     } catch (e) {
-      throw new Error(`model file: layer ${i}: ${(e as Error).message}`);
+      throw new Error(`layer ${i}: ${(e as Error).message}`);
     }
   });
   return new Sequential(layers, typeof t.name === 'string' ? t.name : 'sequential');
@@ -49,7 +105,7 @@ function buildModel(t: ModelTopology): Sequential {
 function optimizerSpec(t: ModelTopology): { type: string } & Record<string, unknown> {
   const o = t.optimizer;
   if (o === null || typeof o !== 'object' || typeof o.type !== 'string') {
-    throw new Error(`model file: the optimizer entry must be { type, config }, got ${shown(o)}`);
+    throw new Error(`the optimizer entry must be { type, config }, got ${o === undefined ? 'none' : JSON.stringify(o)}`);
   }
   return { ...(o.config ?? {}), type: o.type };
 }
