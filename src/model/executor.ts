@@ -11,19 +11,15 @@
 // fixed by the plan alone, so 1, 2 or 16 threads give the same bits.
 
 import type { Kernels } from '../runtime/abi.js';
-import { writeGeom } from '../runtime/abi.js';
 import type { BuildName, Runtime } from '../runtime/load.js';
-import { product, type Layer, type LayerRun } from '../layers/layer.js';
+import type { Layer } from '../layers/layer.js';
 import type { Optimizer } from '../optimizers/index.js';
 import type { Loss } from '../losses/index.js';
 import { Recorder, kernelList, runTape } from '../pool/tape.js';
 import { poolOf, resolveThreads, threadsUnavailable, noticeSingleThread, type ThreadPool, type ThreadsOption } from '../pool/pool.js';
-import { Layout } from './layout.js';
+import { Planner, CHUNK } from './planner.js';
 import type { Parameters } from './params.js';
-import {
-  PROGRAM, PROGRAMS, largestShard, shardCount, shardStart, tableOf,
-  type Plan, type PlanMode, type Program, type Shard,
-} from './plan.js';
+import { PROGRAM, tableOf, type Plan, type PlanMode, type Program } from './plan.js';
 import { shown } from '../util/format.js';
 
 /** What the executor needs of a compiled model. */
@@ -44,8 +40,6 @@ export interface ModelCore {
 /** Phase times of one step, in milliseconds (filled in when passed to trainStep). */
 export interface StepPhases { forward: number; backward: number; update: number }
 
-/** Parameters per update task. */
-const CHUNK = 16384;
 /** Below this much work (flops) a job runs on the calling thread: waking workers costs more. */
 const MIN_PARALLEL_WORK = 2_000_000;
 /**
@@ -59,6 +53,7 @@ const MIN_PARALLEL_UPDATE_ONE_SHARD = 1 << 20;
 export class Executor {
   private readonly plans = new Map<string, Plan>();
   private readonly rec: Recorder;
+  private readonly planner: Planner;
   private readonly fns: ((...a: number[]) => number)[];
   private f64 = new Float64Array(0);
   private pool: ThreadPool | undefined;
@@ -67,6 +62,7 @@ export class Executor {
 
   constructor(private readonly m: ModelCore, threads: ThreadsOption | undefined) {
     this.rec = new Recorder(m.runtime.arena.memory, m.k);
+    this.planner = new Planner(m, this.rec);
     this.fns = kernelList(m.k);
     this.buildId = m.build === 'simd' ? 1 : 0;
     this.setThreads(threads ?? 'auto');
@@ -102,7 +98,7 @@ export class Executor {
     const key = `${mode}:${B}`;
     let p = this.plans.get(key);
     if (p === undefined) {
-      p = this.makePlan(B, mode);
+      p = this.planner.makePlan(B, mode);
       this.plans.set(key, p);
     }
     return p;
@@ -134,244 +130,17 @@ export class Executor {
     return [...this.plans.values()].filter((p) => p.mode === mode).map((p) => p.B).sort((x, y) => x - y);
   }
 
-  private makePlan(B: number, mode: PlanMode): Plan {
-    const { stack, params, runtime, numClasses: N, inputSize } = this.m;
-    const training = mode !== 'infer';
-    const S = shardCount(B, mode, params.n);
-    const most = largestShard(B, mode, params.n);
-    const layout = new Layout();
-    const iX0 = layout.add('input', 'input', 4 * B * inputSize);
-    const iY = stack.map((l) => (l.aliasesInput(training) ? -1 : layout.add(`${l.name} output`, 'activations', 4 * B * l.outSize)));
-    const rowBufs = stack.map((l) => {
-      const one = l.bufferSpecs(1, training).filter((s) => s.kind === 'rows');
-      const all = l.bufferSpecs(B, training).filter((s) => s.kind === 'rows');
-      return all.map((s, i) => {
-        if (s.bytes !== B * one[i]!.bytes) throw new Error(`${l.label}: buffer '${s.name}' of kind 'rows' is not ${B} × its size for one sample`);
-        return { name: s.name, perRow: one[i]!.bytes, i: layout.add(`${l.name} ${s.name}`, 'caches', s.bytes) };
-      });
-    });
-    const scratchOf = (l: Layer, rows: number) => l.bufferSpecs(rows, training).filter((s) => s.kind === 'scratch');
-    const scratchBytes = Math.max(0, ...stack.map((l) => scratchOf(l, most).reduce((t, s) => t + Math.ceil(s.bytes / 16) * 16, 0)));
-    const iShard = Array.from({ length: S }, (_, s) => ({
-      geoms: stack.map((l) => (l.geometry(1) !== undefined ? layout.add(`shard ${s} ${l.name} geometry`, 'geometry', 64) : -1)),
-      scratch: scratchBytes > 0 ? layout.add(`shard ${s} scratch`, 'scratch', scratchBytes) : -1,
-      grads: training && s > 0 && params.n > 0 ? layout.add(`shard ${s} gradients`, 'grads', 4 * params.n) : -1,
-    }));
-    let iG0 = -1, iG1 = -1, iDx0 = -1;
-    if (training) {
-      const maxOut = Math.max(...stack.map((l) => l.outSize));
-      iG0 = layout.add('gradient ping', 'gradients', 4 * B * maxOut);
-      iG1 = layout.add('gradient pong', 'gradients', 4 * B * maxOut);
-      if (mode === 'grad') iDx0 = layout.add('input gradient', 'gradients', 4 * B * inputSize);
-    }
-    const iLabels = layout.add('labels', 'io', 4 * B);
-    const iPred = layout.add('predictions', 'io', 4 * B);
-    const iProbs = training ? -1 : layout.add('probabilities', 'io', 4 * B * N);
-    const iLoss = layout.add('shard losses', 'io', 8 * S);
-    const chunks = training ? Math.ceil(params.n / CHUNK) : 0;
-    const iTables = layout.add('task tables', 'tape', 16 * (PROGRAMS * S + chunks));
-    const base = layout.commit(runtime.arena, `model '${this.m.name}' batch ${B} ${mode} plan`);
-    const off = (i: number) => (i < 0 ? 0 : layout.offset(i));
-
-    // Whole-batch runs: activations and the backward ping-pong.
-    const x0 = off(iX0);
-    const runs: LayerRun[] = [];
-    let x = x0;
-    stack.forEach((l, j) => {
-      const y = iY[j]! < 0 ? x : layout.offset(iY[j]!);
-      const bufs: Record<string, number> = {};
-      for (const b of rowBufs[j]!) bufs[b.name] = layout.offset(b.i);
-      runs.push({ B, x, y, dy: 0, dx: 0, bufs, values: l.params.map((v) => v.value), grads: l.params.map((v) => v.grad) });
-      x = y;
-    });
-    const logits = runs[runs.length - 1]!.y;
-    let dlogits = 0;
-    if (training) {
-      // Each layer reads dy and writes dx into the other buffer; layers that alias their input
-      // pass the same buffer through. The first layer's dx is absent (0) unless this is a
-      // gradient-check plan that wants d loss / d input.
-      // Shards run their layers at their own pace, so a shard's gradient rows must never meet
-      // another's whatever layer each is at: in the ping-pong buffers every sample owns
-      // maxOut floats (gradRow), and a layer uses the first outSize of them.
-      const g = [off(iG0), off(iG1)];
-      let which = 0;
-      dlogits = g[0]!;
-      let dy = dlogits;
-      for (let j = stack.length - 1; j >= 0; j--) {
-        const r = runs[j]!;
-        r.dy = dy;
-        if (stack[j]!.aliasesInput(true)) r.dx = j === 0 && mode !== 'grad' ? 0 : dy;
-        else if (j === 0) r.dx = off(iDx0);
-        else { which ^= 1; r.dx = g[which]!; }
-        dy = r.dx;
-      }
-    }
-
-    const shards: Shard[] = iShard.map((ix, s) => ({
-      index: s, start: 0, rows: 0,
-      runs: stack.map((l) => ({ B: 0, x: 0, y: 0, dy: 0, dx: 0, bufs: {}, values: l.params.map((v) => v.value), grads: l.params.map(() => 0) })),
-      geoms: ix.geoms.map(off), scratch: off(ix.scratch), grads: s === 0 ? params.grads : off(ix.grads),
-      loss: off(iLoss) + 8 * s, tape: 0, tapeCap: 0,
-      seg: { zero: 0, fwd: 0, head: 0, bwd: 0, end: 0, fwd2: 0, end2: 0 },
-    }));
-    for (const sh of shards) {
-      sh.runs.forEach((r, j) => {
-        r.grads = stack[j]!.params.map((v) => (v.trainable && training ? sh.grads + (v.grad - params.grads) : 0));
-      });
-    }
-    const work = stack.reduce((t, l) => t + l.work(B), 0) / (training ? 1 : 3);
-    const gradRow = training ? Math.max(...stack.map((l) => l.outSize)) : 0;
-    const plan: Plan = {
-      gradRow, mode, B, rows: 0, activeShards: 0, x0, labels: off(iLabels), pred: off(iPred), logits, dlogits, probs: off(iProbs),
-      dx0: mode === 'grad' ? runs[0]!.dx : 0, runs, shards, tables: off(iTables),
-      update: { table: off(iTables) + 16 * PROGRAMS * S, tape: 0, cap: 0, chunks },
-      work, scratchBytes, bytes: layout.bytes, byKind: layout.byKind(), blocks: [base], stack,
-    };
-
-    // Size the tapes with a dry recording of the full batch, then give each shard room for
-    // twice that (a smaller batch may take other paths, e.g. Dense's unpacked GEMM).
-    this.placeShards(plan, B);
-    let longest = 0;
-    for (const sh of shards) {
-      this.rec.beginDry();
-      this.recordShard(plan, sh);
-      longest = Math.max(longest, this.rec.end());
-    }
-    const shardCap = 2 * longest + 64;
-    const updateCap = chunks * ((S - 1) * 6 + 2 * 15) + 16;
-    const tapeBytes = Math.ceil((8 * (S * shardCap + updateCap)) / 16) * 16;
-    const tapeBase = runtime.arena.alloc(tapeBytes, `model '${this.m.name}' batch ${B} ${mode} tapes`);
-    plan.blocks.push(tapeBase);
-    (plan as { bytes: number }).bytes += tapeBytes;
-    plan.byKind.tape = (plan.byKind.tape ?? 0) + tapeBytes;
-    shards.forEach((sh, s) => { sh.tape = tapeBase / 8 + s * shardCap; sh.tapeCap = shardCap; });
-    Object.assign(plan.update, { tape: tapeBase / 8 + S * shardCap, cap: updateCap });
-    this.setRows(plan, B, true);
-    return plan;
-  }
-
-  /** Points every shard's runs at its samples of a batch of `rows` and writes its geometry structs. */
-  private placeShards(plan: Plan, rows: number): void {
-    const { stack, params } = this.m;
-    const S = shardCount(rows, plan.mode, params.n);
-    const mem = this.m.runtime.arena.memory;
-    plan.rows = rows;
-    plan.activeShards = S;
-    for (const r of plan.runs) r.B = rows;
-    for (let s = 0; s < S; s++) {
-      const sh = plan.shards[s]!;
-      sh.start = shardStart(rows, S, s);
-      sh.rows = shardStart(rows, S, s + 1) - sh.start;
-      stack.forEach((l, j) => {
-        const full = plan.runs[j]!;
-        const r = sh.runs[j]!;
-        r.B = sh.rows;
-        r.x = full.x + 4 * sh.start * l.inSize;
-        r.y = full.y + 4 * sh.start * l.outSize;
-        // Gradient rows are gradRow floats apart in the ping-pong buffers (see makePlan).
-        r.dy = full.dy === 0 ? 0 : full.dy + 4 * sh.start * plan.gradRow;
-        r.dx = full.dx === 0 ? 0 : full.dx + 4 * sh.start * (full.dx === plan.dx0 ? l.inSize : plan.gradRow);
-        for (const name of Object.keys(full.bufs)) {
-          const perRow = l.bufferSpecs(1, plan.mode !== 'infer').find((b) => b.name === name)!.bytes;
-          r.bufs[name] = full.bufs[name]! + sh.start * perRow;
-        }
-        const g = l.geometry(sh.rows);
-        if (g !== undefined) {
-          writeGeom(mem, sh.geoms[j]!, g);
-          r.bufs.geom = sh.geoms[j]!;
-        }
-        let at = sh.scratch;
-        for (const b of l.bufferSpecs(sh.rows, plan.mode !== 'infer').filter((b) => b.kind === 'scratch')) {
-          r.bufs[b.name] = at;
-          at += Math.ceil(b.bytes / 16) * 16;
-        }
-      });
-    }
-  }
-
-  /** Records shard `sh`'s programs into its tape and fills its task-table entries. */
-  private recordShard(plan: Plan, sh: Shard): void {
-    const { stack, loss, numClasses: N, params } = this.m;
-    const k = this.rec.kernels;
-    const rec = this.rec;
-    const seg = sh.seg;
-    const rows = sh.rows;
-    const at = (p: number, bytesPerRow: number) => (p === 0 ? 0 : p + sh.start * bytesPerRow);
-    const logits = at(plan.logits, 4 * N);
-    const labels = at(plan.labels, 4);
-    const pred = at(plan.pred, 4);
-    const forward = (training: boolean) => { stack.forEach((l, j) => l.forward(k, sh.runs[j]!, training)); };
-    if (plan.mode === 'infer') {
-      seg.fwd = rec.end();
-      forward(false);
-      seg.head = rec.end();
-      rec.resultAt = sh.loss;
-      loss.compute(k, at(plan.probs, 4 * N), 0, logits, labels, rows, N, 1);
-      k.argmax_rows(pred, logits, rows, N);
-      seg.end = rec.end();
-      seg.fwd2 = seg.end;
-      forward(false);
-      k.softmax_forward(at(plan.probs, 4 * N), logits, rows, N);
-      k.argmax_rows(pred, logits, rows, N);
-      seg.end2 = rec.end();
-      seg.zero = seg.fwd;
-      seg.bwd = seg.end;
-    } else {
-      seg.zero = rec.end();
-      if (params.n > 0) k.fill(sh.grads, params.n, 0);
-      seg.fwd = rec.end();
-      forward(true);
-      seg.head = rec.end();
-      rec.resultAt = sh.loss;
-      loss.compute(k, 0, sh.runs[stack.length - 1]!.dy, logits, labels, rows, N, 1 / plan.rows);
-      k.argmax_rows(pred, logits, rows, N);
-      seg.bwd = rec.end();
-      for (let j = stack.length - 1; j >= 0; j--) stack[j]!.backward(k, sh.runs[j]!);
-      seg.end = rec.end();
-      seg.fwd2 = seg.fwd;
-      seg.end2 = seg.head;
-    }
-  }
+  /**
+   * Makes `rows` (≤ plan.B) the batch size of the plan's next steps: re-places the shards and
+   * re-records their tapes. Cheap enough for once per epoch (the last, smaller batch).
+   */
+  setRows(plan: Plan, rows: number): void { this.planner.setRows(plan, rows); }
 
   private view(): Float64Array {
     const buf = this.m.runtime.arena.memory.buffer;
     if (this.f64.buffer !== buf) this.f64 = new Float64Array(buf);
     return this.f64;
   }
-
-  /**
-   * Makes `rows` (≤ plan.B) the batch size of the plan's next steps: re-places the shards and
-   * re-records their tapes. Cheap enough for once per epoch (the last, smaller batch).
-   */
-  setRows(plan: Plan, rows: number, force = false): void {
-    if (plan.rows === rows && !force) return;
-    if (!(Number.isInteger(rows) && rows >= 1 && rows <= plan.B)) throw new RangeError(`batch of ${rows} does not fit a plan for ${plan.B}`);
-    this.placeShards(plan, rows);
-    const f64 = this.view();
-    for (let s = 0; s < plan.activeShards; s++) {
-      const sh = plan.shards[s]!;
-      for (const l of this.m.stack) {
-        const need = l.bufferSpecs(sh.rows, plan.mode !== 'infer').filter((b) => b.kind === 'scratch').reduce((t, b) => t + Math.ceil(b.bytes / 16) * 16, 0);
-        if (need > plan.scratchBytes) {
-          throw new Error(`${l.label}: needs ${need} bytes of scratch for ${sh.rows} samples, more than the ${plan.scratchBytes} planned for batch ${plan.B}`);
-        }
-      }
-      this.rec.begin(sh.tape, sh.tapeCap);
-      this.recordShard(plan, sh); // segment marks are absolute f64 indices into memory
-      const entries: [Program, number, number][] = [
-        [PROGRAM.STEP, sh.seg.zero, sh.seg.end], [PROGRAM.FWD_HEAD, sh.seg.zero, sh.seg.bwd],
-        [PROGRAM.BWD, sh.seg.bwd, sh.seg.end], [PROGRAM.FWD, sh.seg.fwd, sh.seg.head],
-        [PROGRAM.EVAL, sh.seg.fwd, sh.seg.end], [PROGRAM.PREDICT, sh.seg.fwd2, sh.seg.end2],
-      ];
-      for (const [p, a, b] of entries) {
-        const t = tableOf(plan, p) / 8 + 2 * s;
-        f64[t] = a;
-        f64[t + 1] = b;
-      }
-    }
-  }
-
-  // ---- running ---------------------------------------------------------------------------
 
   /** Runs tasks 0..n-1 of the table at `table` here or on the pool. */
   private runTable(table: number, n: number, parallel: boolean): void {
@@ -478,4 +247,3 @@ export class Executor {
   }
 }
 
-export { product };
