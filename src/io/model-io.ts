@@ -4,6 +4,7 @@
 import { Sequential, type ModelTopology } from '../model/sequential.js';
 import { layerFromJSON } from '../layers/registry.js';
 import type { Runtime, BuildName } from '../runtime/load.js';
+import { resolveThreads, type ThreadsOption } from '../pool/pool.js';
 import { decodeModel, encodeModel, HEADER_BYTES, ModelFormatError, type SerializedModel } from './format.js';
 
 /** The model's topology and current weights as one file (Uint8Array). */
@@ -20,6 +21,8 @@ export function deserialize(bytes: Uint8Array, source = 'model file'): Serialize
 export interface LoadOptions {
   runtime?: Runtime;
   build?: BuildName | 'auto';
+  /** Threads for the loaded model (see CompileOptions.threads); default 'auto'. */
+  threads?: ThreadsOption;
 }
 
 /**
@@ -42,9 +45,10 @@ export async function modelFromSerialized(input: SerializedModel | Uint8Array, o
     throw new ModelFormatError(`${source}: the topology needs ${need} parameters but the weights manifest holds ${have}; ` +
       `the model description and its weights do not match (at byte offset ${HEADER_BYTES})`, HEADER_BYTES);
   }
+  resolveThreads(options.threads, 'modelFromSerialized'); // a bad option is the caller's, not the file's
   await withSourceAsync(source, HEADER_BYTES, () => model.compile({
     inputShape: t.inputShape, optimizer: optimizerSpec(t), loss: t.loss,
-    seed: t.seed, build: options.build, runtime: options.runtime,
+    seed: t.seed, build: options.build, runtime: options.runtime, threads: options.threads,
   }));
   try {
     withSource(source, HEADER_BYTES, () => model.setWeights(s.weights)); // the manifest is in the JSON

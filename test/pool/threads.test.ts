@@ -180,3 +180,19 @@ describe('failures are errors, never hangs', () => {
     expect(r.stdout).toMatch(/trained on 2 threads/);
   });
 });
+
+describe('loading a saved model', () => {
+  it('modelFromSerialized takes threads, and the loaded model predicts the same bits on any count', async () => {
+    const { serialize, modelFromSerialized } = await import('../../src/io/index.js');
+    const m = await zooModel('lenet5', { runtime: rt, seed: 8, threads: 1 });
+    await m.fit(take(mnist, 64), { epochs: 1 });
+    const bytes = serialize(m);
+    const one = await modelFromSerialized(bytes, { runtime: rt, threads: 1 });
+    const two = await modelFromSerialized(bytes, { runtime: rt, threads: 2 });
+    expect(one.threads).toBe(1);
+    expect(two.threads).toBe(2);
+    const x = take(mnist, 300);
+    expect(Array.from(new Uint32Array(two.predict(x).probabilities.buffer))).toEqual(Array.from(new Uint32Array(one.predict(x).probabilities.buffer)));
+    await expect(modelFromSerialized(bytes, { runtime: rt, threads: -2 })).rejects.toThrow(/modelFromSerialized: threads must be/);
+  });
+});
