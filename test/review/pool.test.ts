@@ -57,3 +57,17 @@ it('after disposeRuntime a model given threads earlier still trains (on one thre
   expect(err).toBeUndefined();
   expect(m.getWeights().map((w) => Array.from(w.data))).toEqual(ref.getWeights().map((w) => Array.from(w.data)));
 });
+
+it('after a worker exits, disposeRuntime lets the models on the runtime go on (on one thread), as its doc says', async () => {
+  const rt = await loadRuntime({});
+  const data = synthDataset(96, [8, 8, 1], 4, 3);
+  const m = new Sequential([new Flatten(), new Dense({ units: 512, activation: 'relu' }), new Dense({ units: 4 })])
+    .compileWith(rt, { inputShape: [8, 8, 1], threads: 2, seed: 2 });
+  await ready(rt, 1);
+  poolOf(rt).injectFault(0, 'exit');
+  await expect(m.fit(data, { epochs: 20, batchSize: 48 })).rejects.toThrow(/thread pool is broken/);
+  disposeRuntime(rt);
+  let err: string | undefined;
+  try { await m.fit(data, { epochs: 1, batchSize: 48 }); } catch (e) { err = (e as Error).message; }
+  expect(err).toBeUndefined();
+});
