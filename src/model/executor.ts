@@ -144,6 +144,7 @@ export class Executor {
 
   /** Runs tasks 0..n-1 of the table at `table` here or on the pool. */
   private runTable(table: number, n: number, parallel: boolean): void {
+    if (this.pool?.closed) { this.pool = undefined; this.threadCount = 1; } // disposeRuntime: one thread from now on
     if (parallel && this.pool !== undefined && n > 1) {
       this.pool.run(table, n, this.buildId, Math.min(this.threadCount - 1, n - 1));
       return;

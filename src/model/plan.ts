@@ -108,6 +108,8 @@ export interface Plan {
   readonly probs: number;
   /** d loss / d input (grad plans), else 0. */
   readonly dx0: number;
+  /** Floats between samples' rows of dx0: the input size, or gradRow when the first layer aliases its input. */
+  readonly dx0Row: number;
   /**
    * Whole-batch runs, one per layer: for prepare() and for reading activations. Their dy/dx
    * are the gradient buffers' starts, with rows gradRow floats apart.

@@ -15,6 +15,15 @@ import {
 /** Parameters per update task. */
 export const CHUNK = 16384;
 
+/** What makePlan laid out, by region index, for fill(). */
+interface PlanRegions {
+  B: number; mode: PlanMode; S: number; most: number; training: boolean; scratchBytes: number;
+  iX0: number; iY: number[]; rowBufs: { name: string; perRow: number; i: number }[][];
+  iShard: { geoms: number[]; scratch: number; grads: number }[];
+  iG0: number; iG1: number; iDx0: number; iLabels: number; iPred: number; iProbs: number; iLoss: number; iTables: number;
+  chunks: number;
+}
+
 export class Planner {
   private f64 = new Float64Array(0);
 
@@ -58,6 +67,19 @@ export class Planner {
     const chunks = training ? Math.ceil(params.n / CHUNK) : 0;
     const iTables = layout.add('task tables', 'tape', 16 * (PROGRAMS * S + chunks));
     const base = layout.commit(runtime.arena, `model '${this.m.name}' batch ${B} ${mode} plan`);
+    const blocks = [base];
+    try {
+      return this.fill(layout, blocks, { B, mode, S, most, training, scratchBytes, iX0, iY, rowBufs, iShard, iG0, iG1, iDx0, iLabels, iPred, iProbs, iLoss, iTables, chunks });
+    } catch (e) {
+      for (const b of blocks) runtime.arena.free(b); // a plan that failed keeps no memory
+      throw e;
+    }
+  }
+
+  /** The rest of makePlan, once the layout is committed: pointers, shards, tapes. */
+  private fill(layout: Layout, blocks: number[], p: PlanRegions): Plan {
+    const { stack, params, runtime, inputSize } = this.m;
+    const { B, mode, S, training, iX0, iY, rowBufs, iShard, iG0, iG1, iDx0, iLabels, iPred, iProbs, iLoss, iTables, chunks } = p;
     const off = (i: number) => (i < 0 ? 0 : layout.offset(i));
 
     // Whole-batch runs: activations and the backward ping-pong.
@@ -110,9 +132,10 @@ export class Planner {
     const gradRow = training ? Math.max(...stack.map((l) => l.outSize)) : 0;
     const plan: Plan = {
       gradRow, mode, B, rows: 0, activeShards: 0, x0, labels: off(iLabels), pred: off(iPred), logits, dlogits, probs: off(iProbs),
-      dx0: mode === 'grad' ? runs[0]!.dx : 0, runs, shards, tables: off(iTables),
+      dx0: mode === 'grad' ? runs[0]!.dx : 0, dx0Row: stack[0]!.aliasesInput(true) ? gradRow : inputSize,
+      runs, shards, tables: off(iTables),
       update: { table: off(iTables) + 16 * PROGRAMS * S, tape: 0, cap: 0, chunks },
-      work, scratchBytes, bytes: layout.bytes, byKind: layout.byKind(), blocks: [base], stack,
+      work, scratchBytes: p.scratchBytes, bytes: layout.bytes, byKind: layout.byKind(), blocks, stack,
     };
 
     // Size the tapes with a dry recording of the full batch, then give each shard room for
@@ -128,7 +151,7 @@ export class Planner {
     const updateCap = chunks * ((S - 1) * 6 + 2 * 15) + 16;
     const tapeBytes = Math.ceil((8 * (S * shardCap + updateCap)) / 16) * 16;
     const tapeBase = runtime.arena.alloc(tapeBytes, `model '${this.m.name}' batch ${B} ${mode} tapes`);
-    plan.blocks.push(tapeBase);
+    blocks.push(tapeBase);
     (plan as { bytes: number }).bytes += tapeBytes;
     plan.byKind.tape = (plan.byKind.tape ?? 0) + tapeBytes;
     shards.forEach((sh, s) => { sh.tape = tapeBase / 8 + s * shardCap; sh.tapeCap = shardCap; });
@@ -157,7 +180,10 @@ export class Planner {
         r.y = full.y + 4 * sh.start * l.outSize;
         // Gradient rows are gradRow floats apart in the ping-pong buffers (see makePlan).
         r.dy = full.dy === 0 ? 0 : full.dy + 4 * sh.start * plan.gradRow;
-        r.dx = full.dx === 0 ? 0 : full.dx + 4 * sh.start * (full.dx === plan.dx0 ? l.inSize : plan.gradRow);
+        // Only the first layer's own input-gradient buffer (grad plans) has rows inSize apart; a
+        // first layer that aliases its input passes the ping-pong buffer through, rows gradRow apart.
+        const ownInputGradient = j === 0 && plan.mode === 'grad' && !l.aliasesInput(true);
+        r.dx = full.dx === 0 ? 0 : full.dx + 4 * sh.start * (ownInputGradient ? l.inSize : plan.gradRow);
         for (const name of Object.keys(full.bufs)) {
           const perRow = l.bufferSpecs(1, plan.mode !== 'infer').find((b) => b.name === name)!.bytes;
           r.bufs[name] = full.bufs[name]! + sh.start * perRow;

@@ -19,7 +19,7 @@ import { makeLoss, type Loss } from '../losses/softmax-cross-entropy.js';
 import { Parameters, type NamedTensor } from './params.js';
 import { Executor, type StepPhases } from './executor.js';
 import type { Plan, PlanMode } from './plan.js';
-import type { ThreadsOption } from '../pool/pool.js';
+import { resolveThreads, type ThreadsOption } from '../pool/pool.js';
 import type { Dataset } from '../data/dataset.js';
 import * as trainer from '../train/trainer.js';
 import type { FitOptions, History, EvaluateOptions, Evaluation, PredictOptions, Prediction } from '../train/trainer.js';
@@ -133,6 +133,7 @@ export class Sequential {
     }
     if (build === 'simd' && rt.simd === undefined) throw new Error('compile: build \'simd\' requested but this engine has no WebAssembly SIMD');
     const inputShape = checkInputShape(options.inputShape);
+    resolveThreads(options.threads, `compile '${this.name}'`); // checked before any memory is planned
     const optimizer = makeOptimizer(options.optimizer ?? 'adam');
     const loss = makeLoss(options.loss);
 
@@ -251,16 +252,16 @@ export class Sequential {
   planSizes(mode: PlanMode): number[] { this.need('planSizes'); return this.executor.planSizes(mode); }
 
   /** Makes the next steps of `plan` run b ≤ plan.B samples. */
-  setBatch(plan: Plan, b: number): void { this.executor.setRows(plan, b); }
+  setBatch(plan: Plan, b: number): void { this.need('setBatch'); this.executor.setRows(plan, b); }
 
   /** One training step on the batch in the plan; returns the loss sum. See Executor.trainStep. */
-  trainStep(plan: Plan, phases?: StepPhases): number { return this.executor.trainStep(plan, phases); }
+  trainStep(plan: Plan, phases?: StepPhases): number { this.need('trainStep'); return this.executor.trainStep(plan, phases); }
 
   /** Inference forward on the batch in the plan; the loss sum when `withLabels`. */
-  inferStep(plan: Plan, withLabels: boolean): number { return this.executor.inferStep(plan, withLabels); }
+  inferStep(plan: Plan, withLabels: boolean): number { this.need('inferStep'); return this.executor.inferStep(plan, withLabels); }
 
   /** The forward pass alone, leaving every layer's output in the plan's buffers. */
-  forwardPlan(plan: Plan, training: boolean): void { this.executor.forward(plan, training); }
+  forwardPlan(plan: Plan, training: boolean): void { this.need('forwardPlan'); this.executor.forward(plan, training); }
 
   // ---- datasets in wasm memory ---------------------------------------------------------------
 
@@ -327,7 +328,15 @@ export class Sequential {
     const out: { loss: number; logits: Float32Array; grads: Map<string, Float32Array>; inputGradient?: Float32Array } = {
       loss: sum / B, logits: f32.slice(plan.logits >> 2, (plan.logits >> 2) + B * this.numClasses), grads,
     };
-    if (options.inputGradient) out.inputGradient = f32.slice(plan.dx0 >> 2, (plan.dx0 >> 2) + x.length);
+    if (options.inputGradient) {
+      const inSize = x.length / B;
+      const g = new Float32Array(x.length);
+      for (let r = 0; r < B; r++) {
+        const at = (plan.dx0 >> 2) + r * plan.dx0Row;
+        g.set(f32.subarray(at, at + inSize), r * inSize);
+      }
+      out.inputGradient = g;
+    }
     return out;
   }
 

@@ -40,3 +40,5 @@ export const CLOSED = 0xffff;
 export const SPIN_MS = 0.05;
 /** The calling thread's spin, in loads of the done counter (roughly SPIN_MS on a current core). */
 export const SPIN_LOADS = 2000;
+/** A job with no task finished for this long (ms) is taken for a dead worker. */
+export const STALL_MS = 60_000;

@@ -12,7 +12,7 @@
 
 import { KERNEL_NAMES } from '../runtime/abi.js';
 import type { Runtime } from '../runtime/load.js';
-import { CTRL, CTRL_WORDS, ERROR_BYTES, CLOSED, SPIN_MS, SPIN_LOADS } from './control.js';
+import { CTRL, CTRL_WORDS, ERROR_BYTES, CLOSED, SPIN_MS, SPIN_LOADS, STALL_MS } from './control.js';
 import { workerSource, type WorkerStart } from './worker.js';
 import { runTape } from './tape.js';
 import { shown } from '../util/format.js';
@@ -176,30 +176,63 @@ export class ThreadPool {
     }
     this.waitDone(n);
     Atomics.store(c, CTRL.NEXT, tag | CLOSED);
-    if (own !== undefined) throw own;
-    const failed = Atomics.load(c, CTRL.ERROR);
-    if (failed !== 0) {
+    // Read (and clear) a worker's error even when this thread failed too, so that it is reported
+    // with this job and not left for the next one.
+    let workerMessage: string | undefined;
+    if (Atomics.load(c, CTRL.ERROR) !== 0) {
       const len = new DataView(this.err.buffer).getUint32(0, true);
-      const msg = new TextDecoder().decode(this.err.slice(4, 4 + len));
+      workerMessage = new TextDecoder().decode(this.err.slice(4, 4 + len));
       Atomics.store(c, CTRL.ERROR, 0);
-      throw new Error(`simdnet: a kernel failed in a worker thread (${msg})`);
     }
+    if (own !== undefined) {
+      if (workerMessage !== undefined && own instanceof Error) own.message += ` (a worker failed in the same job too: ${workerMessage})`;
+      throw own;
+    }
+    if (workerMessage !== undefined) throw new Error(`simdnet: a kernel failed in a worker thread (${workerMessage})`);
   }
+
+  /** True once close() was called (disposeRuntime): its users should run on their own thread. */
+  get closed(): boolean { return Atomics.load(this.ctrl, CTRL.STOP) !== 0; }
 
   private waitDone(n: number): void {
     const c = this.ctrl;
     // Spin a bounded number of loads (about SPIN_MS; counted, not timed, so that waiting
-    // allocates nothing), then sleep until a worker's notify or a 100 ms timeout.
+    // allocates nothing), then sleep until a worker's notify or a 100 ms timeout. A job that
+    // makes no progress for STALL_MS (a worker that died without a word, e.g. out of memory)
+    // is an error, not a hang.
     let spins = 0;
+    let seen = -1;
+    let since = 0;
     for (;;) {
       const done = Atomics.load(c, CTRL.DONE);
       if (done >= n) return;
-      if (Atomics.load(c, CTRL.DEAD) !== 0) {
-        Atomics.store(c, CTRL.NEXT, ((this.gen & 0xffff) << 16) | CLOSED);
-        this.check();
+      if (Atomics.load(c, CTRL.DEAD) !== 0) this.abandon(n);
+      if (++spins <= SPIN_LOADS) continue;
+      if (this.canWait) Atomics.wait(c, CTRL.DONE, done, 100);
+      else if ((spins & 0xffff) !== 0) continue; // a browser's main thread cannot sleep: spin, look at the clock now and then
+      if (done !== seen) { seen = done; since = performance.now(); } else if (performance.now() - since > STALL_MS) {
+        this.failure ??= `a job made no progress for ${STALL_MS / 1000} s (${done} of ${n} tasks done); a worker may have died`;
+        this.abandon(n);
       }
-      if (this.canWait && ++spins > SPIN_LOADS) Atomics.wait(c, CTRL.DONE, done, 100);
     }
+  }
+
+  /**
+   * A worker is gone: closes the job, waits until the other threads' tasks stop changing the
+   * done count (so nothing writes into plan memory after this returns), then throws.
+   */
+  private abandon(n: number): never {
+    const c = this.ctrl;
+    Atomics.store(c, CTRL.NEXT, ((this.gen & 0xffff) << 16) | CLOSED);
+    let last = Atomics.load(c, CTRL.DONE);
+    for (let quiet = 0; quiet < 3 && last < n; ) {
+      if (this.canWait) Atomics.wait(c, CTRL.DONE, last, 50);
+      const now = Atomics.load(c, CTRL.DONE);
+      if (now === last) quiet++; else { quiet = 0; last = now; }
+      if (!this.canWait) break; // cannot sleep here: do not spin for long
+    }
+    this.check();
+    throw new Error('simdnet: the thread pool is broken');
   }
 
   /** Test hook: worker `index` fails its next task by throwing (kind 'throw') or exiting ('exit'). */

@@ -127,6 +127,9 @@ export class Arena {
     }
     for (const at of [...this.live.keys()]) if (at >= mark) this.live.delete(at);
     while (this.holes.length > 0 && this.holes[this.holes.length - 1]!.at >= mark) this.holes.pop();
+    // A hole freed below the mark may have coalesced with one freed above it: cut it at the mark.
+    const straddling = this.holes[this.holes.length - 1];
+    if (straddling !== undefined && straddling.at + straddling.bytes > mark) straddling.bytes = mark - straddling.at;
     this.top = mark;
     this.marks--;
     const last = this.holes[this.holes.length - 1];
