@@ -15,7 +15,7 @@ import type { BuildName, Runtime } from '../runtime/load.js';
 import type { Layer } from '../layers/layer.js';
 import type { Optimizer } from '../optimizers/index.js';
 import type { Loss } from '../losses/index.js';
-import { Recorder, kernelList, runTape } from '../pool/tape.js';
+import { F64View, Recorder, kernelList, runTape } from '../pool/tape.js';
 import { poolOf, resolveThreads, threadsUnavailable, noticeSingleThread, type ThreadPool, type ThreadsOption } from '../pool/pool.js';
 import { Planner, CHUNK } from './planner.js';
 import type { Parameters } from './params.js';
@@ -55,7 +55,7 @@ export class Executor {
   private readonly rec: Recorder;
   private readonly planner: Planner;
   private readonly fns: ((...a: number[]) => number)[];
-  private f64 = new Float64Array(0);
+  private readonly f64: F64View;
   private pool: ThreadPool | undefined;
   private threadCount = 1;
   private readonly buildId: number;
@@ -64,6 +64,7 @@ export class Executor {
     this.rec = new Recorder(m.runtime.arena.memory, m.k);
     this.planner = new Planner(m, this.rec);
     this.fns = kernelList(m.k);
+    this.f64 = new F64View(m.runtime.arena.memory);
     this.buildId = m.build === 'simd' ? 1 : 0;
     this.setThreads(threads ?? 'auto');
   }
@@ -136,12 +137,6 @@ export class Executor {
    */
   setRows(plan: Plan, rows: number): void { this.planner.setRows(plan, rows); }
 
-  private view(): Float64Array {
-    const buf = this.m.runtime.arena.memory.buffer;
-    if (this.f64.buffer !== buf) this.f64 = new Float64Array(buf);
-    return this.f64;
-  }
-
   /** Runs tasks 0..n-1 of the table at `table` here or on the pool. */
   private runTable(table: number, n: number, parallel: boolean): void {
     if (this.pool?.closed) { this.pool = undefined; this.threadCount = 1; } // disposeRuntime: one thread from now on
@@ -149,7 +144,7 @@ export class Executor {
       this.pool.run(table, n, this.buildId, Math.min(this.threadCount - 1, n - 1));
       return;
     }
-    const f64 = this.view();
+    const f64 = this.f64.get();
     for (let i = 0; i < n; i++) {
       const t = table / 8 + 2 * i;
       runTape(f64, f64[t]!, f64[t + 1]!, this.fns);
@@ -174,7 +169,7 @@ export class Executor {
     if (S === 1 && !update) return;
     const k = this.rec.kernels;
     const u = plan.update;
-    const f64 = this.view();
+    const f64 = this.f64.get();
     const g0 = this.m.params.grads;
     if (update) this.m.optimizer.begin();
     let pos = u.tape;
@@ -193,7 +188,7 @@ export class Executor {
   }
 
   private lossSum(plan: Plan): number {
-    const f64 = this.view();
+    const f64 = this.f64.get();
     let sum = 0;
     for (let s = 0; s < plan.activeShards; s++) sum += f64[plan.shards[s]!.loss / 8]!;
     return sum;

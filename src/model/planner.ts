@@ -15,18 +15,12 @@ import {
 /** Parameters per update task. */
 export const CHUNK = 16384;
 
-/** What makePlan laid out, by region index, for fill(). */
-interface PlanRegions {
-  B: number; mode: PlanMode; S: number; most: number; training: boolean; scratchBytes: number;
-  iX0: number; iY: number[]; rowBufs: { name: string; perRow: number; i: number }[][];
-  iShard: { geoms: number[]; scratch: number; grads: number }[];
-  iG0: number; iG1: number; iDx0: number; iLabels: number; iPred: number; iProbs: number; iLoss: number; iTables: number;
-  chunks: number;
+/** Bytes of a layer's 'scratch' buffers for a shard of `rows` samples (laid out 16-byte aligned, one after another). */
+function scratchSize(l: Layer, rows: number, training: boolean): number {
+  return l.bufferSpecs(rows, training).filter((b) => b.kind === 'scratch').reduce((t, b) => t + Math.ceil(b.bytes / 16) * 16, 0);
 }
 
 export class Planner {
-  private f64 = new Float64Array(0);
-
   constructor(private readonly m: ModelCore, private readonly rec: Recorder) {}
 
   /** Lays out, records and returns the plan for batch size B and mode. */
@@ -46,18 +40,18 @@ export class Planner {
         return { name: s.name, perRow: one[i]!.bytes, i: layout.add(`${l.name} ${s.name}`, 'caches', s.bytes) };
       });
     });
-    const scratchOf = (l: Layer, rows: number) => l.bufferSpecs(rows, training).filter((s) => s.kind === 'scratch');
-    const scratchBytes = Math.max(0, ...stack.map((l) => scratchOf(l, most).reduce((t, s) => t + Math.ceil(s.bytes / 16) * 16, 0)));
+    const scratchBytes = Math.max(0, ...stack.map((l) => scratchSize(l, most, training)));
     const iShard = Array.from({ length: S }, (_, s) => ({
       geoms: stack.map((l) => (l.geometry(1) !== undefined ? layout.add(`shard ${s} ${l.name} geometry`, 'geometry', 64) : -1)),
       scratch: scratchBytes > 0 ? layout.add(`shard ${s} scratch`, 'scratch', scratchBytes) : -1,
       grads: training && s > 0 && params.n > 0 ? layout.add(`shard ${s} gradients`, 'grads', 4 * params.n) : -1,
     }));
+    // Gradient rows: every sample owns gradRow floats of each ping-pong buffer (see below).
+    const gradRow = training ? Math.max(...stack.map((l) => l.outSize)) : 0;
     let iG0 = -1, iG1 = -1, iDx0 = -1;
     if (training) {
-      const maxOut = Math.max(...stack.map((l) => l.outSize));
-      iG0 = layout.add('gradient ping', 'gradients', 4 * B * maxOut);
-      iG1 = layout.add('gradient pong', 'gradients', 4 * B * maxOut);
+      iG0 = layout.add('gradient ping', 'gradients', 4 * B * gradRow);
+      iG1 = layout.add('gradient pong', 'gradients', 4 * B * gradRow);
       if (mode === 'grad') iDx0 = layout.add('input gradient', 'gradients', 4 * B * inputSize);
     }
     const iLabels = layout.add('labels', 'io', 4 * B);
@@ -67,97 +61,88 @@ export class Planner {
     const chunks = training ? Math.ceil(params.n / CHUNK) : 0;
     const iTables = layout.add('task tables', 'tape', 16 * (PROGRAMS * S + chunks));
     const base = layout.commit(runtime.arena, `model '${this.m.name}' batch ${B} ${mode} plan`);
+    const off = (i: number) => (i < 0 ? 0 : layout.offset(i));
     const blocks = [base];
-    try {
-      return this.fill(layout, blocks, { B, mode, S, most, training, scratchBytes, iX0, iY, rowBufs, iShard, iG0, iG1, iDx0, iLabels, iPred, iProbs, iLoss, iTables, chunks });
+    try { // a plan that fails from here on keeps no memory
+      // Whole-batch runs: activations and the backward ping-pong.
+      const x0 = off(iX0);
+      const runs: LayerRun[] = [];
+      let x = x0;
+      stack.forEach((l, j) => {
+        const y = iY[j]! < 0 ? x : layout.offset(iY[j]!);
+        const bufs: Record<string, number> = {};
+        for (const b of rowBufs[j]!) bufs[b.name] = layout.offset(b.i);
+        runs.push({ B, x, y, dy: 0, dx: 0, bufs, values: l.params.map((v) => v.value), grads: l.params.map((v) => v.grad) });
+        x = y;
+      });
+      const logits = runs[runs.length - 1]!.y;
+      let dlogits = 0;
+      if (training) {
+        // Each layer reads dy and writes dx into the other buffer; layers that alias their input
+        // pass the same buffer through. The first layer's dx is absent (0) unless this is a
+        // gradient-check plan that wants d loss / d input.
+        // Shards run their layers at their own pace, so a shard's gradient rows must never meet
+        // another's whatever layer each is at: in the ping-pong buffers every sample owns
+        // maxOut floats (gradRow), and a layer uses the first outSize of them.
+        const g = [off(iG0), off(iG1)];
+        let which = 0;
+        dlogits = g[0]!;
+        let dy = dlogits;
+        for (let j = stack.length - 1; j >= 0; j--) {
+          const r = runs[j]!;
+          r.dy = dy;
+          if (stack[j]!.aliasesInput(true)) r.dx = j === 0 && mode !== 'grad' ? 0 : dy;
+          else if (j === 0) r.dx = off(iDx0);
+          else { which ^= 1; r.dx = g[which]!; }
+          dy = r.dx;
+        }
+      }
+
+      const shards: Shard[] = iShard.map((ix, s) => ({
+        index: s, start: 0, rows: 0,
+        runs: stack.map((l) => ({ B: 0, x: 0, y: 0, dy: 0, dx: 0, bufs: {}, values: l.params.map((v) => v.value), grads: l.params.map(() => 0) })),
+        geoms: ix.geoms.map(off), scratch: off(ix.scratch), grads: s === 0 ? params.grads : off(ix.grads),
+        loss: off(iLoss) + 8 * s, tape: 0, tapeCap: 0,
+        seg: { zero: 0, fwd: 0, head: 0, bwd: 0, end: 0, fwd2: 0, end2: 0 },
+      }));
+      for (const sh of shards) {
+        sh.runs.forEach((r, j) => {
+          r.grads = stack[j]!.params.map((v) => (v.trainable && training ? sh.grads + (v.grad - params.grads) : 0));
+        });
+      }
+      const work = stack.reduce((t, l) => t + l.work(B), 0) / (training ? 1 : 3);
+      const plan: Plan = {
+        gradRow, mode, B, rows: 0, activeShards: 0, x0, labels: off(iLabels), pred: off(iPred), logits, dlogits, probs: off(iProbs),
+        dx0: mode === 'grad' ? runs[0]!.dx : 0, dx0Row: stack[0]!.aliasesInput(true) ? gradRow : inputSize,
+        runs, shards, tables: off(iTables),
+        update: { table: off(iTables) + 16 * PROGRAMS * S, tape: 0, cap: 0, chunks },
+        work, scratchBytes, bytes: layout.bytes, byKind: layout.byKind(), blocks, stack,
+      };
+
+      // Size the tapes with a dry recording of the full batch, then give each shard room for
+      // twice that (a smaller batch may take other paths, e.g. Dense's unpacked GEMM).
+      this.placeShards(plan, B);
+      let longest = 0;
+      for (const sh of shards) {
+        this.rec.beginDry();
+        this.recordShard(plan, sh);
+        longest = Math.max(longest, this.rec.end());
+      }
+      const shardCap = 2 * longest + 64;
+      const updateCap = chunks * ((S - 1) * 6 + 2 * 15) + 16;
+      const tapeBytes = Math.ceil((8 * (S * shardCap + updateCap)) / 16) * 16;
+      const tapeBase = runtime.arena.alloc(tapeBytes, `model '${this.m.name}' batch ${B} ${mode} tapes`);
+      blocks.push(tapeBase);
+      (plan as { bytes: number }).bytes += tapeBytes;
+      plan.byKind.tape = (plan.byKind.tape ?? 0) + tapeBytes;
+      shards.forEach((sh, s) => { sh.tape = tapeBase / 8 + s * shardCap; sh.tapeCap = shardCap; });
+      Object.assign(plan.update, { tape: tapeBase / 8 + S * shardCap, cap: updateCap });
+      this.setRows(plan, B, true);
+      return plan;
     } catch (e) {
-      for (const b of blocks) runtime.arena.free(b); // a plan that failed keeps no memory
+      for (const b of blocks) runtime.arena.free(b);
       throw e;
     }
-  }
-
-  /** The rest of makePlan, once the layout is committed: pointers, shards, tapes. */
-  private fill(layout: Layout, blocks: number[], p: PlanRegions): Plan {
-    const { stack, params, runtime, inputSize } = this.m;
-    const { B, mode, S, training, iX0, iY, rowBufs, iShard, iG0, iG1, iDx0, iLabels, iPred, iProbs, iLoss, iTables, chunks } = p;
-    const off = (i: number) => (i < 0 ? 0 : layout.offset(i));
-
-    // Whole-batch runs: activations and the backward ping-pong.
-    const x0 = off(iX0);
-    const runs: LayerRun[] = [];
-    let x = x0;
-    stack.forEach((l, j) => {
-      const y = iY[j]! < 0 ? x : layout.offset(iY[j]!);
-      const bufs: Record<string, number> = {};
-      for (const b of rowBufs[j]!) bufs[b.name] = layout.offset(b.i);
-      runs.push({ B, x, y, dy: 0, dx: 0, bufs, values: l.params.map((v) => v.value), grads: l.params.map((v) => v.grad) });
-      x = y;
-    });
-    const logits = runs[runs.length - 1]!.y;
-    let dlogits = 0;
-    if (training) {
-      // Each layer reads dy and writes dx into the other buffer; layers that alias their input
-      // pass the same buffer through. The first layer's dx is absent (0) unless this is a
-      // gradient-check plan that wants d loss / d input.
-      // Shards run their layers at their own pace, so a shard's gradient rows must never meet
-      // another's whatever layer each is at: in the ping-pong buffers every sample owns
-      // maxOut floats (gradRow), and a layer uses the first outSize of them.
-      const g = [off(iG0), off(iG1)];
-      let which = 0;
-      dlogits = g[0]!;
-      let dy = dlogits;
-      for (let j = stack.length - 1; j >= 0; j--) {
-        const r = runs[j]!;
-        r.dy = dy;
-        if (stack[j]!.aliasesInput(true)) r.dx = j === 0 && mode !== 'grad' ? 0 : dy;
-        else if (j === 0) r.dx = off(iDx0);
-        else { which ^= 1; r.dx = g[which]!; }
-        dy = r.dx;
-      }
-    }
-
-    const shards: Shard[] = iShard.map((ix, s) => ({
-      index: s, start: 0, rows: 0,
-      runs: stack.map((l) => ({ B: 0, x: 0, y: 0, dy: 0, dx: 0, bufs: {}, values: l.params.map((v) => v.value), grads: l.params.map(() => 0) })),
-      geoms: ix.geoms.map(off), scratch: off(ix.scratch), grads: s === 0 ? params.grads : off(ix.grads),
-      loss: off(iLoss) + 8 * s, tape: 0, tapeCap: 0,
-      seg: { zero: 0, fwd: 0, head: 0, bwd: 0, end: 0, fwd2: 0, end2: 0 },
-    }));
-    for (const sh of shards) {
-      sh.runs.forEach((r, j) => {
-        r.grads = stack[j]!.params.map((v) => (v.trainable && training ? sh.grads + (v.grad - params.grads) : 0));
-      });
-    }
-    const work = stack.reduce((t, l) => t + l.work(B), 0) / (training ? 1 : 3);
-    const gradRow = training ? Math.max(...stack.map((l) => l.outSize)) : 0;
-    const plan: Plan = {
-      gradRow, mode, B, rows: 0, activeShards: 0, x0, labels: off(iLabels), pred: off(iPred), logits, dlogits, probs: off(iProbs),
-      dx0: mode === 'grad' ? runs[0]!.dx : 0, dx0Row: stack[0]!.aliasesInput(true) ? gradRow : inputSize,
-      runs, shards, tables: off(iTables),
-      update: { table: off(iTables) + 16 * PROGRAMS * S, tape: 0, cap: 0, chunks },
-      work, scratchBytes: p.scratchBytes, bytes: layout.bytes, byKind: layout.byKind(), blocks, stack,
-    };
-
-    // Size the tapes with a dry recording of the full batch, then give each shard room for
-    // twice that (a smaller batch may take other paths, e.g. Dense's unpacked GEMM).
-    this.placeShards(plan, B);
-    let longest = 0;
-    for (const sh of shards) {
-      this.rec.beginDry();
-      this.recordShard(plan, sh);
-      longest = Math.max(longest, this.rec.end());
-    }
-    const shardCap = 2 * longest + 64;
-    const updateCap = chunks * ((S - 1) * 6 + 2 * 15) + 16;
-    const tapeBytes = Math.ceil((8 * (S * shardCap + updateCap)) / 16) * 16;
-    const tapeBase = runtime.arena.alloc(tapeBytes, `model '${this.m.name}' batch ${B} ${mode} tapes`);
-    blocks.push(tapeBase);
-    (plan as { bytes: number }).bytes += tapeBytes;
-    plan.byKind.tape = (plan.byKind.tape ?? 0) + tapeBytes;
-    shards.forEach((sh, s) => { sh.tape = tapeBase / 8 + s * shardCap; sh.tapeCap = shardCap; });
-    Object.assign(plan.update, { tape: tapeBase / 8 + S * shardCap, cap: updateCap });
-    this.setRows(plan, B, true);
-    return plan;
   }
 
   /** Points every shard's runs at its samples of a batch of `rows` and writes its geometry structs. */
@@ -246,12 +231,6 @@ export class Planner {
     }
   }
 
-  private view(): Float64Array {
-    const buf = this.m.runtime.arena.memory.buffer;
-    if (this.f64.buffer !== buf) this.f64 = new Float64Array(buf);
-    return this.f64;
-  }
-
   /**
    * Makes `rows` (≤ plan.B) the batch size of the plan's next steps: re-places the shards and
    * re-records their tapes. Cheap enough for once per epoch (the last, smaller batch).
@@ -260,11 +239,11 @@ export class Planner {
     if (plan.rows === rows && !force) return;
     if (!(Number.isInteger(rows) && rows >= 1 && rows <= plan.B)) throw new RangeError(`batch of ${rows} does not fit a plan for ${plan.B}`);
     this.placeShards(plan, rows);
-    const f64 = this.view();
+    const f64 = new Float64Array(this.m.runtime.arena.memory.buffer); // once per batch-size change, not per step
     for (let s = 0; s < plan.activeShards; s++) {
       const sh = plan.shards[s]!;
       for (const l of this.m.stack) {
-        const need = l.bufferSpecs(sh.rows, plan.mode !== 'infer').filter((b) => b.kind === 'scratch').reduce((t, b) => t + Math.ceil(b.bytes / 16) * 16, 0);
+        const need = scratchSize(l, sh.rows, plan.mode !== 'infer');
         if (need > plan.scratchBytes) {
           throw new Error(`${l.label}: needs ${need} bytes of scratch for ${sh.rows} samples, more than the ${plan.scratchBytes} planned for batch ${plan.B}`);
         }
@@ -283,7 +262,4 @@ export class Planner {
       }
     }
   }
-
-  // ---- running ---------------------------------------------------------------------------
-
 }

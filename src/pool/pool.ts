@@ -14,7 +14,7 @@ import { KERNEL_NAMES } from '../runtime/abi.js';
 import type { Runtime } from '../runtime/load.js';
 import { CTRL, CTRL_WORDS, ERROR_BYTES, CLOSED, SPIN_MS, SPIN_LOADS, STALL_MS } from './control.js';
 import { workerSource, type WorkerStart } from './worker.js';
-import { runTape } from './tape.js';
+import { F64View, runTape, kernelList } from './tape.js';
 import { shown } from '../util/format.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
@@ -78,7 +78,7 @@ export class ThreadPool {
   /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
   private readonly canWait: boolean;
   private readonly fns: (((...a: number[]) => number)[] | null)[];
-  private f64 = new Float64Array(0);
+  private readonly f64: F64View;
 
   constructor(private readonly rt: Runtime) {
     const why = threadsUnavailable(rt);
@@ -88,8 +88,8 @@ export class ThreadPool {
     let canWait = true;
     try { Atomics.wait(this.ctrl, CTRL_WORDS - 1, 1, 0); } catch { canWait = false; }
     this.canWait = canWait;
-    const list = (k: Runtime['naive'] | undefined) => (k ? KERNEL_NAMES.map((n) => k[n] as unknown as (...a: number[]) => number) : null);
-    this.fns = [list(rt.naive), list(rt.simd)];
+    this.fns = [kernelList(rt.naive), rt.simd ? kernelList(rt.simd) : null];
+    this.f64 = new F64View(rt.arena.memory);
   }
 
   /** Workers started so far (the calling thread is one more). */
@@ -166,9 +166,9 @@ export class ThreadPool {
       if (i >= n) break;
       if (Atomics.compareExchange(c, CTRL.NEXT, cur, cur + 1) !== cur) continue;
       try {
-        if (this.f64.buffer !== this.rt.arena.memory.buffer) this.f64 = new Float64Array(this.rt.arena.memory.buffer);
+        const f64 = this.f64.get();
         const t = table / 8 + 2 * i;
-        runTape(this.f64, this.f64[t]!, this.f64[t + 1]!, fns);
+        runTape(f64, f64[t]!, f64[t + 1]!, fns);
       } catch (e) {
         own ??= e;
       }

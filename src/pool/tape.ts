@@ -50,6 +50,18 @@ export function runTape(f64: Float64Array, start: number, end: number, fns: ((..
   }
 }
 
+/** A Float64Array over the whole memory, made again only when the memory grew (its buffer changed). */
+export class F64View {
+  private v: Float64Array = new Float64Array(0);
+
+  constructor(private readonly memory: WebAssembly.Memory) {}
+
+  get(): Float64Array {
+    if (this.v.buffer !== this.memory.buffer) this.v = new Float64Array(this.memory.buffer);
+    return this.v;
+  }
+}
+
 /** The kernel functions of a build in tape-id order (KERNEL_NAMES order). */
 export function kernelList(k: Kernels): ((...a: number[]) => number)[] {
   return KERNEL_NAMES.map((name) => k[name] as unknown as (...a: number[]) => number);
@@ -62,7 +74,8 @@ export function kernelList(k: Kernels): ((...a: number[]) => number)[] {
  */
 export class Recorder {
   readonly kernels: Kernels;
-  private f64 = new Float64Array(0);
+  private f64: Float64Array = new Float64Array(0);
+  private readonly view: F64View;
   private pos = 0;
   private limit = 0;
   /** Byte offset the next value-returning call stores its result at (then reset to 0). */
@@ -70,7 +83,8 @@ export class Recorder {
 
   private dry = false;
 
-  constructor(private readonly memory: WebAssembly.Memory, arities: Kernels) {
+  constructor(memory: WebAssembly.Memory, arities: Kernels) {
+    this.view = new F64View(memory);
     const rec: Record<string, unknown> = {};
     KERNEL_NAMES.forEach((name, id) => {
       const n = (arities[name] as unknown as { length: number }).length;
@@ -119,7 +133,7 @@ export class Recorder {
 
   /** Starts recording at f64 index `start` (byte offset / 8); at most `capacity` values. */
   begin(start: number, capacity: number): void {
-    if (this.f64.buffer !== this.memory.buffer) this.f64 = new Float64Array(this.memory.buffer);
+    this.f64 = this.view.get();
     this.dry = false;
     this.pos = start;
     this.limit = start + capacity;

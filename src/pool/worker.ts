@@ -9,7 +9,7 @@
 // It never allocates wasm memory and plans nothing.
 
 import { runTape } from './tape.js';
-import { CTRL, CLOSED, SPIN_MS } from './control.js';
+import type { CTRL } from './control.js'; // its numbers arrive in the start message
 
 export interface WorkerStart {
   index: number;
@@ -124,4 +124,3 @@ export function workerSource(env: 'node' | 'browser'): string {
   return `'use strict';\nvar __name = (f) => f;\n(${workerMain.toString()})(${runTape.toString()}, ${starter.toString()});\n`;
 }
 
-export { CTRL, CLOSED, SPIN_MS };

@@ -20,16 +20,24 @@ import { precisionRecall } from './metrics.js';
 import type { ThreadsOption } from '../pool/pool.js';
 import { shown } from '../util/format.js';
 
-/** Runs `f` with the model on `threads` (when given), then puts the model's own count back. */
+/**
+ * Runs `f` with the model on `threads` (when given), then puts the model's own count back:
+ * when `f` returns, or, if it returns a promise (fit), when that settles.
+ */
 function withThreads<T>(model: Sequential, threads: ThreadsOption | undefined, f: () => T): T {
   if (threads === undefined) return f();
   const before = model.threads;
   model.setThreads(threads);
+  let result: T;
   try {
-    return f();
-  } finally {
+    result = f();
+  } catch (e) {
     model.setThreads(before);
+    throw e;
   }
+  if (result instanceof Promise) return result.finally(() => model.setThreads(before)) as T;
+  model.setThreads(before);
+  return result;
 }
 
 export interface BatchLogs {
@@ -151,14 +159,22 @@ export class DivergenceError extends Error {
   }
 }
 
+/** Index of the first NaN or infinity in a[from, to), or -1. */
+function firstNonFinite(a: Float32Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const v = a[i]!;
+    if (v - v !== 0) return i; // v - v is 0 exactly for finite v
+  }
+  return -1;
+}
+
 /** Throws unless every value of `images` is finite, naming the first sample and value that is not. */
 function checkFinite(images: Float32Array, inSize: number, where: string, name: string): void {
-  for (let i = 0; i < images.length; i++) {
+  const i = firstNonFinite(images, 0, images.length);
+  if (i >= 0) {
     const v = images[i]!;
-    if (v - v !== 0) { // false only for finite v
-      throw new RangeError(`${where}: sample ${Math.floor(i / inSize)} of '${name}' has a ${Number.isNaN(v) ? 'NaN' : String(v)} ` +
-        `at value ${i % inSize} of ${inSize}; inputs must be finite numbers`);
-    }
+    throw new RangeError(`${where}: sample ${Math.floor(i / inSize)} of '${name}' has a ${Number.isNaN(v) ? 'NaN' : String(v)} ` +
+      `at value ${i % inSize} of ${inSize}; inputs must be finite numbers`);
   }
 }
 
@@ -167,10 +183,8 @@ function nonFiniteParam(model: Sequential): string | undefined {
   const f32 = model.f32();
   for (const v of model.paramViews()) {
     const base = v.value >> 2;
-    for (let i = 0; i < v.size; i++) {
-      const x = f32[base + i]!;
-      if (x - x !== 0) return `${v.name}[${i}] = ${x}`;
-    }
+    const i = firstNonFinite(f32, base, base + v.size);
+    if (i >= 0) return `${v.name}[${i - base}] = ${f32[i]}`;
   }
   return undefined;
 }
@@ -329,14 +343,7 @@ function describeLr(model: Sequential): string {
 
 export async function fit(model: Sequential, trainIn: Dataset, options: FitOptions = {}): Promise<History> {
   if (options === null || typeof options !== 'object') throw new TypeError('fit: options must be an object');
-  if (options.threads === undefined) return fitOn(model, trainIn, options);
-  const before = model.threads;
-  model.setThreads(options.threads);
-  try {
-    return await fitOn(model, trainIn, options);
-  } finally {
-    model.setThreads(before);
-  }
+  return withThreads(model, options.threads, () => fitOn(model, trainIn, options));
 }
 
 async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): Promise<History> {
