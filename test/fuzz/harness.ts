@@ -165,6 +165,14 @@ function bufferBytes(): number {
   return m.arrayBuffers + m.heapUsed;
 }
 
+/** The time cap and the memory bound, asserted on one finished decode. */
+function checked<T>(label: string, out: Outcome<T>, before: number, maxGrowth: number): Outcome<T> {
+  const grew = bufferBytes() - before;
+  expect(out.ms, `${label}: took ${out.ms.toFixed(0)} ms (cap ${HANG_CAP_MS} ms)`).toBeLessThan(HANG_CAP_MS);
+  expect(grew, `${label}: memory grew by ${grew} bytes during one decode (bound ${maxGrowth})`).toBeLessThanOrEqual(maxGrowth);
+  return out;
+}
+
 /**
  * Runs `fn` and records what it did. Asserts the time cap, and that memory held after the call
  * (buffers + JS heap, before any collection) grew by at most `maxGrowth` bytes: a decoder that
@@ -180,10 +188,7 @@ export function runSync<T>(label: string, fn: () => T, maxGrowth: number): Outco
   } catch (error) {
     out = { ok: false, error, ms: performance.now() - t0 };
   }
-  const grew = bufferBytes() - before;
-  expect(out.ms, `${label}: took ${out.ms.toFixed(0)} ms (cap ${HANG_CAP_MS} ms)`).toBeLessThan(HANG_CAP_MS);
-  expect(grew, `${label}: memory grew by ${grew} bytes during one decode (bound ${maxGrowth})`).toBeLessThanOrEqual(maxGrowth);
-  return out;
+  return checked(label, out, before, maxGrowth);
 }
 
 /** runSync for an async decode (file reads, gunzip). */
@@ -197,10 +202,7 @@ export async function runAsync<T>(label: string, fn: () => Promise<T>, maxGrowth
   } catch (error) {
     out = { ok: false, error, ms: performance.now() - t0 };
   }
-  const grew = bufferBytes() - before;
-  expect(out.ms, `${label}: took ${out.ms.toFixed(0)} ms (cap ${HANG_CAP_MS} ms)`).toBeLessThan(HANG_CAP_MS);
-  expect(grew, `${label}: memory grew by ${grew} bytes during one decode (bound ${maxGrowth})`).toBeLessThanOrEqual(maxGrowth);
-  return out;
+  return checked(label, out, before, maxGrowth);
 }
 
 /**

@@ -172,6 +172,19 @@ async function load(label: string, s: SerializedModel, file: string, tally: Tall
   }
 }
 
+/** deserialize: a clear error (tallied 'error'), or 'read' and then load() the model. */
+async function readAndLoad(label: string, bytes: Uint8Array, file: string, tally: Tally): Promise<void> {
+  const r = runSync(label, () => deserialize(bytes, file), 4 * bytes.length + 8 * 2 ** 20);
+  out.check(label);
+  if (!r.ok) {
+    expectClearError(label, r.error, file, ModelFormatError);
+    tally.add('error');
+    return;
+  }
+  tally.add('read');
+  await load(label, r.value, file, tally);
+}
+
 describe('fuzz: model files', () => {
   it(`${RAW_CASES} byte-mutated files (checksum not fixed) are refused or read, with a ModelFormatError naming the file`, () => {
     const tally = new Tally();
@@ -200,15 +213,7 @@ describe('fuzz: model files', () => {
       patchCrc(bytes);
       const label = `seed ${SEED_FIXED.toString(16)} case ${i} (${base.name}: ${what}; crc fixed)`;
       const file = `fuzz-${i}.simdnet`;
-      const r = runSync(label, () => deserialize(bytes, file), 4 * bytes.length + 8 * 2 ** 20);
-      out.check(label);
-      if (!r.ok) {
-        expectClearError(label, r.error, file, ModelFormatError);
-        tally.add('error');
-        continue;
-      }
-      tally.add('read');
-      await load(label, r.value, file, tally);
+      await readAndLoad(label, bytes, file, tally);
     }
     expect(tally.get('error')).toBeGreaterThan(FIXED_CASES / 4);
     expect(tally.get('read')).toBeGreaterThan(50);
@@ -223,15 +228,7 @@ describe('fuzz: model files', () => {
       const bytes = wellFormed(JSON.stringify(doc), weights);
       const label = `seed ${SEED_JSON.toString(16)} case ${i} (${base.name}: ${what})`;
       const file = `fuzz-${i}.simdnet`;
-      const r = runSync(label, () => deserialize(bytes, file), 4 * bytes.length + 8 * 2 ** 20);
-      out.check(label);
-      if (!r.ok) {
-        expectClearError(label, r.error, file, ModelFormatError);
-        tally.add('error');
-        continue;
-      }
-      tally.add('read');
-      await load(label, r.value, file, tally);
+      await readAndLoad(label, bytes, file, tally);
     }
     expect(tally.get('error')).toBeGreaterThan(JSON_CASES / 10);
     expect(tally.get('load error')).toBeGreaterThan(JSON_CASES / 10);
