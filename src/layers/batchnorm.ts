@@ -24,6 +24,8 @@
 //             'total' and into the model's γ/β gradients;  stage 1: dx from 'total'.
 // Nothing is cached per sample: backward recomputes x̂ from x (kept by the plan) and 'stats'.
 // Inference has no barrier: each shard turns the running variance into invstd in its own slot.
+// A plan's tapes are recorded for its mode, so a training plan always normalises with batch
+// statistics (forwardPlan(trainPlan, false) too); inference is what inference plans run.
 
 import type { Kernels } from '../runtime/abi.js';
 import { Layer, shardSlotStride, type BufferSpec, type LayerRun, type ParamSpec, type Pass, type ReduceContext, type Shape } from './layer.js';

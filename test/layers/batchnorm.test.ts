@@ -161,3 +161,20 @@ describe('GlobalAveragePooling2D, LeakyReLU, ELU as layers', () => {
     expect(m.layers[2]!.outShape).toEqual([C]);
   });
 });
+
+describe('the BatchNorm test model learns', () => {
+  it('bn-net overfits one batch of 32: the loss falls 10x in 60 steps', async () => {
+    const { bnNet } = await import('../model/bn-net.js');
+    const m = bnNet();
+    m.compileWith(await getRuntime(), { inputShape: [28, 28, 1], seed: 2, optimizer: { type: 'adam', lr: 1e-2 }, threads: 1 });
+    const data = synthDataset(32, [28, 28, 1], 10, 6);
+    const plan = m.plan(32, 'train');
+    m.setBatch(plan, 32);
+    m.f32().set(data.images, plan.x0 >> 2);
+    m.i32().set(data.labels, plan.labels >> 2);
+    const first = m.trainStep(plan) / 32;
+    let last = first;
+    for (let t = 0; t < 59; t++) last = m.trainStep(plan) / 32;
+    expect(last, `loss ${first} → ${last}`).toBeLessThan(first / 10);
+  });
+});
