@@ -124,8 +124,15 @@ export interface PlanContext {
   probe(g: Geom2d): number;
 }
 
-export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'softmax';
-export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'tanh', 'sigmoid', 'softmax'];
+export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'softmax' | 'elu' | 'leaky_relu';
+export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'tanh', 'sigmoid', 'softmax', 'elu', 'leaky_relu'];
+/**
+ * Slopes of the parameterised activations when named as a layer's `activation` option: Keras's
+ * activation functions, elu alpha 1 and leaky_relu negative_slope 0.2 (the LeakyReLU LAYER's
+ * default is 0.3, as in Keras; use the layer for any other alpha).
+ */
+export const ELU_ALPHA = 1;
+export const LEAKY_RELU_SLOPE = 0.2;
 
 export function formatShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
@@ -260,6 +267,8 @@ export function activationForward(k: Kernels, act: Activation, y: number, rows: 
   else if (act === 'tanh') k.tanh_forward(y, y, n);
   else if (act === 'sigmoid') k.sigmoid_forward(y, y, n);
   else if (act === 'softmax') k.softmax_forward(y, y, rows, N);
+  else if (act === 'elu') k.elu_forward(y, y, n, ELU_ALPHA);
+  else if (act === 'leaky_relu') k.leaky_relu_forward(y, y, n, LEAKY_RELU_SLOPE);
 }
 
 /** Replaces dy by the gradient w.r.t. the pre-activation, in place, using the forward output y. */
@@ -269,6 +278,8 @@ export function activationBackward(k: Kernels, act: Activation, dy: number, y: n
   else if (act === 'tanh') k.tanh_backward(dy, dy, y, n);
   else if (act === 'sigmoid') k.sigmoid_backward(dy, dy, y, n);
   else if (act === 'softmax') k.softmax_backward(dy, dy, y, rows, N);
+  else if (act === 'elu') k.elu_backward(dy, dy, y, n, ELU_ALPHA);
+  else if (act === 'leaky_relu') k.leaky_relu_backward(dy, dy, y, n, LEAKY_RELU_SLOPE);
 }
 
 export function checkActivation(act: unknown, where: string): Activation {

@@ -14,6 +14,11 @@
 // one f64 loss slot per shard; the task tables. The tapes (recorded kernel calls) follow in
 // a second block sized by a dry recording.
 //
+// A layer that needs the whole batch (BatchNormalization in training) declares barriers: each
+// shard's tape is then cut there, and every program runs as pieces, all shards up to a cut, the
+// layer's reduction once on the calling thread (combining the shards in shard order), then on
+// (Barrier, Piece below; planned in planner.ts, run in executor.ts).
+//
 // `rows` is the one batch size in force: setRows (executor) changes it for a smaller last
 // batch, rewriting the shards' geometry and tapes, nothing else.
 

@@ -178,3 +178,24 @@ describe('the BatchNorm test model learns', () => {
     expect(last, `loss ${first} → ${last}`).toBeLessThan(first / 10);
   });
 });
+
+describe("activation: 'elu' and 'leaky_relu' on Conv2D and Dense", () => {
+  it('give the same bits as the layer without activation followed by ELU({ alpha: 1 }) / LeakyReLU({ alpha: 0.2 }), forward and gradients', async () => {
+    const rt = await getRuntime();
+    const data = synthDataset(12, [6, 6, 2], 3, 8);
+    const labels = data.labels;
+    for (const act of ['elu', 'leaky_relu'] as const) {
+      const layer = () => (act === 'elu' ? new ELU({ alpha: 1 }) : new LeakyReLU({ alpha: 0.2 }));
+      const fused = new Sequential([new Conv2D({ filters: 3, kernelSize: 3, activation: act, name: 'c' }), new Flatten(),
+        new Dense({ units: 4, activation: act, name: 'd' }), new Dense({ units: 3, name: 'o' })]);
+      const split = new Sequential([new Conv2D({ filters: 3, kernelSize: 3, name: 'c' }), layer(), new Flatten(),
+        new Dense({ units: 4, name: 'd' }), layer(), new Dense({ units: 3, name: 'o' })]);
+      fused.compileWith(rt, { inputShape: [6, 6, 2], seed: 4, optimizer: 'sgd' });
+      split.compileWith(rt, { inputShape: [6, 6, 2], seed: 4, optimizer: 'sgd' });
+      const a = fused.lossAndGradients(data.images, labels), b = split.lossAndGradients(data.images, labels);
+      expect(a.loss, act).toBe(b.loss);
+      for (const [name, g] of a.grads) expect(Array.from(g), `${act} ${name}`).toEqual(Array.from(b.grads.get(name)!));
+      expect([...a.grads.values()].every((g) => g.some((v) => v !== 0))).toBe(true);
+    }
+  });
+});
