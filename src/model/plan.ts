@@ -155,7 +155,7 @@ export interface Plan {
   readonly barriers: Barrier[];
   /** Per program (PROGRAM order), its pieces for the batch size in force. */
   pieces: Piece[][];
-  /** Barrier block: reduce tape (f64 index, capacity) and its piece tables (byte offset); 0 when there are no barriers. */
+  /** In the tape block: the reduce tapes (f64 index, capacity) and the piece tables (byte offset); 0 when there are no barriers. */
   readonly barrierBlock: { tape: number; cap: number; tables: number };
 }
 

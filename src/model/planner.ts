@@ -141,14 +141,19 @@ export class Planner {
       }
       const shardCap = 2 * longest + 64;
       const updateCap = chunks * ((S - 1) * 6 + 2 * 15) + 16;
-      const tapeBytes = Math.ceil((8 * (S * shardCap + updateCap)) / 16) * 16;
+      const barrierCap = this.reduceCap(plan);
+      const barrierTables = barrierCap > 0 ? PROGRAMS * (plan.barriers.length + 1) * S * 16 : 0;
+      const tapeBytes = Math.ceil((8 * (S * shardCap + updateCap + barrierCap)) / 16) * 16 + barrierTables;
       const tapeBase = runtime.arena.alloc(tapeBytes, `model '${this.m.name}' batch ${B} ${mode} tapes`);
       blocks.push(tapeBase);
       (plan as { bytes: number }).bytes += tapeBytes;
       plan.byKind.tape = (plan.byKind.tape ?? 0) + tapeBytes;
       shards.forEach((sh, s) => { sh.tape = tapeBase / 8 + s * shardCap; sh.tapeCap = shardCap; });
       Object.assign(plan.update, { tape: tapeBase / 8 + S * shardCap, cap: updateCap });
-      if (plan.barriers.length > 0) this.allocBarriers(plan);
+      if (barrierCap > 0) {
+        const tape = tapeBase / 8 + S * shardCap + updateCap;
+        Object.assign(plan.barrierBlock, { tape, cap: barrierCap, tables: tapeBase + tapeBytes - barrierTables });
+      }
       this.setRows(plan, B, true);
       return plan;
     } catch (e) {
@@ -300,17 +305,12 @@ export class Planner {
   // cut at the barriers inside it into pieces: piece q runs every shard from the previous cut to
   // cut q (one task table), then barrier q's reduce tape on the calling thread.
 
-  /** The barrier block: reduce tape (twice its dry size) and the piece tables. */
-  private allocBarriers(plan: Plan): void {
+  /** f64 values for the reduce tapes (twice a dry recording's), 0 without barriers. Their piece tables follow them in the tape block. */
+  private reduceCap(plan: Plan): number {
+    if (plan.barriers.length === 0) return 0;
     this.rec.beginDry();
     for (const b of plan.barriers) this.recordReduce(plan, b);
-    const cap = 2 * this.rec.end() + 16;
-    const tables = PROGRAMS * (plan.barriers.length + 1) * plan.shards.length * 16;
-    const base = this.m.runtime.arena.alloc(8 * cap + tables, `model '${this.m.name}' batch ${plan.B} ${plan.mode} barriers`);
-    plan.blocks.push(base);
-    (plan as { bytes: number }).bytes += 8 * cap + tables;
-    plan.byKind.tape = (plan.byKind.tape ?? 0) + 8 * cap + tables;
-    Object.assign(plan.barrierBlock, { tape: base / 8, cap, tables: base + 8 * cap });
+    return 2 * this.rec.end() + 16;
   }
 
   private recordReduce(plan: Plan, b: Barrier): void {
