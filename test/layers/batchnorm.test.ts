@@ -112,6 +112,10 @@ describe('BatchNormalization', () => {
       new LeakyReLU({ alpha: 0.1 }), new Dense({ units: 3 })], [7, 7, 2], { type: 'adam', lr: 1e-2 });
     const data = synthDataset(40, [7, 7, 2], 3, 4);
     await m.fit(data, { epochs: 2, batchSize: 16 });
+    // Plans (with their barrier tapes) exist now: more training grows no memory.
+    const bytes = m.runtime.arena.memory.buffer.byteLength;
+    await m.fit(data, { epochs: 1, batchSize: 16 });
+    expect(m.runtime.arena.memory.buffer.byteLength, 'wasm memory after another epoch').toBe(bytes);
     const running = m.getWeights().filter((w) => w.name.includes('moving_'));
     expect(running.length).toBe(4);
     expect(running.every((w) => w.data.some((v) => v !== 0 && v !== 1)), 'running statistics were updated').toBe(true);
