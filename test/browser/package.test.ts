@@ -50,7 +50,8 @@ await worker.compile({ zoo: 'lenet5', seed: 5 });
 let batches = 0;
 const fit = await worker.fit(train, { epochs: 1, batchSize: 32, progressEvery: 0 }, { batch: () => { batches++; } });
 const probs = await worker.predict(test.images, 4);
-window.result = { info: worker.info, loss: fit.history.loss, batches, probs: Array.from(probs), labels: Array.from(test.labels) };
+const pool = await worker.send('stats', {}); // the worker's thread pool (a test hook, not public API)
+window.result = { info: worker.info, pool, loss: fit.history.loss, batches, probs: Array.from(probs), labels: Array.from(test.labels) };
 `;
 
 const NODE_CHECK = `
@@ -133,9 +134,10 @@ describe.skipIf(!haveChromium)('the packed tarball in a fresh bundled project', 
     await page.waitForFunction(() => 'result' in window, undefined, { timeout: 60_000 }).catch(() => undefined); // then report the page's errors
     expect(errors).toEqual([]);
     const r = await page.evaluate(() => (window as unknown as { result: { info: { threads: number; build: string; crossOriginIsolated: boolean };
-      loss: number[]; batches: number; probs: number[]; labels: number[] } }).result);
+      pool: { workerTasks: number }; loss: number[]; batches: number; probs: number[]; labels: number[] } }).result);
     expect(r.info.crossOriginIsolated).toBe(true);
     expect(r.info.threads).toBeGreaterThanOrEqual(2);
+    expect(r.pool.workerTasks, 'the pool\'s Web Workers ran part of the training').toBeGreaterThan(0);
     expect(r.info.build).toBe('simd');
     expect(r.batches).toBe(8);
     const inNode = JSON.parse((await node).stdout) as { loss: number[]; probs: number[] };

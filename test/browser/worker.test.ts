@@ -92,6 +92,7 @@ describe.skipIf(!haveChromium)('the trainer worker in headless Chromium', () => 
     const fit = await w.fit(digits.train, { epochs: 2, batchSize: 32, validationSplit: 0.1, progressEvery: 0 },
       { batch: (p) => events.push([p.epoch, p.batch, p.batches]), epoch: (p) => epochs.push(p.epoch) });
     const saved = Array.from(await w.save());
+    const pool = await (w as unknown as { send(op: 'stats', a: object): Promise<{ workers: number; workerTasks: number }> }).send('stats', {});
     const probs = Array.from(await w.predict(digits.test.images.slice(0, 3 * 784), 3));
     const acts = (await w.activations(digits.test.images.slice(0, 784))).map((a) => [a.name, a.values.length]);
     const kernel = (await w.weights())[0]!;
@@ -101,7 +102,7 @@ describe.skipIf(!haveChromium)('the trainer worker in headless Chromium', () => 
     const err = await w.compile({ zoo: 'nope' }).catch((e: Error) => ({ name: e.name, message: e.message }));
     w.terminate();
     const after = await w.save().catch((e: Error) => e.message);
-    return { info: w.info, history: fit.history, stopped: fit.stopped, events, epochs, saved, probs, acts,
+    return { info: w.info, pool, history: fit.history, stopped: fit.stopped, events, epochs, saved, probs, acts,
       kernel: { name: kernel.name, shape: kernel.shape }, longStop: { stopped: stopped.stopped, epochs: stopped.history.loss.length, seen },
       err, after, testImages: Array.from(digits.test.images.slice(0, 3 * 784)) };
   });
@@ -109,6 +110,8 @@ describe.skipIf(!haveChromium)('the trainer worker in headless Chromium', () => 
   it('isolated: 2 threads, trains lenet5 on the digits from the default URLs to the bits Node gets, saves Node\'s bytes, stops', async () => {
     const r = await trainInPage(isolated);
     expect(r.info).toEqual({ threads: 2, build: 'simd', crossOriginIsolated: true });
+    expect(r.pool.workers, 'the worker started a pool worker of its own').toBe(1);
+    expect(r.pool.workerTasks, 'which ran part of the training').toBeGreaterThan(0);
 
     const data = await loadEmbeddedMnist({ trainCount: 640, testCount: 200 });
     expect(r.testImages, 'the asset gives the Node loader\'s pixels').toEqual(Array.from(data.test.images.slice(0, 3 * 784)));
@@ -133,6 +136,7 @@ describe.skipIf(!haveChromium)('the trainer worker in headless Chromium', () => 
   it('not isolated: one thread, the same bits, and stop() still works (by message)', async () => {
     const r = await trainInPage(plain);
     expect(r.info).toEqual({ threads: 1, build: 'simd', crossOriginIsolated: false });
+    expect(r.pool.workerTasks).toBe(0);
     const data = await loadEmbeddedMnist({ trainCount: 640, testCount: 200 });
     const node = await zooModel('lenet5', { seed: 3, runtime: await getRuntime(), threads: 1 });
     await node.fit(data.train, { epochs: 2, batchSize: 32, validationSplit: 0.1 });
