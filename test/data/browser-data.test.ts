@@ -81,7 +81,7 @@ describe('browser data loaders', () => {
     await expect(loadEmbeddedDigits({ url: `${base}/missing.bin` })).rejects.toThrow(/loadEmbeddedDigits: fetching http:\/\/127.0.0.1:\d+\/missing.bin failed with HTTP 404 Not Found/);
     files.set('/corrupt.bin', gzipSync(badMagic));
     await expect(loadEmbeddedDigits({ url: `${base}/corrupt.bin` })).rejects.toThrow(/\/corrupt.bin \(decompressed\): at byte offset 0: bad magic/);
-    await expect(loadEmbeddedDigits({ url: `${base}/digits.bin`, trainCount: 9000 })).rejects.toThrow(/trainCount 9000 is more than the 7996 samples/);
+    await expect(loadEmbeddedDigits({ url: `${base}/digits.bin`, trainCount: 9000 })).rejects.toThrow(/loadEmbeddedDigits: trainCount 9000 is more than the 7996 samples/);
   });
 
   it('loadIdxFrom reads IDX images and labels from bytes, Blob, File, URL, gzipped or not', async () => {
