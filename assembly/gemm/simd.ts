@@ -53,7 +53,8 @@
 
 // ---- helpers ---------------------------------------------------------------------------
 
-import { tile4x8, loadPart, storePart, madd, START_C, START_ZERO } from "./tile";
+import { tile4x8, loadPart, storePart, START_C, START_ZERO } from "./tile";
+import { madd } from "../util/simd";
 
 /** The starting value of an accumulator: C (acc = 1) or 0. */
 @inline function startAcc(p: usize, acc: i32, W: i32): v128 {
@@ -133,14 +134,14 @@ function zeroC(c: usize, n: i32): void {
   let pa = a, pb = b;
   for (let k = 0; k < kc; k++) {
     const s = v128.load32_splat(pa);
-    x0 = madd(x0, s, loadPart(pb, NV == 1 ? W : 4));
-    if (NV > 1) x1 = madd(x1, s, loadPart(pb + 16, NV == 2 ? W : 4));
-    if (NV > 2) x2 = madd(x2, s, loadPart(pb + 32, NV == 3 ? W : 4));
-    if (NV > 3) x3 = madd(x3, s, loadPart(pb + 48, NV == 4 ? W : 4));
-    if (NV > 4) x4 = madd(x4, s, loadPart(pb + 64, NV == 5 ? W : 4));
-    if (NV > 5) x5 = madd(x5, s, loadPart(pb + 80, NV == 6 ? W : 4));
-    if (NV > 6) x6 = madd(x6, s, loadPart(pb + 96, NV == 7 ? W : 4));
-    if (NV > 7) x7 = madd(x7, s, loadPart(pb + 112, W));
+    x0 = madd(s, loadPart(pb, NV == 1 ? W : 4), x0);
+    if (NV > 1) x1 = madd(s, loadPart(pb + 16, NV == 2 ? W : 4), x1);
+    if (NV > 2) x2 = madd(s, loadPart(pb + 32, NV == 3 ? W : 4), x2);
+    if (NV > 3) x3 = madd(s, loadPart(pb + 48, NV == 4 ? W : 4), x3);
+    if (NV > 4) x4 = madd(s, loadPart(pb + 64, NV == 5 ? W : 4), x4);
+    if (NV > 5) x5 = madd(s, loadPart(pb + 80, NV == 6 ? W : 4), x5);
+    if (NV > 6) x6 = madd(s, loadPart(pb + 96, NV == 7 ? W : 4), x6);
+    if (NV > 7) x7 = madd(s, loadPart(pb + 112, W), x7);
     pa += csA;
     pb += ldb;
   }
@@ -240,19 +241,19 @@ export function gemm_tn_simd(c: usize, a: usize, b: usize, M: i32, N: i32, K: i3
   for (; o < end; o += 16) {
     const u0 = v128.load(a0 + o);
     const u1 = R == 2 ? v128.load(a1 + o) : z;
-    let v = v128.load(b0 + o); x00 = madd(x00, u0, v); if (R == 2) x10 = madd(x10, u1, v);
-    v = v128.load(b1 + o); x01 = madd(x01, u0, v); if (R == 2) x11 = madd(x11, u1, v);
-    v = v128.load(b2 + o); x02 = madd(x02, u0, v); if (R == 2) x12 = madd(x12, u1, v);
-    v = v128.load(b3 + o); x03 = madd(x03, u0, v); if (R == 2) x13 = madd(x13, u1, v);
+    let v = v128.load(b0 + o); x00 = madd(u0, v, x00); if (R == 2) x10 = madd(u1, v, x10);
+    v = v128.load(b1 + o); x01 = madd(u0, v, x01); if (R == 2) x11 = madd(u1, v, x11);
+    v = v128.load(b2 + o); x02 = madd(u0, v, x02); if (R == 2) x12 = madd(u1, v, x12);
+    v = v128.load(b3 + o); x03 = madd(u0, v, x03); if (R == 2) x13 = madd(u1, v, x13);
   }
   const rest = kc & 3;
   if (rest != 0) {
     const u0 = loadTailK(a0 + o, rest);
     const u1 = R == 2 ? loadTailK(a1 + o, rest) : z;
-    let v = loadTailK(b0 + o, rest); x00 = madd(x00, u0, v); if (R == 2) x10 = madd(x10, u1, v);
-    v = loadTailK(b1 + o, rest); x01 = madd(x01, u0, v); if (R == 2) x11 = madd(x11, u1, v);
-    v = loadTailK(b2 + o, rest); x02 = madd(x02, u0, v); if (R == 2) x12 = madd(x12, u1, v);
-    v = loadTailK(b3 + o, rest); x03 = madd(x03, u0, v); if (R == 2) x13 = madd(x13, u1, v);
+    let v = loadTailK(b0 + o, rest); x00 = madd(u0, v, x00); if (R == 2) x10 = madd(u1, v, x10);
+    v = loadTailK(b1 + o, rest); x01 = madd(u0, v, x01); if (R == 2) x11 = madd(u1, v, x11);
+    v = loadTailK(b2 + o, rest); x02 = madd(u0, v, x02); if (R == 2) x12 = madd(u1, v, x12);
+    v = loadTailK(b3 + o, rest); x03 = madd(u0, v, x03); if (R == 2) x13 = madd(u1, v, x13);
   }
   let y0 = reduce4(x00, x01, x02, x03);
   if (acc != 0) y0 = f32x4.add(loadPart(c0, W), y0);
@@ -315,14 +316,14 @@ export function gemm_tn_simd(c: usize, a: usize, b: usize, M: i32, N: i32, K: i3
   let pc = c, pa = a;
   for (let r = 0; r < rows; r++) {
     let x = startAcc(pc, acc, W);
-    x = madd(x, v128.load32_splat(pa), t0);
-    if (K > 1) x = madd(x, v128.load32_splat(pa, 4), t1);
-    if (K > 2) x = madd(x, v128.load32_splat(pa, 8), t2);
-    if (K > 3) x = madd(x, v128.load32_splat(pa, 12), t3);
-    if (K > 4) x = madd(x, v128.load32_splat(pa, 16), t4);
-    if (K > 5) x = madd(x, v128.load32_splat(pa, 20), t5);
-    if (K > 6) x = madd(x, v128.load32_splat(pa, 24), t6);
-    if (K > 7) x = madd(x, v128.load32_splat(pa, 28), t7);
+    x = madd(v128.load32_splat(pa), t0, x);
+    if (K > 1) x = madd(v128.load32_splat(pa, 4), t1, x);
+    if (K > 2) x = madd(v128.load32_splat(pa, 8), t2, x);
+    if (K > 3) x = madd(v128.load32_splat(pa, 12), t3, x);
+    if (K > 4) x = madd(v128.load32_splat(pa, 16), t4, x);
+    if (K > 5) x = madd(v128.load32_splat(pa, 20), t5, x);
+    if (K > 6) x = madd(v128.load32_splat(pa, 24), t6, x);
+    if (K > 7) x = madd(v128.load32_splat(pa, 28), t7, x);
     storePart(pc, x, W);
     pc += ldc;
     pa += lda;
