@@ -89,6 +89,7 @@ suite(title('relaxed build: which multiply-add the engine gave us'), () => {
 const GEMM_SHAPES: [number, number, number][] = [
   [1, 1, 1], [3, 5, 7], [4, 8, 16], [5, 13, 17], [13, 6, 33], [17, 33, 8], [33, 17, 129],
   [64, 70, 129], [9, 600, 250], [40, 13, 3], [300, 9, 6], [1, 70, 64], [37, 50, 65],
+  [1024, 9, 20], [256, 13, 70],
 ];
 
 suite(title('relaxed gemm vs f64 reference and vs naive'), () => {
