@@ -114,14 +114,19 @@ function gemmCases(rt: Runtime): Case[] {
   const out: Case[] = [];
   const shapes = [...squareGemms, ...gemmShapes(32), ...gemmShapes(1)];
   for (const s of shapes) {
-    const { M, N, K } = s;
     for (const op of ['gemm_nn', 'gemm_tn', 'gemm_nt'] as const) {
-      if (op !== 'gemm_nn' && s.name.startsWith('square') && M !== 512) continue;
+      if (op !== 'gemm_nn' && s.name.startsWith('square') && s.M !== 512) continue;
+      // A Dense layer's forward is gemm_nn [B, in]·[in, out]; its backward is gemm_tn for the
+      // weight gradient (M = in, N = out, K = B) and gemm_nt for the input gradient (M = B,
+      // N = in, K = out): time the transposed products at those shapes.
+      const dense = !s.name.startsWith('square');
+      const { M, N, K } = !dense || op === 'gemm_nn' ? s : op === 'gemm_tn' ? { M: s.K, N: s.N, K: s.M } : { M: s.M, N: s.K, K: s.N };
+      const role = !dense ? '' : op === 'gemm_nn' ? ' forward' : op === 'gemm_tn' ? ' dW' : ' dX';
       const a = randomBuffer(rt, M * K);
       const b = randomBuffer(rt, K * N);
       const c = rt.arena.alloc(M * N * 4);
       out.push({
-        kernel: op, shape: `${s.name} (M=${M} N=${N} K=${K})`, flops: 2 * M * N * K,
+        kernel: op, shape: `${s.name}${role} (M=${M} N=${N} K=${K})`, flops: 2 * M * N * K,
         run: (k) => k[op](c, a, b, M, N, K, 0),
         check: () => checkPair(rt, [{ ptr: c, n: M * N }], (k, [cc]) => k[op](cc!, a, b, M, N, K, 0)),
       });
