@@ -140,7 +140,8 @@ export class ThreadPool {
 
   /**
    * Runs tasks 0..n-1 of the table at byte offset `table` (f64 pairs [start, end) into the
-   * tapes) with the given build (its index in BUILD_NAMES: 0 naive, 1 simd, 2 relaxed), on this thread and `helpers` workers.
+   * tapes) with the given build (its index in BUILD_NAMES: 0 naive, 1 simd, 2 relaxed), on this
+   * thread and `helpers` workers.
    * Returns when all are done; throws if any failed.
    */
   run(table: number, n: number, build: number, helpers: number): void {

@@ -5,7 +5,7 @@
 // share one memory: naive (scalar), simd (f32x4; the same IEEE operations as naive, in the
 // same order wherever a kernel's header says so) and relaxed (the simd source compiled with
 // relaxed SIMD, so every multiply-add is one f32x4.relaxed_madd, fused where the CPU has FMA:
-// faster, and different from simd by rounding). The kernels of every build see the same
+// fewer instructions, and different from simd by rounding). The kernels of every build see the same
 // tensors, which lets tests and benchmarks run them side by side on identical data.
 //
 // Each build exists twice, differing only in how the memory import is declared:
@@ -78,12 +78,13 @@ export function buildKernels(rt: Runtime, name: BuildName): Kernels | undefined 
   return name === 'naive' ? rt.naive : name === 'simd' ? rt.simd : rt.relaxed;
 }
 
+const NO_RELAXED = 'this engine has no WebAssembly relaxed SIMD (f32x4.relaxed_madd: Chrome ≥ 114, ' +
+  'Firefox ≥ 145, Node ≥ 22, or Node 20 with --experimental-wasm-relaxed-simd)';
+
 /** Why `name` cannot run in this runtime, or undefined if it can. */
 export function buildUnavailable(rt: Runtime, name: BuildName): string | undefined {
   if (buildKernels(rt, name) !== undefined) return undefined;
-  return name === 'simd' ? 'this engine has no WebAssembly SIMD'
-    : 'this engine has no WebAssembly relaxed SIMD (f32x4.relaxed_madd: Chrome ≥ 114, Firefox ≥ 145, ' +
-      'Node ≥ 22, or Node 20 with --experimental-wasm-relaxed-simd)';
+  return name === 'simd' ? 'this engine has no WebAssembly SIMD' : NO_RELAXED;
 }
 
 /** Whether this engine lets us share memory with worker threads. */
@@ -197,9 +198,8 @@ export async function loadRuntime(options: LoadOptions = {}): Promise<Runtime> {
   const hasSimd = options.simd ?? simdSupported();
   const hasRelaxed = hasSimd && (options.relaxedSimd ?? relaxedSimdSupported());
   if (want === 'relaxed' && !hasRelaxed) {
-    throw new Error(`simdnet: build 'relaxed' was asked for, but ${hasSimd ? 'this engine has no WebAssembly relaxed SIMD ' +
-      '(f32x4.relaxed_madd: Chrome ≥ 114, Firefox ≥ 145, Node ≥ 22, or Node 20 with --experimental-wasm-relaxed-simd)'
-      : 'this engine has no WebAssembly SIMD at all'}; use build 'simd' or 'auto'`);
+    throw new Error(`simdnet: build 'relaxed' was asked for, but ${hasSimd ? NO_RELAXED : 'this engine has no WebAssembly SIMD at all'}; ` +
+      "use build 'simd' or 'auto'");
   }
   const warn = options.warn ?? ((m: string) => console.warn(m));
   if (options.shared !== undefined && typeof options.shared !== 'boolean') {
