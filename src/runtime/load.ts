@@ -222,7 +222,17 @@ export async function loadRuntime(options: LoadOptions = {}): Promise<Runtime> {
   } else if (want !== 'naive') {
     warn('simdnet: this engine has no WebAssembly SIMD; using the naive (scalar) kernels, which are several times slower.');
   }
-  const relaxed = hasRelaxed ? await instantiate('relaxed', await get('relaxed'), arena.memory) : undefined;
+  let relaxed: { kernels: Kernels; module: WebAssembly.Module } | undefined;
+  if (hasRelaxed) {
+    try {
+      relaxed = await instantiate('relaxed', await get('relaxed'), arena.memory);
+    } catch (e) {
+      // A deployment that ships only naive and simd (from before the relaxed build) still loads,
+      // unless relaxed was asked for by name.
+      if (want === 'relaxed') throw e;
+      warn(`simdnet: the relaxed-SIMD build did not load (${(e as Error).message}); using the simd build.`);
+    }
+  }
   const build: BuildName = want === 'naive' || simd === undefined ? 'naive'
     : want === 'simd' || relaxed === undefined ? 'simd' : 'relaxed';
   const rt: Runtime = {

@@ -103,6 +103,18 @@ describe('relaxed SIMD build', () => {
     expect((await loadRuntime({ build: 'naive' })).build).toBe('naive');
   });
 
+  it.skipIf(!relaxedSimdSupported())("'auto' with sources that lack a loadable relaxed build warns and uses simd; build 'relaxed' then fails", async () => {
+    const { readFile } = await import('node:fs/promises');
+    const bytes = async (name: string) => new Uint8Array(await readFile(new URL(`../../build/${name}.shared.wasm`, import.meta.url)));
+    const sources = { naive: await bytes('naive'), simd: await bytes('simd'), relaxed: new Uint8Array([0, 97, 115, 109]) };
+    const warnings: string[] = [];
+    const rt = await loadRuntime({ sources, warn: (m) => warnings.push(m) });
+    expect(rt.build).toBe('simd');
+    expect(rt.relaxed).toBeUndefined();
+    expect(warnings.join('\n')).toMatch(/the relaxed-SIMD build did not load \(.*\); using the simd build/);
+    await expect(loadRuntime({ sources, build: 'relaxed', warn: () => {} })).rejects.toThrow();
+  });
+
   it("build 'relaxed' on an engine without relaxed SIMD is an error that says what is missing and what to use", async () => {
     await expect(loadRuntime({ build: 'relaxed', relaxedSimd: false })).rejects.toThrow(
       /build 'relaxed' was asked for, but this engine has no WebAssembly relaxed SIMD .*Node ≥ 22.*; use build 'simd' or 'auto'/);
