@@ -1,17 +1,21 @@
-// Kernel benchmark: every kernel family at the shapes the reference models use, naive and
-// SIMD side by side in one run (benchmark.js), after checking that the two agree.
+// Kernel benchmark: every kernel family at the shapes the reference models use, naive, SIMD
+// and (where the engine has relaxed SIMD) relaxed side by side in one run (benchmark.js),
+// after checking that the builds agree.
 //
 //   npm run bench:kernels [-- --json FILE] [--quick] [--filter TEXT]
+//   npx -y node@24 node_modules/.bin/tsx bench/kernels.ts ...   (relaxed needs Node ≥ 22)
 //
-// Prints, per kernel and shape: median time per call for each build, GFLOP/s where the
-// kernel has a flop count, the SIMD/naive speed-up, and SIMD GFLOP/s as a share of this
-// machine's f32x4 multiply+add peak, measured at the start of the same run.
+// Prints the Node version and builds first, then per kernel and shape: median time per call
+// for each build, GFLOP/s where the kernel has a flop count, the SIMD/naive and relaxed/SIMD
+// speed-ups, and GFLOP/s as a share of this machine's f32x4 multiply+add peak (separate mul
+// and add, the simd kernels' ceiling), measured at the start of the same run; the fused
+// relaxed_madd peak is printed beside it.
 
 import Benchmark from 'benchmark';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { execSync } from 'node:child_process';
-import { loadRuntime, type Runtime } from '../src/runtime/load.js';
+import { loadRuntime, type BuildName, type Runtime } from '../src/runtime/load.js';
 import { writeGeom, GEOM_BYTES, type Kernels } from '../src/runtime/abi.js';
 import { windowGeom } from '../src/tensor/geometry.js';
 import { convShapes, gemmShapes, poolShapes, squareGemms, paramCounts, activationSizes } from './shapes.js';
@@ -58,6 +62,13 @@ function randomBuffer(rt: Runtime, n: number, lo = -1, hi = 1): number {
   return p;
 }
 
+/** The builds this run times: naive, simd, and relaxed where the engine has it. */
+function buildsOf(rt: Runtime): [BuildName, Kernels][] {
+  const out: [BuildName, Kernels][] = [['naive', rt.naive], ['simd', rt.simd!]];
+  if (rt.relaxed) out.push(['relaxed', rt.relaxed]);
+  return out;
+}
+
 /**
  * Compares two f32 buffers. Bound: |a − b| ≤ 1e-4 · max|a| + 1e-6 — a sanity check that the
  * builds compute the same thing, well above float32 reordering error at these reduction
@@ -71,16 +82,16 @@ function compare(rt: Runtime, a: number, b: number, n: number): string | null {
   const tol = 1e-4 * maxAbs + 1e-6;
   for (let i = 0; i < n; i++) {
     const d = Math.abs(x[i]! - y[i]!);
-    if (!(d <= tol)) return `index ${i}: naive ${x[i]} simd ${y[i]} (|diff| ${d} > ${tol})`;
+    if (!(d <= tol)) return `index ${i}: naive ${x[i]} other ${y[i]} (|diff| ${d} > ${tol})`;
   }
   return null;
 }
 
-/** Runs `call` with each build writing its own copy of `n` outputs (both starting from `init`). */
+/** Runs `call` with each build writing its own copy of `n` outputs (all starting from `init`). */
 function checkPair(rt: Runtime, outs: { ptr: number; n: number; init?: number }[], call: (k: Kernels, out: number[]) => void): string | null {
-  const copies = outs.map((o) => [rt.arena.alloc(o.n * 4), rt.arena.alloc(o.n * 4)] as const);
-  const builds = [rt.naive, rt.simd!];
-  for (let b = 0; b < 2; b++) {
+  const builds = buildsOf(rt).map(([, k]) => k);
+  const copies = outs.map((o) => builds.map(() => rt.arena.alloc(o.n * 4)));
+  for (let b = 0; b < builds.length; b++) {
     outs.forEach((o, i) => {
       const dst = rt.arena.f32(copies[i]![b]!, o.n);
       if (o.init !== undefined) dst.set(rt.arena.f32(o.init, o.n)); else dst.fill(0);
@@ -88,8 +99,10 @@ function checkPair(rt: Runtime, outs: { ptr: number; n: number; init?: number }[
     call(builds[b]!, copies.map((c) => c[b]!));
   }
   for (let i = 0; i < outs.length; i++) {
-    const why = compare(rt, copies[i]![0]!, copies[i]![1]!, outs[i]!.n);
-    if (why) return why;
+    for (let b = 1; b < builds.length; b++) {
+      const why = compare(rt, copies[i]![0]!, copies[i]![b]!, outs[i]!.n);
+      if (why) return `${buildsOf(rt)[b]![0]}: ${why}`;
+    }
   }
   return null;
 }
@@ -101,21 +114,26 @@ function gemmCases(rt: Runtime): Case[] {
   const out: Case[] = [];
   const shapes = [...squareGemms, ...gemmShapes(32), ...gemmShapes(1)];
   for (const s of shapes) {
-    const { M, N, K } = s;
     for (const op of ['gemm_nn', 'gemm_tn', 'gemm_nt'] as const) {
-      if (op !== 'gemm_nn' && s.name.startsWith('square') && M !== 512) continue;
+      if (op !== 'gemm_nn' && s.name.startsWith('square') && s.M !== 512) continue;
+      // A Dense layer's forward is gemm_nn [B, in]·[in, out]; its backward is gemm_tn for the
+      // weight gradient (M = in, N = out, K = B) and gemm_nt for the input gradient (M = B,
+      // N = in, K = out): time the transposed products at those shapes.
+      const dense = !s.name.startsWith('square');
+      const { M, N, K } = !dense || op === 'gemm_nn' ? s : op === 'gemm_tn' ? { M: s.K, N: s.N, K: s.M } : { M: s.M, N: s.K, K: s.N };
+      const role = !dense ? '' : op === 'gemm_nn' ? ' forward' : op === 'gemm_tn' ? ' dW' : ' dX';
       const a = randomBuffer(rt, M * K);
       const b = randomBuffer(rt, K * N);
       const c = rt.arena.alloc(M * N * 4);
       out.push({
-        kernel: op, shape: `${s.name} (M=${M} N=${N} K=${K})`, flops: 2 * M * N * K,
+        kernel: op, shape: `${s.name}${role} (M=${M} N=${N} K=${K})`, flops: 2 * M * N * K,
         run: (k) => k[op](c, a, b, M, N, K, 0),
         check: () => checkPair(rt, [{ ptr: c, n: M * N }], (k, [cc]) => k[op](cc!, a, b, M, N, K, 0)),
       });
       if (op === 'gemm_nn' && s.name !== 'square 64') {
         // The packed variant (A and B copied into scratch first; the naive build's twin is
         // plain gemm_nn): square 256/512 and the dense shapes, on the same A and B.
-        const scratchBytes = Math.max(rt.naive.gemm_packed_scratch_bytes(M, N, K), rt.simd!.gemm_packed_scratch_bytes(M, N, K));
+        const scratchBytes = Math.max(...buildsOf(rt).map(([, k]) => k.gemm_packed_scratch_bytes(M, N, K)));
         const scratch = rt.arena.alloc(Math.max(scratchBytes, 16));
         out.push({
           kernel: 'gemm_nn_packed', shape: `${s.name} (M=${M} N=${N} K=${K})`, flops: 2 * M * N * K,
@@ -145,7 +163,7 @@ function convCases(rt: Runtime, B: number): Case[] {
     const dx = rt.arena.alloc(nx * 4);
     const dw = rt.arena.alloc(nw * 4);
     const db = rt.arena.alloc(s.OC * 4);
-    const scratchBytes = Math.max(rt.naive.conv2d_scratch_bytes(gp), rt.simd!.conv2d_scratch_bytes(gp));
+    const scratchBytes = Math.max(...buildsOf(rt).map(([, k]) => k.conv2d_scratch_bytes(gp)));
     const scratch = rt.arena.alloc(Math.max(scratchBytes, 16));
     const flops = 2 * s.B * g.OH * g.OW * s.OC * s.K * s.K * s.C;
     const shape = `${s.name} ${s.H}x${s.W}x${s.C}->${s.OC}@${s.K}x${s.K} ${s.padding}`;
@@ -303,11 +321,11 @@ function percentile(sorted: number[], q: number): number {
   return sorted[i]!;
 }
 
-/** Times naive and SIMD side by side in one benchmark.js suite; returns seconds per call. */
-function timePair(c: Case, rt: Runtime, maxTime: number): { naive: Timing; simd: Timing } {
-  const timings: Record<string, Timing> = {};
+/** Times every build side by side in one benchmark.js suite; returns seconds per call. */
+function timeBuilds(c: Case, rt: Runtime, maxTime: number): Partial<Record<BuildName, Timing>> & { naive: Timing; simd: Timing } {
+  const timings: Partial<Record<BuildName, Timing>> = {};
   const suite = new Benchmark.Suite();
-  for (const [name, k] of [['naive', rt.naive], ['simd', rt.simd!]] as const) {
+  for (const [name, k] of buildsOf(rt)) {
     const t0 = performance.now();
     c.run(k); // the first call, before V8 tiers the wasm up
     const cold = (performance.now() - t0) / 1000;
@@ -320,8 +338,10 @@ function timePair(c: Case, rt: Runtime, maxTime: number): { naive: Timing; simd:
     });
   }
   suite.run({ async: false });
-  return { naive: timings.naive!, simd: timings.simd! };
+  return { ...timings, naive: timings.naive!, simd: timings.simd! };
 }
+
+type Peak = { peak_madd(n: number, a: number, b: number): number; PEAK_FLOPS_PER_ITERATION: WebAssembly.Global };
 
 function measurePeak(peak: { peak_madd(n: number, a: number, b: number): number; PEAK_FLOPS_PER_ITERATION: WebAssembly.Global }): number {
   const perIter = peak.PEAK_FLOPS_PER_ITERATION.value as number;
@@ -351,49 +371,70 @@ function fmtTime(s: number): string {
   return `${(s * 1e6).toFixed(1)} µs`;
 }
 
+async function loadPeak(file: string, rt: Runtime): Promise<Peak & { noop(): void }> {
+  const bytes = await readFile(new URL(`../build/${file}`, import.meta.url));
+  const { instance } = await WebAssembly.instantiate(bytes, { env: { memory: rt.arena.memory } });
+  return instance.exports as never;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const rt = await loadRuntime({ build: 'simd' });
   if (!rt.simd) throw new Error('bench:kernels needs wasm SIMD');
-  const peakBytes = await readFile(new URL('../build/peak.wasm', import.meta.url));
-  const { instance } = await WebAssembly.instantiate(peakBytes, { env: { memory: rt.arena.memory } });
-  const peak = instance.exports as never;
+  const builds = buildsOf(rt).map(([name]) => name);
+  const relaxedNote = rt.relaxed ? null
+    : `relaxed not measured: Node ${process.version} has no WebAssembly relaxed SIMD; run under Node ≥ 22 (npx -y node@24 node_modules/.bin/tsx bench/kernels.ts)`;
+  console.log(`Node ${process.version} (V8 ${process.versions.v8}), builds: ${builds.join(', ')}${relaxedNote ? `; ${relaxedNote}` : ''}`);
+  const peak = await loadPeak('peak.wasm', rt);
   const peakGflops = measurePeak(peak);
   const overhead = callOverheadNs(peak);
-  console.log(`wasm f32x4 mul+add peak (one core): ${peakGflops.toFixed(1)} GFLOP/s; empty JS→wasm call: ${overhead.toFixed(1)} ns`);
+  const peakFmaGflops = rt.relaxed ? measurePeak(await loadPeak('peak.relaxed.wasm', rt)) : null;
+  console.log(`wasm f32x4 mul+add peak (one core): ${peakGflops.toFixed(1)} GFLOP/s` +
+    (peakFmaGflops !== null ? `; relaxed_madd peak: ${peakFmaGflops.toFixed(1)} GFLOP/s` : '') +
+    `; empty JS→wasm call: ${overhead.toFixed(1)} ns`);
 
   let cases = [...gemmCases(rt), ...convCases(rt, 32), ...convCases(rt, 1), ...poolCases(rt, 32), ...elementwiseCases(rt), ...normCases(rt)];
   if (args.filter) cases = cases.filter((c) => `${c.kernel} ${c.shape}`.includes(args.filter!));
   const maxTime = args.quick ? 0.25 : 1;
 
   const results = [];
-  const header = ['kernel', 'shape', 'naive', 'simd', 'speed-up', 'naive GF/s', 'simd GF/s', '% peak'];
+  const header = ['kernel', 'shape', 'naive', 'simd', ...(rt.relaxed ? ['relaxed'] : []), 'simd/naive',
+    ...(rt.relaxed ? ['relaxed/simd'] : []), 'naive GF/s', 'simd GF/s', ...(rt.relaxed ? ['relaxed GF/s'] : []), '% peak',
+    ...(rt.relaxed ? ['relaxed % peak'] : [])];
   console.log(header.join(' | '));
   for (const c of cases) {
     const why = c.check();
-    if (why) throw new Error(`${c.kernel} ${c.shape}: naive and SIMD disagree: ${why}`);
-    const t = timePair(c, rt, maxTime);
+    if (why) throw new Error(`${c.kernel} ${c.shape}: the builds disagree: ${why}`);
+    const t = timeBuilds(c, rt, maxTime);
     const speedup = t.naive.median / t.simd.median;
-    const naiveGflops = c.flops ? c.flops / t.naive.median / 1e9 : undefined;
-    const simdGflops = c.flops ? c.flops / t.simd.median / 1e9 : undefined;
+    const gflops = (x: Timing | undefined) => (c.flops && x ? c.flops / x.median / 1e9 : undefined);
+    const naiveGflops = gflops(t.naive), simdGflops = gflops(t.simd), relaxedGflops = gflops(t.relaxed);
     const percentOfPeak = simdGflops !== undefined ? 100 * simdGflops / peakGflops : undefined;
+    const relaxedPercentOfPeak = relaxedGflops !== undefined ? 100 * relaxedGflops / peakGflops : undefined;
+    const relaxedOverSimd = t.relaxed ? t.simd.median / t.relaxed.median : undefined;
     results.push({
       kernel: c.kernel, shape: c.shape, flops: c.flops ?? null,
-      naiveSeconds: t.naive.median, simdSeconds: t.simd.median, speedup,
-      naiveGflops: naiveGflops ?? null, simdGflops: simdGflops ?? null, percentOfPeak: percentOfPeak ?? null,
+      naiveSeconds: t.naive.median, simdSeconds: t.simd.median, relaxedSeconds: t.relaxed?.median ?? null, speedup,
+      relaxedOverSimd: relaxedOverSimd ?? null,
+      naiveGflops: naiveGflops ?? null, simdGflops: simdGflops ?? null, relaxedGflops: relaxedGflops ?? null,
+      percentOfPeak: percentOfPeak ?? null, relaxedPercentOfPeak: relaxedPercentOfPeak ?? null,
       naiveP10: t.naive.p10, naiveP90: t.naive.p90, simdP10: t.simd.p10, simdP90: t.simd.p90,
-      naiveColdSeconds: t.naive.cold, simdColdSeconds: t.simd.cold,
+      relaxedP10: t.relaxed?.p10 ?? null, relaxedP90: t.relaxed?.p90 ?? null,
+      naiveColdSeconds: t.naive.cold, simdColdSeconds: t.simd.cold, relaxedColdSeconds: t.relaxed?.cold ?? null,
     });
-    console.log([c.kernel, c.shape, fmtTime(t.naive.median), fmtTime(t.simd.median), `${speedup.toFixed(1)}x`,
-      naiveGflops?.toFixed(2) ?? '-', simdGflops?.toFixed(2) ?? '-', percentOfPeak !== undefined ? `${percentOfPeak.toFixed(0)}%` : '-'].join(' | '));
+    const pct = (p: number | undefined) => (p !== undefined ? `${p.toFixed(0)}%` : '-');
+    console.log([c.kernel, c.shape, fmtTime(t.naive.median), fmtTime(t.simd.median), ...(t.relaxed ? [fmtTime(t.relaxed.median)] : []),
+      `${speedup.toFixed(1)}x`, ...(relaxedOverSimd !== undefined ? [`${relaxedOverSimd.toFixed(2)}x`] : []),
+      naiveGflops?.toFixed(2) ?? '-', simdGflops?.toFixed(2) ?? '-', ...(t.relaxed ? [relaxedGflops?.toFixed(2) ?? '-'] : []),
+      pct(percentOfPeak), ...(t.relaxed ? [pct(relaxedPercentOfPeak)] : [])].join(' | '));
   }
 
   if (args.json) {
     let commit = 'unknown';
     try { commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* not a checkout */ }
     const doc = {
-      peakGflops, callOverheadNs: overhead,
-      node: process.version, v8: process.versions.v8, cpu: os.cpus()[0]?.model ?? 'unknown', commit,
+      peakGflops, peakFmaGflops, callOverheadNs: overhead,
+      node: process.version, v8: process.versions.v8, builds, relaxedNote, cpu: os.cpus()[0]?.model ?? 'unknown', commit,
       date: new Date().toISOString(), maxTimePerVariant: maxTime,
       results,
     };

@@ -15,7 +15,10 @@
 //      and, next to it, the median over rounds of its ratio to 1 thread in the same round; the
 //      phase split comes from a few phase-timed steps per round. Then naive at 1 thread (a build
 //      whose first step takes ≥ 5 s, naive convnet at B = 256, is timed on that step only), then
-//      predict at B = 256 and B = 1 at every thread count, interleaved the same way.
+//      predict at B = 256 and B = 1 at every thread count, interleaved the same way. Where the
+//      engine has relaxed SIMD (Node ≥ 22), relaxed and SIMD training at 1 thread interleaved in
+//      the same rounds, after checking that the relaxed model's predictions are within 1e-3 of
+//      SIMD's (same seed, so the same initial weights; FMA changes only rounding).
 // With --busy: a child process spins on one core while lenet5 B = 32 is timed at 1 and 2
 // threads (bench/lib/busy.ts). Then the memory check on lenet5 at every thread count
 // (bench/lib/memory.ts), and the targets of issue 6, each met, missed or not measured.
@@ -30,6 +33,7 @@ import type { Sequential } from '../src/model/sequential.js';
 import { availableThreads, poolOf, threadsUnavailable } from '../src/pool/pool.js';
 import { loadRuntime, type Runtime } from '../src/runtime/load.js';
 import type { Dataset } from '../src/data/dataset.js';
+import { take } from '../src/data/transforms.js';
 import { benchData, Staged, Stepper } from './lib/data.js';
 import { pairedRatio, timeVariants, type Timing, type Variant } from './lib/timing.js';
 import { verify, type Check } from './lib/verify.js';
@@ -136,6 +140,22 @@ async function benchModel(name: string, rt: Runtime, args: Args, print: (r: Row)
   }
   [...train, nv!].forEach(print);
   const rows = [...train, nv!];
+  if (rt.relaxed) {
+    const relaxed = await zooModel(name, { ...opts, build: 'relaxed', threads: 1 });
+    const simdOne = await zooModel(name, { ...opts, threads: 1 });
+    const sample = take(data, Math.min(64, data.count));
+    const pr = relaxed.predict(sample).probabilities, ps = simdOne.predict(sample).probabilities;
+    const worst = pr.reduce((m, v, i) => Math.max(m, Math.abs(v - ps[i]!)), 0);
+    if (!(worst <= 1e-3)) throw new Error(`${name}: relaxed and SIMD predictions differ by ${worst} (> 1e-3)`);
+    const [ts, tr] = await timeVariants([
+      variant(rt, simdOne, new Stepper(simdOne, new Staged(simdOne, data, 'bench'), B, 'train'), 1),
+      variant(rt, relaxed, new Stepper(relaxed, new Staged(relaxed, data, 'bench'), B, 'train'), 1),
+    ], q);
+    const [row] = rowsOf([tr!], meta, 'relaxed', 'train', B);
+    row!.vsSimd = pairedRatio(tr!, ts!);
+    print(row!);
+    rows.push(row!);
+  }
   for (const pb of [predictB, 1]) {
     const ts = rowsOf(await timeVariants(on(new Stepper(model, staged, pb, 'infer')), q), meta, 'simd', 'predict', pb);
     ts.forEach(print);
@@ -174,7 +194,8 @@ async function main(): Promise<void> {
   const load0 = os.loadavg();
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
   console.log(`bench:train${args.quick ? ' --quick' : ''}: ${cpu}, ${os.cpus().length} cores, availableParallelism ${os.availableParallelism()} ` +
-    `(load ${load0.map((x) => x.toFixed(2)).join(' ')}), node ${process.version}; threads ${args.threads.join(',')}`);
+    `(load ${load0.map((x) => x.toFixed(2)).join(' ')}), node ${process.version}; threads ${args.threads.join(',')}; ` +
+    `builds naive, simd${rt.relaxed ? ', relaxed' : ` (no relaxed: Node ${process.version} has no WebAssembly relaxed SIMD; run under Node ≥ 22)`}`);
   console.log('img/s: median chunk over the rounds (thread counts interleaved, ABBA); vs 1 thr: median over rounds of the ratio to 1 thread;');
   console.log('wk/step: tasks taken by worker threads per step; phases: % of a phase-timed step in data gather / forward+loss / backward / update');
   console.log('');
@@ -227,7 +248,7 @@ async function main(): Promise<void> {
     let commit = 'unknown';
     try { commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* not a checkout */ }
     await writeJsonAtomic(args.json, {
-      node: process.version, v8: process.versions.v8, cpu, cores: os.cpus().length, availableParallelism: os.availableParallelism(),
+      node: process.version, v8: process.versions.v8, builds: ['naive', 'simd', ...(rt.relaxed ? ['relaxed'] : [])], cpu, cores: os.cpus().length, availableParallelism: os.availableParallelism(),
       commit, date: new Date().toISOString(), argv: process.argv.slice(2), quick: args.quick, threads: args.threads,
       loadAverageBefore: load0, loadAverageAfter: load1, results: rows, targets,
       busyLoop: busy ? { source: BUSY_SOURCE, cpuSeconds: busy.cpuSeconds, wallSeconds: busy.wallSeconds } : undefined,

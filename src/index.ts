@@ -1,9 +1,9 @@
 // simdnet's public API (browser-safe: nothing here imports Node modules).
 // Node-only helpers (file loaders, saving to disk, the training report) are in ./node.ts.
 
-// Runtime: both kernel builds over one shared wasm memory.
-export { loadRuntime, type Runtime, type LoadOptions, type BuildName, type WasmSource } from './runtime/load.js';
-export { simdSupported } from './runtime/features.js';
+// Runtime: the kernel builds (naive, simd, relaxed) over one shared wasm memory.
+export { loadRuntime, BUILD_NAMES, type Runtime, type LoadOptions, type BuildName, type WasmSource } from './runtime/load.js';
+export { simdSupported, relaxedSimdSupported } from './runtime/features.js';
 export { availableThreads, threadStats, disposeRuntime, type ThreadsOption } from './pool/pool.js';
 export { Arena } from './runtime/arena.js';
 export { type Kernels, type Geom2d, KERNEL_NAMES } from './runtime/abi.js';

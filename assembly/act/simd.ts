@@ -1,8 +1,11 @@
 // Activations, SIMD variant: four values per f32x4, then the naive loop for the n % 4 tail.
 // Same formulas, layouts and aliasing rules as act/naive.ts (read its header).
 //
-// Every kernel here is bit-identical to its naive twin: the same IEEE operations in the same
-// order, lane by lane (no FMA). relu uses f32x4.max / f32.max, which agree on NaN and ±0.
+// In the simd build every kernel here is bit-identical to its naive twin: the same IEEE
+// operations in the same order, lane by lane (no FMA). The polynomial steps p·r + c go through
+// madd (util/simd.ts), which the relaxed build turns into f32x4.relaxed_madd (possibly fused:
+// one rounding instead of two, so the relaxed results differ from naive by rounding only).
+// relu uses f32x4.max / f32.max, which agree on NaN and ±0.
 // tanh/sigmoid need exp, which wasm SIMD lacks: expNeg4 below is the f32x4 form of expNeg in
 // act/math.ts (Cody–Waite range reduction + Cephes degree-5 polynomial + 2^n from exponent
 // bits; the header there states the formula and the error bound, ≤ 4·2^−24 relative against
@@ -15,6 +18,7 @@
 // softmax_*: rows are as short as the class count (10), so four lanes would buy little over
 // the call; these call the naive kernels and are bit-identical by construction.
 import { f32At } from "../util/ptr";
+import { madd } from "../util/simd";
 import {
   relu_forward_naive, relu_backward_naive, tanh_forward_naive, tanh_backward_naive,
   sigmoid_forward_naive, sigmoid_backward_naive, softmax_forward_naive, softmax_backward_naive,
@@ -25,19 +29,19 @@ import {
   TQ0, TQ1, TQ2, TQ3, TQ4, TANH_SMALL,
 } from "./math";
 
-// ---- f32x4 twins of act/math.ts (same operations, same order) -------------------
+// ---- f32x4 twins of act/math.ts (same operations, same order; madd as above) ----
 
 @inline function expNeg4(x: v128): v128 {
   const xc = f32x4.max(x, f32x4.splat(EXP_CLAMP));
   const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
   const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
   let p = f32x4.splat(EP0);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(EP1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(EP2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(EP3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(EP4));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(EP5));
-  const er = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  p = madd(p, r, f32x4.splat(EP1));
+  p = madd(p, r, f32x4.splat(EP2));
+  p = madd(p, r, f32x4.splat(EP3));
+  p = madd(p, r, f32x4.splat(EP4));
+  p = madd(p, r, f32x4.splat(EP5));
+  const er = f32x4.add(madd(f32x4.mul(p, r), r, r), f32x4.splat(1));
   const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
   const e = f32x4.mul(er, pow2n);
   // lt is false for NaN, so NaN passes through; below the threshold the lane becomes +0.
@@ -48,11 +52,11 @@ import {
   const a = f32x4.abs(x);
   const z = f32x4.mul(a, a);
   let q = f32x4.splat(TQ0);
-  q = f32x4.add(f32x4.mul(q, z), f32x4.splat(TQ1));
-  q = f32x4.add(f32x4.mul(q, z), f32x4.splat(TQ2));
-  q = f32x4.add(f32x4.mul(q, z), f32x4.splat(TQ3));
-  q = f32x4.add(f32x4.mul(q, z), f32x4.splat(TQ4));
-  const small = f32x4.add(f32x4.mul(f32x4.mul(q, z), a), a);
+  q = madd(q, z, f32x4.splat(TQ1));
+  q = madd(q, z, f32x4.splat(TQ2));
+  q = madd(q, z, f32x4.splat(TQ3));
+  q = madd(q, z, f32x4.splat(TQ4));
+  const small = madd(f32x4.mul(q, z), a, a);
   const t = expNeg4(f32x4.mul(a, f32x4.splat(-2)));
   const one = f32x4.splat(1);
   const large = f32x4.div(f32x4.sub(one, t), f32x4.add(one, t));

@@ -2,17 +2,19 @@
 //
 // gather_rows: a row copy is memory.copy in both builds (re-exported from naive).
 // gather_rows_u8: sixteen bytes per v128.load, widened u8 → u16 → u32 and converted to four
-//   f32x4 (exact: the values are 0..255), then ·a + b with f32x4.mul / f32x4.add: the same
-//   two roundings as the scalar f32(u8)·a + b, so the result is bit-identical to naive.
+//   f32x4 (exact: the values are 0..255), then ·a + b with madd (util/simd.ts): in the simd
+//   build f32x4.mul / f32x4.add, the same two roundings as the scalar f32(u8)·a + b, so the
+//   result is bit-identical to naive; in the relaxed build one relaxed_madd (maybe fused).
 //   Tail: the last rowLen % 16 bytes of each row go through the naive scalar loop.
 import { gather_rows_naive } from "./naive";
+import { madd } from "../util/simd";
 
 export function gather_rows_simd(dst: usize, src: usize, idx: usize, rows: i32, rowLen: i32): void {
   gather_rows_naive(dst, src, idx, rows, rowLen);
 }
 
 @inline function affine(v: v128, va: v128, vb: v128): v128 {
-  return f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(v), va), vb);
+  return madd(f32x4.convert_i32x4_u(v), va, vb);
 }
 
 export function gather_rows_u8_simd(dst: usize, src: usize, idx: usize, rows: i32, rowLen: i32, a: f32, b: f32): void {

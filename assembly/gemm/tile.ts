@@ -18,10 +18,14 @@
 // Per k: one or two B vectors are loaded once and used by all four rows, and each A value is
 // one splat load used by 4·NV columns: with NV = 2, 6 loads per 8 mul + 8 add. The eight
 // accumulators + 2 B + 1 splat fit V8's 16 xmm registers (4 × 12 or 8 × 8 spill; unrolling k
-// by hand made V8 hoist all loads first and spill). No FMA: a rounded f32x4.mul, then a
-// rounded f32x4.add, per step, for ascending k, one accumulator per output: per output the
-// same operations in the same order as the naive kernels, so the products are bit-identical
-// to them. NV, W and aPacked must be compile-time constants (every branch on them folds away).
+// by hand made V8 hoist all loads first and spill). Each step is madd (util/simd.ts): in the
+// simd build a rounded f32x4.mul, then a rounded f32x4.add, for ascending k, one accumulator
+// per output: per output the same operations in the same order as the naive kernels, so the
+// products are bit-identical to them. In the relaxed build it is one f32x4.relaxed_madd (fused
+// where the CPU has FMA: one rounding per step, so close to naive but not bit-identical).
+// NV, W and aPacked must be compile-time constants (every branch on them folds away).
+
+import { madd } from "../util/simd";
 
 export const START_ZERO: i32 = 0;
 export const START_C: i32 = 1;
@@ -47,11 +51,6 @@ export const START_ROW: i32 = 2;
   } else {
     v128.store32_lane(p, v, 0);
   }
-}
-
-/** x + s·b, as a rounded mul then a rounded add (no FMA). */
-@inline export function madd(x: v128, s: v128, b: v128): v128 {
-  return f32x4.add(x, f32x4.mul(s, b));
 }
 
 /** The starting value of one accumulator: W lanes of C at c, of the row at init, or 0. */
@@ -82,13 +81,13 @@ export const START_ROW: i32 = 2;
     const b1 = NV == 2 ? loadPart(pb + 16, W) : b0;
     // Row by row: one splat live at a time, used by both B vectors.
     let s = v128.load32_splat(a0);
-    x00 = madd(x00, s, b0); if (NV == 2) x01 = madd(x01, s, b1);
+    x00 = madd(s, b0, x00); if (NV == 2) x01 = madd(s, b1, x01);
     if (aPacked) s = v128.load32_splat(a0, 4); else s = v128.load32_splat(a1);
-    x10 = madd(x10, s, b0); if (NV == 2) x11 = madd(x11, s, b1);
+    x10 = madd(s, b0, x10); if (NV == 2) x11 = madd(s, b1, x11);
     if (aPacked) s = v128.load32_splat(a0, 8); else s = v128.load32_splat(a2);
-    x20 = madd(x20, s, b0); if (NV == 2) x21 = madd(x21, s, b1);
+    x20 = madd(s, b0, x20); if (NV == 2) x21 = madd(s, b1, x21);
     if (aPacked) s = v128.load32_splat(a0, 12); else s = v128.load32_splat(a3);
-    x30 = madd(x30, s, b0); if (NV == 2) x31 = madd(x31, s, b1);
+    x30 = madd(s, b0, x30); if (NV == 2) x31 = madd(s, b1, x31);
     a0 += ak;
     if (!aPacked) { a1 += ak; a2 += ak; a3 += ak; }
     pb += bk;

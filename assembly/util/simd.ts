@@ -5,3 +5,11 @@
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) +
          (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
+
+/**
+ * a·b + c. In the relaxed build (asc --enable relaxed-simd) one f32x4.relaxed_madd, which
+ * the engine may fuse (one rounding; x86 with FMA3, ARM) or not; elsewhere a rounded
+ * f32x4.mul then a rounded f32x4.add, so the plain simd build keeps the naive kernels' order
+ * of IEEE operations and their bits.
+ */
+@inline export function madd(a: v128, b: v128, c: v128): v128 { return ASC_FEATURE_RELAXED_SIMD ? f32x4.relaxed_madd(a, b, c) : f32x4.add(f32x4.mul(a, b), c); }

@@ -26,6 +26,7 @@ import type {
   ReplyMessage, TrainerWorkerInfo, TrainerWorkerOptions, WeightData, WorkerFitOptions, WorkerFitResult, WorkerLike,
 } from './protocol.js';
 import { shown } from '../util/format.js';
+import { BUILD_NAMES } from '../runtime/load.js';
 
 export interface FitCallbacks {
   batch?(p: BatchProgress): void;
@@ -162,8 +163,8 @@ export async function createTrainerWorker(options: TrainerWorkerOptions = {}): P
   if (threads !== undefined && threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
     throw new RangeError(`createTrainerWorker: threads must be a whole number from 1 to 256 or 'auto', got ${shown(threads)}`);
   }
-  if (build !== undefined && build !== 'auto' && build !== 'simd' && build !== 'naive') {
-    throw new TypeError(`createTrainerWorker: build must be 'auto', 'simd' or 'naive', got ${shown(build)}`);
+  if (build !== undefined && build !== 'auto' && !(BUILD_NAMES as readonly unknown[]).includes(build)) {
+    throw new TypeError(`createTrainerWorker: build must be 'auto', ${BUILD_NAMES.map((b) => `'${b}'`).join(', ')}, got ${shown(build)}`);
   }
   const client = new Client(startWorker(worker));
   try {

@@ -12,12 +12,13 @@
 
 import type { Dataset } from '../data/dataset.js';
 import type { History } from '../train/trainer.js';
+import type { BuildName } from '../runtime/load.js';
 
 export interface TrainerWorkerOptions {
   /** Threads for the model: a count or 'auto' (default: the available cores; 1 unless crossOriginIsolated). */
   threads?: number | 'auto';
-  /** Kernel build (default 'auto': SIMD where the engine has it). */
-  build?: 'simd' | 'naive' | 'auto';
+  /** Kernel build (default 'auto': relaxed SIMD, else SIMD, where the engine has it). */
+  build?: BuildName | 'auto';
   /**
    * The worker: its script's URL, or a Worker already started from it (default: `new Worker(new
    * URL('./trainer-worker.js', import.meta.url), { type: 'module' })`, which Vite and webpack bundle).
@@ -94,7 +95,7 @@ export interface WeightData { name: string; shape: number[]; data: Float32Array 
 
 export interface InitArgs {
   threads?: number | 'auto';
-  build?: 'simd' | 'naive' | 'auto';
+  build?: BuildName | 'auto';
   wasmBaseUrl?: string;
   /** Int32Array over a SharedArrayBuffer: word 0 = the highest fit id stop() was called for. */
   stopWord?: Int32Array;

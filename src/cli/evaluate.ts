@@ -1,4 +1,4 @@
-// npm run evaluate -- --model FILE [--data SPEC] [--test-count N] [--build simd|naive] [--threads N|auto] [--json FILE]
+// npm run evaluate -- --model FILE [--data SPEC] [--test-count N] [--build relaxed|simd|naive] [--threads N|auto] [--json FILE]
 //
 // Loads a model saved by `train --save`, prepares the test split of --data the way training did
 // (class subset, stored standardisation) and prints the loss, the accuracy, the confusion matrix
@@ -22,7 +22,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       .requiredOption('--model <file>', 'model file written by "train --save"')
       .option('--data <spec>', 'mnist, mnist-full, idx:DIR or cifar:DIR (default: the dataset the model was trained on)')
       .option('--test-count <n>', 'use only the first N test images', positiveInt('--test-count'))
-      .addOption(new Option('--build <b>', 'kernels (default: simd where supported)').choices(['simd', 'naive']))
+      .addOption(new Option('--build <b>', 'kernels (default: relaxed, else simd, where supported)').choices(['relaxed', 'simd', 'naive']))
       .addOption(threadsOption())
       .option('--json <file>', 'also write the figures as JSON to FILE');
     program.parse(argv, { from: 'user' });

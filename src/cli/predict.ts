@@ -1,4 +1,4 @@
-// npm run predict -- --model FILE [--data SPEC] [--top K] [--build simd|naive] [--threads N|auto] [--json FILE] <image.png | idx:INDEX>...
+// npm run predict -- --model FILE [--data SPEC] [--top K] [--build relaxed|simd|naive] [--threads N|auto] [--json FILE] <image.png | idx:INDEX>...
 //
 // Prints the predicted class and the top-K (default 3) class probabilities of each input:
 //   image.png  any PNG. For a gray model it goes through decodeToGray(..., { invert: 'auto',
@@ -43,7 +43,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       .argument('<inputs...>', 'PNG files and/or idx:N (test image N of --data)')
       .option('--data <spec>', 'dataset for idx:N inputs (default: the dataset the model was trained on, else mnist)')
       .option('--top <k>', 'how many of the most probable classes to print', positiveInt('--top'), 3)
-      .addOption(new Option('--build <b>', 'kernels (default: simd where supported)').choices(['simd', 'naive']))
+      .addOption(new Option('--build <b>', 'kernels (default: relaxed, else simd, where supported)').choices(['relaxed', 'simd', 'naive']))
       .addOption(threadsOption())
       .option('--json <file>', 'also write the predictions as JSON to FILE');
     program.parse(argv, { from: 'user' });

@@ -3,7 +3,7 @@
 //   --model lenet5|simple|convnet|tanh-binary|cifar   (default lenet5)
 //   --data mnist|mnist-full|idx:DIR|cifar:DIR          (default mnist: the embedded 7996/2004 digits)
 //   --epochs N --batch B --optimizer sgd|momentum|adam --lr X   (default: the model's recipe)
-//   --seed S (default 0) --build simd|naive (default simd where supported) --threads N|auto (default auto)
+//   --seed S (default 0) --build relaxed|simd|naive (default relaxed, else simd, where supported) --threads N|auto (default auto)
 //   --train-count N --test-count N
 //   --validation-split F   hold out this fraction of the training images, stratified and seeded,
 //                          and report validation loss and accuracy per epoch (default 0.1; 0: none)
@@ -92,7 +92,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       .addOption(new Option('--optimizer <type>', 'optimizer (default: the model\'s recipe)').choices(['sgd', 'momentum', 'adam']))
       .option('--lr <x>', 'learning rate (default: the recipe\'s, or the optimizer\'s own default)', numberIn('--lr', 0, Infinity))
       .option('--seed <s>', 'seed for initialisation, shuffling and the validation split', seedValue, 0)
-      .addOption(new Option('--build <b>', 'kernels (default: simd where supported)').choices(['simd', 'naive']))
+      .addOption(new Option('--build <b>', 'kernels (default: relaxed, else simd, where supported)').choices(['relaxed', 'simd', 'naive']))
       .addOption(threadsOption())
       .option('--train-count <n>', 'use only the first N training images', positiveInt('--train-count'))
       .option('--test-count <n>', 'use only the first N test images', positiveInt('--test-count'))

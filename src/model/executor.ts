@@ -14,7 +14,7 @@
 // fixed by the plan alone, so 1, 2 or 16 threads give the same bits.
 
 import type { Kernels } from '../runtime/abi.js';
-import type { BuildName, Runtime } from '../runtime/load.js';
+import { BUILD_NAMES, type BuildName, type Runtime } from '../runtime/load.js';
 import type { Layer } from '../layers/layer.js';
 import type { Optimizer } from '../optimizers/index.js';
 import type { Loss } from '../losses/index.js';
@@ -68,7 +68,7 @@ export class Executor {
     this.planner = new Planner(m, this.rec);
     this.fns = kernelList(m.k);
     this.f64 = new F64View(m.runtime.arena.memory);
-    this.buildId = m.build === 'simd' ? 1 : 0;
+    this.buildId = BUILD_NAMES.indexOf(m.build);
     this.setThreads(threads ?? 'auto');
   }
 

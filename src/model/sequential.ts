@@ -12,7 +12,7 @@
 // the logits and softmax_xent does the rest; predict applies softmax to the logits.
 
 import type { Kernels } from '../runtime/abi.js';
-import { loadRuntime, type BuildName, type Runtime } from '../runtime/load.js';
+import { buildKernels, buildUnavailable, isBuildName, loadRuntime, type BuildName, type Runtime } from '../runtime/load.js';
 import { Layer, formatShape, product, type ParamView } from '../layers/layer.js';
 import { makeOptimizer, type Optimizer, type OptimizerSpec } from '../optimizers/index.js';
 import { makeLoss, type Loss } from '../losses/softmax-cross-entropy.js';
@@ -38,7 +38,10 @@ export interface CompileOptions {
   loss?: string | Loss;
   /** Seeds the initialisers and dropout (default 0). Same seed + data + build ⇒ same weights. */
   seed?: number;
-  /** Which kernels: 'simd' (default when supported), 'naive', or 'auto'. */
+  /**
+   * Which kernels: 'naive', 'simd', 'relaxed', or 'auto' (default: the runtime's build, which
+   * loadRuntime's 'auto' makes relaxed, else simd, else naive, by what the engine has).
+   */
   build?: BuildName | 'auto';
   /** A runtime from loadRuntime(); default: one shared runtime loaded on first use. */
   runtime?: Runtime;
@@ -49,7 +52,7 @@ export interface CompileOptions {
 interface DataSlot { ptr: number; bytes: number }
 
 let sharedRuntime: Promise<Runtime> | undefined;
-/** The runtime models use when compile() is given none (loaded once, SIMD when supported). */
+/** The runtime models use when compile() is given none (loaded once; its build is 'auto'). */
 export function defaultRuntime(): Promise<Runtime> {
   sharedRuntime ??= loadRuntime({ build: 'auto' });
   return sharedRuntime;
@@ -128,10 +131,11 @@ export class Sequential {
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed)) throw new RangeError(`compile: seed must be an integer, got ${shown(options.seed)}`);
     const build = options.build ?? 'auto';
-    if (build !== 'auto' && build !== 'naive' && build !== 'simd') {
-      throw new TypeError(`compile: build must be 'auto', 'naive' or 'simd', got ${shown(build)}`);
+    if (build !== 'auto' && !isBuildName(build)) {
+      throw new TypeError(`compile: build must be 'auto', 'naive', 'simd' or 'relaxed', got ${shown(build)}`);
     }
-    if (build === 'simd' && rt.simd === undefined) throw new Error('compile: build \'simd\' requested but this engine has no WebAssembly SIMD');
+    const missing = build === 'auto' ? undefined : buildUnavailable(rt, build);
+    if (missing !== undefined) throw new Error(`compile: build '${build}' requested but ${missing}`);
     const inputShape = checkInputShape(options.inputShape);
     resolveThreads(options.threads, `compile '${this.name}'`); // checked before any memory is planned
     const optimizer = makeOptimizer(options.optimizer ?? 'adam');
@@ -139,7 +143,7 @@ export class Sequential {
 
     this.runtime = rt;
     this.build = build === 'auto' ? rt.build : build;
-    this.k = this.build === 'simd' ? rt.simd! : rt.naive;
+    this.k = buildKernels(rt, this.build)!;
     this.seed = seed >>> 0;
     this.inputShape = inputShape;
     this.optimizer = optimizer;

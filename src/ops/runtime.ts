@@ -5,7 +5,7 @@
 // releases the mark (also when it throws), so repeated calls reuse the same bytes and the
 // memory only grows when a call needs more than any earlier one did.
 
-import { loadRuntime, type BuildName, type LoadOptions, type Runtime, type WasmSource } from '../runtime/load.js';
+import { buildUnavailable, isBuildName, loadRuntime, type BuildName, type LoadOptions, type Runtime, type WasmSource } from '../runtime/load.js';
 import type { Kernels } from '../runtime/abi.js';
 import type { Arena } from '../runtime/arena.js';
 import { product } from './ndarray.js';
@@ -13,7 +13,7 @@ import { disposeRuntime } from '../pool/pool.js';
 import { shown } from '../util/format.js';
 
 export interface InitOptions {
-  /** 'auto' (default): SIMD where the engine supports it, else the naive build. */
+  /** 'auto' (default): relaxed SIMD where the engine has it, else SIMD, else the naive build. */
   build?: BuildName | 'auto';
   /** Where to get each build (bytes, a Response, or a URL/path); defaults to build/<name>.wasm. */
   sources?: Partial<Record<BuildName, WasmSource>>;
@@ -39,6 +39,8 @@ let loading: Promise<Runtime> | undefined;
 
 function pick(rt: Runtime, want: BuildName | 'auto', warn: ((m: string) => void) | undefined): State {
   if (want === 'naive') return { rt, kernels: rt.naive, build: 'naive' };
+  if (want === 'relaxed' && rt.relaxed === undefined) throw new Error(`init: build 'relaxed' requested but ${buildUnavailable(rt, 'relaxed')}`);
+  if (want !== 'simd' && rt.relaxed !== undefined) return { rt, kernels: rt.relaxed, build: 'relaxed' };
   if (rt.simd !== undefined) return { rt, kernels: rt.simd, build: 'simd' };
   warn?.('simdnet: this engine has no WebAssembly SIMD; the ops use the naive (scalar) kernels.');
   return { rt, kernels: rt.naive, build: 'naive' };
@@ -53,15 +55,15 @@ function pick(rt: Runtime, want: BuildName | 'auto', warn: ((m: string) => void)
 export async function init(options: InitOptions = {}): Promise<InitInfo> {
   // Without `build`, a later call keeps the build the ops use now (the first call: 'auto').
   const want = options.build ?? state?.build ?? 'auto';
-  if (want !== 'auto' && want !== 'naive' && want !== 'simd') {
-    throw new TypeError(`init: build must be 'auto', 'naive' or 'simd', got ${shown(want)}`);
+  if (want !== 'auto' && !isBuildName(want)) {
+    throw new TypeError(`init: build must be 'auto', 'naive', 'simd' or 'relaxed', got ${shown(want)}`);
   }
   const warn = options.warn ?? ((m: string) => console.warn(m));
   // loadRuntime itself warns about a missing SIMD on the first load; later calls warn here.
   let warnLater: ((m: string) => void) | undefined = warn;
   if (loading === undefined) {
     warnLater = undefined;
-    // loadRuntime always loads the naive build and, where supported, the SIMD one, so a later
+    // loadRuntime always loads the naive build and, where supported, the SIMD ones, so a later
     // init({ build }) can switch between them without loading anything.
     const load: LoadOptions = { build: want, warn };
     if (options.sources !== undefined) load.sources = options.sources;

@@ -11,7 +11,7 @@
 // exits, is reported to the caller as an Error once the job is over (never a hang).
 
 import { KERNEL_NAMES } from '../runtime/abi.js';
-import type { Runtime } from '../runtime/load.js';
+import { BUILD_NAMES, buildKernels, type Runtime } from '../runtime/load.js';
 import { CTRL, CTRL_WORDS, ERROR_BYTES, CLOSED, SPIN_MS, SPIN_LOADS, STALL_MS } from './control.js';
 import { workerSource, type WorkerStart } from './worker.js';
 import { F64View, runTape, kernelList } from './tape.js';
@@ -88,7 +88,7 @@ export class ThreadPool {
     let canWait = true;
     try { Atomics.wait(this.ctrl, CTRL_WORDS - 1, 1, 0); } catch { canWait = false; }
     this.canWait = canWait;
-    this.fns = [kernelList(rt.naive), rt.simd ? kernelList(rt.simd) : null];
+    this.fns = BUILD_NAMES.map((b) => { const k = buildKernels(rt, b); return k ? kernelList(k) : null; });
     this.f64 = new F64View(rt.arena.memory);
   }
 
@@ -109,7 +109,7 @@ export class ThreadPool {
 
   private spawn(index: number): void {
     const start: WorkerStart = {
-      index, memory: this.rt.arena.memory, modules: [this.rt.modules.naive, this.rt.modules.simd ?? null],
+      index, memory: this.rt.arena.memory, modules: BUILD_NAMES.map((b) => this.rt.modules[b] ?? null),
       names: KERNEL_NAMES, ctrl: this.ctrl.buffer as SharedArrayBuffer, err: this.err.buffer as SharedArrayBuffer,
       words: CTRL, closed: CLOSED, spinMs: SPIN_MS,
     };
@@ -140,7 +140,8 @@ export class ThreadPool {
 
   /**
    * Runs tasks 0..n-1 of the table at byte offset `table` (f64 pairs [start, end) into the
-   * tapes) with the given build (0 naive, 1 SIMD), on this thread and `helpers` workers.
+   * tapes) with the given build (its index in BUILD_NAMES: 0 naive, 1 simd, 2 relaxed), on this
+   * thread and `helpers` workers.
    * Returns when all are done; throws if any failed.
    */
   run(table: number, n: number, build: number, helpers: number): void {

@@ -1,9 +1,12 @@
 // Loads the kernel builds into one shared memory, in Node (from disk) and in the
 // browser (from a URL), with the same code.
 //
-// Both builds import `env.memory` and never allocate, so they can share one memory:
-// the naive and SIMD kernels see the same tensors, which lets tests and benchmarks run
-// them side by side on identical data.
+// Three builds from one source tree, all importing `env.memory` and never allocating, so they
+// share one memory: naive (scalar), simd (f32x4; the same IEEE operations as naive, in the
+// same order wherever a kernel's header says so) and relaxed (the simd source compiled with
+// relaxed SIMD, so every multiply-add is one f32x4.relaxed_madd, fused where the CPU has FMA:
+// fewer instructions, and different from simd by rounding). The kernels of every build see the same
+// tensors, which lets tests and benchmarks run them side by side on identical data.
 //
 // Each build exists twice, differing only in how the memory import is declared:
 // <name>.shared.wasm imports a shared memory (AssemblyScript's threads feature), so the
@@ -14,14 +17,21 @@
 
 import { Arena } from './arena.js';
 import { KERNEL_NAMES, type Kernels } from './abi.js';
-import { simdSupported } from './features.js';
+import { relaxedSimdSupported, simdSupported } from './features.js';
 import { shown } from '../util/format.js';
 
-export type BuildName = 'naive' | 'simd';
+/** Every kernel build, in the order the thread pool numbers them. */
+export const BUILD_NAMES = ['naive', 'simd', 'relaxed'] as const;
+export type BuildName = typeof BUILD_NAMES[number];
 export type WasmSource = BufferSource | Response | URL | string;
 
 export interface LoadOptions {
-  /** Which build `runtime.kernels` uses. 'auto' (default): SIMD when supported. */
+  /**
+   * Which build `runtime.kernels` uses. 'auto' (default): relaxed where the engine has relaxed
+   * SIMD, else simd where it has SIMD, else naive. Results of 'relaxed' depend on the CPU (FMA
+   * or not), so pin 'simd' for bits that agree across machines. 'relaxed' on an engine without
+   * relaxed SIMD is an error.
+   */
   build?: BuildName | 'auto';
   /** Where to get each build: bytes, a Response, or a URL/path. Default: build/<name>.wasm in Node; in a browser, the copy next to this module (BROWSER_URLS). */
   sources?: Partial<Record<BuildName, WasmSource>>;
@@ -31,6 +41,8 @@ export interface LoadOptions {
   warn?: (message: string) => void;
   /** Override SIMD detection (false: behave as on an engine without wasm SIMD). Default: detect. */
   simd?: boolean;
+  /** Override relaxed-SIMD detection (false: behave as on an engine without it). Default: detect. */
+  relaxedSimd?: boolean;
   /**
    * Use a shared memory and the .shared.wasm builds, which worker threads can run over.
    * Default: where SharedArrayBuffer is usable (Node; a cross-origin isolated page).
@@ -48,10 +60,31 @@ export interface Runtime {
   naive: Kernels;
   /** The SIMD build, or undefined where the engine lacks wasm SIMD. */
   simd?: Kernels;
+  /** The relaxed-SIMD build, or undefined where the engine lacks relaxed SIMD. */
+  relaxed?: Kernels;
   /** True when the memory is shared and the builds are the .shared.wasm ones (threads possible). */
   shared: boolean;
-  /** The compiled modules behind `naive` and `simd`, for worker threads. */
-  modules: { naive: WebAssembly.Module; simd?: WebAssembly.Module };
+  /** The compiled modules behind `naive`, `simd` and `relaxed`, for worker threads. */
+  modules: { naive: WebAssembly.Module; simd?: WebAssembly.Module; relaxed?: WebAssembly.Module };
+}
+
+/** True for 'naive', 'simd' and 'relaxed'. */
+export function isBuildName(x: unknown): x is BuildName {
+  return (BUILD_NAMES as readonly unknown[]).includes(x);
+}
+
+/** The kernels of one build in this runtime, or undefined where the engine lacks that build. */
+export function buildKernels(rt: Runtime, name: BuildName): Kernels | undefined {
+  return name === 'naive' ? rt.naive : name === 'simd' ? rt.simd : rt.relaxed;
+}
+
+const NO_RELAXED = 'this engine has no WebAssembly relaxed SIMD (f32x4.relaxed_madd: Chrome ≥ 114, ' +
+  'Firefox ≥ 145, Node ≥ 22, or Node 20 with --experimental-wasm-relaxed-simd)';
+
+/** Why `name` cannot run in this runtime, or undefined if it can. */
+export function buildUnavailable(rt: Runtime, name: BuildName): string | undefined {
+  if (buildKernels(rt, name) !== undefined) return undefined;
+  return name === 'simd' ? 'this engine has no WebAssembly SIMD' : NO_RELAXED;
 }
 
 /** Whether this engine lets us share memory with worker threads. */
@@ -74,6 +107,8 @@ const BROWSER_URLS: Record<string, () => URL> = {
   'simd.wasm': () => new URL('./simd.wasm', import.meta.url),
   'naive.shared.wasm': () => new URL('./naive.shared.wasm', import.meta.url),
   'simd.shared.wasm': () => new URL('./simd.shared.wasm', import.meta.url),
+  'relaxed.wasm': () => new URL('./relaxed.wasm', import.meta.url),
+  'relaxed.shared.wasm': () => new URL('./relaxed.shared.wasm', import.meta.url),
 };
 
 /** This module's URL, kept in a variable so that bundlers do not take the Node paths below for assets. */
@@ -179,11 +214,20 @@ async function instantiate(name: BuildName, bytes: BufferSource, memory: WebAsse
   return { kernels: exports as unknown as Kernels, module };
 }
 
-/** Loads both builds over one new memory and returns the runtime. */
+/**
+ * Loads every build the engine can run (naive always, simd and relaxed where supported) over
+ * one new memory and returns the runtime.
+ */
 export async function loadRuntime(options: LoadOptions = {}): Promise<Runtime> {
   const want = options.build ?? 'auto';
-  if (want !== 'auto' && want !== 'naive' && want !== 'simd') {
-    throw new TypeError(`simdnet: build must be 'auto', 'naive' or 'simd', got ${shown(want)}`);
+  if (want !== 'auto' && !isBuildName(want)) {
+    throw new TypeError(`simdnet: build must be 'auto', 'naive', 'simd' or 'relaxed', got ${shown(want)}`);
+  }
+  const hasSimd = options.simd ?? simdSupported();
+  const hasRelaxed = hasSimd && (options.relaxedSimd ?? relaxedSimdSupported());
+  if (want === 'relaxed' && !hasRelaxed) {
+    throw new Error(`simdnet: build 'relaxed' was asked for, but ${hasSimd ? NO_RELAXED : 'this engine has no WebAssembly SIMD at all'}; ` +
+      "use build 'simd' or 'auto'");
   }
   const warn = options.warn ?? ((m: string) => console.warn(m));
   if (options.shared !== undefined && typeof options.shared !== 'boolean') {
@@ -201,14 +245,28 @@ export async function loadRuntime(options: LoadOptions = {}): Promise<Runtime> {
   };
   const naive = await instantiate('naive', await get('naive'), arena.memory);
   let simd: { kernels: Kernels; module: WebAssembly.Module } | undefined;
-  if (options.simd ?? simdSupported()) {
+  if (hasSimd) {
     simd = await instantiate('simd', await get('simd'), arena.memory);
   } else if (want !== 'naive') {
     warn('simdnet: this engine has no WebAssembly SIMD; using the naive (scalar) kernels, which are several times slower.');
   }
-  const build: BuildName = want === 'naive' || simd === undefined ? 'naive' : 'simd';
-  return {
-    arena, naive: naive.kernels, simd: simd?.kernels, build, kernels: build === 'simd' ? simd!.kernels : naive.kernels,
-    shared, modules: { naive: naive.module, simd: simd?.module },
+  let relaxed: { kernels: Kernels; module: WebAssembly.Module } | undefined;
+  if (hasRelaxed) {
+    try {
+      relaxed = await instantiate('relaxed', await get('relaxed'), arena.memory);
+    } catch (e) {
+      // A deployment that ships only naive and simd (from before the relaxed build) still loads,
+      // unless relaxed was asked for by name.
+      if (want === 'relaxed') throw e;
+      warn(`simdnet: the relaxed-SIMD build did not load (${(e as Error).message}); using the simd build.`);
+    }
+  }
+  const build: BuildName = want === 'naive' || simd === undefined ? 'naive'
+    : want === 'simd' || relaxed === undefined ? 'simd' : 'relaxed';
+  const rt: Runtime = {
+    arena, naive: naive.kernels, simd: simd?.kernels, relaxed: relaxed?.kernels, build, kernels: naive.kernels,
+    shared, modules: { naive: naive.module, simd: simd?.module, relaxed: relaxed?.module },
   };
+  rt.kernels = buildKernels(rt, build)!;
+  return rt;
 }

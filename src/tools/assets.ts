@@ -15,7 +15,8 @@ import { encodeEmbeddedDigits } from '../data/mnist-embedded.js';
 /** The build/ folder: this file runs as build/lib/tools/assets.js (or src/tools/assets.ts under tsx). */
 const buildDir = new URL(import.meta.url.includes('/build/lib/') ? '../../' : '../../build/', import.meta.url);
 
-export const WASM_FILES = ['naive.wasm', 'simd.wasm', 'naive.shared.wasm', 'simd.shared.wasm'] as const;
+export const WASM_FILES = ['naive.wasm', 'simd.wasm', 'naive.shared.wasm', 'simd.shared.wasm',
+  'relaxed.wasm', 'relaxed.shared.wasm'] as const;
 export const DIGITS_FILE = 'mnist-embedded.bin';
 
 /** Writes via a temporary name and a rename, so a reader (another test, a server) never sees half a file. */

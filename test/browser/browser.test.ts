@@ -1,8 +1,11 @@
 // The same library in a real browser: headless Chromium (Debian's package, driven by
-// playwright-core) loads a bundle of src/index.ts and the two .wasm builds from a local
+// playwright-core) loads a bundle of src/index.ts and the .wasm builds from a local
 // server, then runs the ops API, trains a small model and loads a model saved by Node.
-// Each result must be bit-identical to the same computation in Node: the kernels are the
-// same wasm with deterministic float semantics, and the inputs and seeds are the same.
+// Each result of the simd build must be bit-identical to the same computation in Node: the
+// kernels are the same wasm with deterministic float semantics, and the inputs and seeds are
+// the same. The relaxed build (Chromium has relaxed SIMD) runs the same scenario: its 'auto'
+// pick, threads that do not change its bits, results within rounding of simd, and, where this
+// Node has relaxed SIMD too, Node's bits (same V8 code generation on the same CPU).
 //
 // Threads: the page is served twice, plainly and cross-origin isolated (COOP/COEP headers).
 // Isolated, it gets shared memory and runs training on a pool of Web Workers; plain, it runs
@@ -50,15 +53,15 @@ function syntheticSet(seed: number, n: number) {
 
 /** The whole scenario, written once and run both in Node and (as source text) in the page. */
 async function scenario(L: typeof lib, runtimeOptions: lib.LoadOptions, data: { images: number[]; labels: number[] },
-  saved: number[] | null, threads = 1) {
+  saved: number[] | null, threads = 1, build: lib.BuildName = 'simd') {
   const { init, convForward, ndarray, loadRuntime, Sequential, Conv2D, MaxPool2D, Flatten, Dense, serialize, modelFromSerialized, threadStats } = L;
-  await init(runtimeOptions);
+  await init({ ...runtimeOptions, build });
   const A = ndarray(Float32Array.from({ length: 2 * 6 * 5 * 3 }, (_, i) => Math.sin(i)), [2, 6, 5, 3]);
   const W = ndarray(Float32Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i)), [3, 3, 3, 4]);
   const b = ndarray(Float32Array.from([0.1, -0.2, 0.3, 0]), [4]);
   const conv = convForward(A, W, b, 'relu', 'same', 2);
 
-  const runtime = await loadRuntime({ ...runtimeOptions, build: 'simd' });
+  const runtime = await loadRuntime({ ...runtimeOptions, build });
   const model = new Sequential([
     new Conv2D({ filters: 24, kernelSize: 3, padding: 'same', activation: 'relu' }), // enough work to share
     new MaxPool2D({ poolSize: 2 }),
@@ -81,7 +84,7 @@ async function scenario(L: typeof lib, runtimeOptions: lib.LoadOptions, data: { 
   }
   return { conv: { shape: conv.shape, data: Array.from(conv.data) }, loss: history.loss, accuracy: history.accuracy,
     probs, loadedProbs, saved: Array.from(serialize(model)), threads: model.threads, shared: runtime.shared,
-    workerTasks: threadStats(runtime).workerTasks };
+    workerTasks: threadStats(runtime).workerTasks, autoBuild: (await loadRuntime(runtimeOptions)).build };
 }
 
 describe.skipIf(!haveChromium)('in headless Chromium', () => {
@@ -145,21 +148,22 @@ describe.skipIf(!haveChromium)('in headless Chromium', () => {
     const saved = node.saved;
     const nodeLoaded = await scenario(lib, {}, data, saved);
 
-    const inPage = (pg: Page, threads: number) => pg.evaluate(async ({ src, data, saved, threads }) => {
+    const inPage = (pg: Page, threads: number, build: lib.BuildName = 'simd') => pg.evaluate(async ({ src, data, saved, threads, build }) => {
       const L = (window as unknown as { simdnet: typeof lib }).simdnet;
       // Rebuild the scenario from its source text so the very same steps run here.
       const run = new Function(`return (${src})`)();
       const simd = L.simdSupported();
+      const relaxed = L.relaxedSimdSupported();
       const notices: string[] = [];
       const warn = console.warn;
       console.warn = (m: string) => { notices.push(m); };
       try {
-        const result = await run(L, { baseUrl: new URL('/build/', location.href).href }, data, saved, threads);
-        return { simd, isolated: crossOriginIsolated, notices, ...result };
+        const result = await run(L, { baseUrl: new URL('/build/', location.href).href }, data, saved, threads, build);
+        return { simd, relaxed, isolated: crossOriginIsolated, notices, ...result };
       } finally {
         console.warn = warn;
       }
-    }, { src: scenario.toString(), data, saved, threads });
+    }, { src: scenario.toString(), data, saved, threads, build });
     const inBrowser = await inPage(page, 2);
     const isolated = await inPage(isolatedPage, 2);
     const nodeThreads = await scenario(lib, {}, data, saved, 2);
@@ -196,5 +200,29 @@ describe.skipIf(!haveChromium)('in headless Chromium', () => {
     }
     // And the model learned something (3 separable classes, 3 epochs).
     expect(node.loss[node.loss.length - 1]!).toBeLessThan(node.loss[0]!);
+
+    // Relaxed SIMD (Chrome ≥ 114): 'auto' picks it; on one thread (plain page) and on 2 Web
+    // Workers (isolated page) the same bits; within rounding of the simd build: the conv output
+    // within 1e-5 absolute (|values| ≤ ~10, K = 27: dozens of ulps of slack), and the losses
+    // and probabilities within 1e-3 relative after 3 epochs of Adam (rounding differences grow
+    // with every step, as in any two float orders). Where Node has relaxed SIMD, Node's bits.
+    expect(inBrowser.relaxed, 'Chromium has relaxed SIMD').toBe(true);
+    expect(inBrowser.autoBuild).toBe('relaxed');
+    const relaxedPlain = await inPage(page, 2, 'relaxed');
+    const relaxedIsolated = await inPage(isolatedPage, 2, 'relaxed');
+    expect(relaxedIsolated.workerTasks, 'Web Workers ran relaxed tasks').toBeGreaterThan(0);
+    expect(relaxedIsolated.loss).toEqual(relaxedPlain.loss);
+    expect(relaxedIsolated.probs).toEqual(relaxedPlain.probs);
+    expect(relaxedIsolated.saved).toEqual(relaxedPlain.saved);
+    relaxedPlain.conv.data.forEach((v: number, i: number) => expect(Math.abs(v - node.conv.data[i]!), `relaxed conv[${i}]`).toBeLessThanOrEqual(1e-5));
+    relaxedPlain.loss.forEach((v: number, i: number) => expect(Math.abs(v - node.loss[i]!), `relaxed loss[${i}]`).toBeLessThanOrEqual(1e-3 * node.loss[i]!));
+    relaxedPlain.probs.forEach((v: number, i: number) => expect(Math.abs(v - node.probs[i]!), `relaxed prob[${i}]`).toBeLessThanOrEqual(1e-3));
+    if (lib.relaxedSimdSupported()) {
+      const nodeRelaxed = await scenario(lib, {}, data, saved, 2, 'relaxed');
+      expect(nodeRelaxed.autoBuild).toBe('relaxed');
+      expect(relaxedPlain.conv.data).toEqual(nodeRelaxed.conv.data);
+      expect(relaxedPlain.loss).toEqual(nodeRelaxed.loss);
+      expect(relaxedPlain.probs).toEqual(nodeRelaxed.probs);
+    }
   });
 });

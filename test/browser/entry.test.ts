@@ -22,7 +22,7 @@ describe('the browser entry', () => {
       // The defaults a bundler resolves: the kernel builds next to the loader, the worker next to the client.
       const text = out.outputFiles[0]!.text;
       if (entry === 'src/browser.ts') expect(text).toContain('new URL("./trainer-worker.js", import.meta.url)');
-      for (const w of ['naive.wasm', 'simd.wasm', 'naive.shared.wasm', 'simd.shared.wasm']) expect(text).toContain(`new URL("./${w}", import.meta.url)`);
+      for (const w of ['naive.wasm', 'simd.wasm', 'naive.shared.wasm', 'simd.shared.wasm', 'relaxed.wasm', 'relaxed.shared.wasm']) expect(text).toContain(`new URL("./${w}", import.meta.url)`);
     });
   }
 });

@@ -44,7 +44,7 @@ function libStale(): boolean {
 
 const MAIN = `
 import { createTrainerWorker, loadEmbeddedDigits } from 'simdnet';
-const worker = await createTrainerWorker({ threads: 2 });
+const worker = await createTrainerWorker({ threads: 2, build: 'simd' });
 const { train, test } = await loadEmbeddedDigits({ trainCount: 256, testCount: 4 });
 await worker.compile({ zoo: 'lenet5', seed: 5 });
 let batches = 0;
@@ -105,6 +105,7 @@ describe.skipIf(!haveChromium)('the packed tarball in a fresh bundled project', 
         main: 'src/main.js', 'trainer-worker': 'src/worker.js',
         naive: join(lib, 'runtime/naive.wasm'), simd: join(lib, 'runtime/simd.wasm'),
         'naive.shared': join(lib, 'runtime/naive.shared.wasm'), 'simd.shared': join(lib, 'runtime/simd.shared.wasm'),
+        relaxed: join(lib, 'runtime/relaxed.wasm'), 'relaxed.shared': join(lib, 'runtime/relaxed.shared.wasm'),
         'mnist-embedded': join(lib, 'browser/mnist-embedded.bin'),
       },
       loader: { '.wasm': 'copy', '.bin': 'copy' },
@@ -114,7 +115,7 @@ describe.skipIf(!haveChromium)('the packed tarball in a fresh bundled project', 
     expect(inputs.flatMap(([f, i]) => i.imports.filter((m) => m.path.startsWith('node:') || m.external).map((m) => `${f} -> ${m.path}`))).toEqual([]);
     expect(inputs.some(([f]) => f.includes('node_modules/simdnet/build/lib/browser.js')), 'the browser condition was used').toBe(true);
     expect(inputs.some(([f]) => f.includes('node_modules/simdnet/build/lib/node.js') || f.includes('mnist-node')), 'no Node loader').toBe(false);
-    expect(readdirSync(dist).sort()).toEqual(['main.js', 'mnist-embedded.bin', 'naive.shared.wasm', 'naive.wasm', 'simd.shared.wasm', 'simd.wasm', 'trainer-worker.js']);
+    expect(readdirSync(dist).sort()).toEqual(['main.js', 'mnist-embedded.bin', 'naive.shared.wasm', 'naive.wasm', 'relaxed.shared.wasm', 'relaxed.wasm', 'simd.shared.wasm', 'simd.wasm', 'trainer-worker.js']);
     await writeFile(join(dist, 'index.html'), '<!doctype html><title>app</title><script type="module" src="./main.js"></script>');
 
     const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };

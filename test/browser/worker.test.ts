@@ -58,7 +58,7 @@ describe.skipIf(!haveChromium)('the trainer worker in headless Chromium', () => 
       bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outdir: '/out', write: false, logLevel: 'silent',
     });
     for (const f of out.outputFiles) files.set(`/${f.path.split('/').pop()}`, { type: 'text/javascript', body: f.text });
-    for (const w of ['naive.wasm', 'simd.wasm', 'naive.shared.wasm', 'simd.shared.wasm']) {
+    for (const w of ['naive.wasm', 'simd.wasm', 'naive.shared.wasm', 'simd.shared.wasm', 'relaxed.wasm', 'relaxed.shared.wasm']) {
       files.set(`/${w}`, { type: 'application/wasm', body: await readFile(join(root, 'build/lib/runtime', w)) });
     }
     files.set('/mnist-embedded.bin', { type: 'application/octet-stream', body: await readFile(join(root, 'build/lib/browser/mnist-embedded.bin')) });
@@ -84,7 +84,7 @@ describe.skipIf(!haveChromium)('the trainer worker in headless Chromium', () => 
   /** In the page: start a worker, load the digits from the default URL, train, save, stop, predict. */
   const trainInPage = (pg: Page) => pg.evaluate(async () => {
     const L = window.simdnet;
-    const w = await L.createTrainerWorker({ threads: 2 });
+    const w = await L.createTrainerWorker({ threads: 2, build: 'simd' });
     const digits = await L.loadEmbeddedDigits({ trainCount: 640, testCount: 200 });
     await w.compile({ zoo: 'lenet5', seed: 3 });
     const events: number[][] = [];

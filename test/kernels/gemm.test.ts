@@ -45,6 +45,11 @@ function triples(): [number, number, number][] {
   out.push([64, 70, 129], [9, 600, 250], [7, 1030, 70]);
   // gemm_nt's small-K path (K ≤ 8 with M ≥ 16), also past one 256-row block.
   out.push([33, 6, 1], [17, 7, 8], [40, 13, 3], [20, 4, 4], [300, 9, 6]);
+  // gemm_tn's sub-blocked path for A strides (4M bytes) that alias in L1: M = 1024 (one set:
+  // sub-blocks of 8 k, with a tail of 4), M = 256 (4 sets: 32), M = 130 (a stride of no whole
+  // lines: no sub-blocks), M = 258 (the same, and 2 rows past the 4-row tiles), with K past
+  // the sub-block.
+  out.push([1024, 9, 20], [256, 13, 70], [258, 6, 33], [130, 5, 40]);
   const seen = new Set<string>();
   return out.filter((t) => {
     const key = t.join('x');
@@ -182,7 +187,8 @@ describe('gemm: exact cases and edge sizes', async () => {
   // operations in the naive order (lanes hold different outputs), so for them the bound
   // above is not needed: they must match naive bit for bit. gemm_nt (k mod 4 partial sums)
   // is not covered by this claim.
-  const BIT_SHAPES: [number, number, number][] = [[1, 37, 5], [7, 13, 9], [33, 70, 129], [9, 600, 250], [6, 1030, 70]];
+  const BIT_SHAPES: [number, number, number][] = [[1, 37, 5], [7, 13, 9], [33, 70, 129], [9, 600, 250], [6, 1030, 70],
+    [1024, 9, 20], [256, 13, 70]]; // the last two: gemm_tn's sub-blocked path (aliasing A stride)
   for (const t of ['nn', 'tn'] as const) {
     for (const [M, N, K] of BIT_SHAPES) {
       it(`SIMD gemm_${t} M=${M} N=${N} K=${K} acc=1 is bit-identical to naive`, () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { getRuntime } from '../helpers/runtime.js';
 import { KERNEL_NAMES } from '../../src/runtime/abi.js';
-import { simdSupported } from '../../src/runtime/features.js';
+import { relaxedSimdSupported, simdSupported } from '../../src/runtime/features.js';
+import { loadRuntime } from '../../src/runtime/load.js';
 
 describe('runtime', () => {
   it('detects wasm SIMD in Node 20', () => {
@@ -33,7 +34,7 @@ describe('static data guard', () => {
   it('accepts the shipped builds, which have no data section', async () => {
     const { readFile } = await import('node:fs/promises');
     const { assertNoStaticData } = await import('../../src/runtime/load.js');
-    for (const name of ['naive', 'simd']) {
+    for (const name of ['naive', 'simd', 'relaxed']) {
       const bytes = new Uint8Array(await readFile(new URL(`../../build/${name}.wasm`, import.meta.url)));
       expect(() => assertNoStaticData(bytes, name)).not.toThrow();
     }
@@ -70,6 +71,64 @@ describe('SIMD fallback', () => {
     const rt = await loadRuntime({ build: 'naive', simd: false, warn: (m) => warnings.push(m) });
     expect(rt.build).toBe('naive');
     expect(warnings).toEqual([]);
-    await expect(loadRuntime({ build: 'fast' as never })).rejects.toThrow(/build must be 'auto', 'naive' or 'simd', got "fast"/);
+    await expect(loadRuntime({ build: 'fast' as never })).rejects.toThrow(/build must be 'auto', 'naive', 'simd' or 'relaxed', got "fast"/);
+  });
+});
+
+describe('relaxed SIMD build', () => {
+  // Node 20 has relaxed SIMD only behind --experimental-wasm-relaxed-simd; Node 22 and 24 have it.
+  const major = Number(process.versions.node.split('.')[0]);
+  const flagged = process.execArgv.includes('--experimental-wasm-relaxed-simd');
+
+  it(`the probe says ${major >= 22 || flagged ? 'yes' : 'no'} on Node ${process.version}${flagged ? ' with the flag' : ''}, and agrees with the engine on build/relaxed.wasm`, async () => {
+    expect(relaxedSimdSupported()).toBe(major >= 22 || flagged);
+    const { readFile } = await import('node:fs/promises');
+    const bytes = new Uint8Array(await readFile(new URL('../../build/relaxed.wasm', import.meta.url)));
+    const simdBytes = new Uint8Array(await readFile(new URL('../../build/simd.wasm', import.meta.url)));
+    // The relaxed build really uses relaxed ops (else it would validate everywhere), the simd one none.
+    expect(WebAssembly.validate(bytes)).toBe(relaxedSimdSupported());
+    expect(WebAssembly.validate(simdBytes)).toBe(true);
+  });
+
+  it("'auto' picks relaxed where the engine has it, else simd; 'simd' and 'naive' pin their build", async () => {
+    const auto = await loadRuntime({});
+    expect(auto.build).toBe(relaxedSimdSupported() ? 'relaxed' : 'simd');
+    expect(auto.relaxed !== undefined).toBe(relaxedSimdSupported());
+    expect(auto.kernels).toBe(relaxedSimdSupported() ? auto.relaxed : auto.simd);
+    const noRelaxed = await loadRuntime({ relaxedSimd: false });
+    expect(noRelaxed.build).toBe('simd');
+    expect(noRelaxed.relaxed).toBeUndefined();
+    expect(noRelaxed.modules.relaxed).toBeUndefined();
+    expect((await loadRuntime({ build: 'simd' })).build).toBe('simd');
+    expect((await loadRuntime({ build: 'naive' })).build).toBe('naive');
+  });
+
+  it.skipIf(!relaxedSimdSupported())("'auto' with sources that lack a loadable relaxed build warns and uses simd; build 'relaxed' then fails", async () => {
+    const { readFile } = await import('node:fs/promises');
+    const bytes = async (name: string) => new Uint8Array(await readFile(new URL(`../../build/${name}.shared.wasm`, import.meta.url)));
+    const sources = { naive: await bytes('naive'), simd: await bytes('simd'), relaxed: new Uint8Array([0, 97, 115, 109]) };
+    const warnings: string[] = [];
+    const rt = await loadRuntime({ sources, warn: (m) => warnings.push(m) });
+    expect(rt.build).toBe('simd');
+    expect(rt.relaxed).toBeUndefined();
+    expect(warnings.join('\n')).toMatch(/the relaxed-SIMD build did not load \(.*\); using the simd build/);
+    await expect(loadRuntime({ sources, build: 'relaxed', warn: () => {} })).rejects.toThrow();
+  });
+
+  it("build 'relaxed' on an engine without relaxed SIMD is an error that says what is missing and what to use", async () => {
+    await expect(loadRuntime({ build: 'relaxed', relaxedSimd: false })).rejects.toThrow(
+      /build 'relaxed' was asked for, but this engine has no WebAssembly relaxed SIMD .*Node ≥ 22.*; use build 'simd' or 'auto'/);
+    await expect(loadRuntime({ build: 'relaxed', simd: false })).rejects.toThrow(/no WebAssembly SIMD at all/);
+  });
+
+  it.skipIf(!relaxedSimdSupported())("build 'relaxed' loads it as runtime.kernels, over the same memory as the others", async () => {
+    const rt = await loadRuntime({ build: 'relaxed' });
+    expect(rt.build).toBe('relaxed');
+    expect(rt.kernels).toBe(rt.relaxed);
+    expect(rt.modules.relaxed).toBeInstanceOf(WebAssembly.Module);
+    const p = rt.arena.allocF32(5);
+    rt.naive.fill(p, 5, 1.5);
+    rt.relaxed!.scale(p, 5, 2);
+    expect(Array.from(rt.arena.f32(p, 5))).toEqual([3, 3, 3, 3, 3]);
   });
 });
