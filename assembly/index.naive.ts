@@ -10,6 +10,6 @@ export { conv2d_scratch_bytes_naive as conv2d_scratch_bytes, conv2d_forward_naiv
 export { maxpool2d_forward_naive as maxpool2d_forward, maxpool2d_backward_naive as maxpool2d_backward, avgpool2d_forward_naive as avgpool2d_forward, avgpool2d_backward_naive as avgpool2d_backward } from "./pool/naive";
 export { relu_forward_naive as relu_forward, relu_backward_naive as relu_backward, tanh_forward_naive as tanh_forward, tanh_backward_naive as tanh_backward, sigmoid_forward_naive as sigmoid_forward, sigmoid_backward_naive as sigmoid_backward, softmax_forward_naive as softmax_forward, softmax_backward_naive as softmax_backward, mul_naive as mul } from "./act/naive";
 export { softmax_xent_naive as softmax_xent, sigmoid_bce_naive as sigmoid_bce, argmax_rows_naive as argmax_rows } from "./loss/naive";
-export { sgd_update_naive as sgd_update, momentum_update_naive as momentum_update, adam_update_naive as adam_update } from "./optim/naive";
+export { sgd_update_naive as sgd_update, momentum_update_naive as momentum_update, adam_update_naive as adam_update, nesterov_update_naive as nesterov_update, adamw_update_naive as adamw_update, rmsprop_update_naive as rmsprop_update, grad_sumsq_naive as grad_sumsq } from "./optim/naive";
 export { rng_seed_naive as rng_seed, rng_uniform_naive as rng_uniform, rng_normal_naive as rng_normal, rng_dropout_mask_naive as rng_dropout_mask } from "./rng/naive";
 export { gather_rows_naive as gather_rows, gather_rows_u8_naive as gather_rows_u8 } from "./data/naive";

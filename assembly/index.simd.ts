@@ -8,6 +8,6 @@ export { conv2d_scratch_bytes_simd as conv2d_scratch_bytes, conv2d_forward_simd 
 export { maxpool2d_forward_simd as maxpool2d_forward, maxpool2d_backward_simd as maxpool2d_backward, avgpool2d_forward_simd as avgpool2d_forward, avgpool2d_backward_simd as avgpool2d_backward } from "./pool/simd";
 export { relu_forward_simd as relu_forward, relu_backward_simd as relu_backward, tanh_forward_simd as tanh_forward, tanh_backward_simd as tanh_backward, sigmoid_forward_simd as sigmoid_forward, sigmoid_backward_simd as sigmoid_backward, softmax_forward_simd as softmax_forward, softmax_backward_simd as softmax_backward, mul_simd as mul } from "./act/simd";
 export { softmax_xent_naive as softmax_xent, sigmoid_bce_naive as sigmoid_bce, argmax_rows_naive as argmax_rows } from "./loss/naive"; // one implementation (see loss/naive.ts)
-export { sgd_update_simd as sgd_update, momentum_update_simd as momentum_update, adam_update_simd as adam_update } from "./optim/simd";
+export { sgd_update_simd as sgd_update, momentum_update_simd as momentum_update, adam_update_simd as adam_update, nesterov_update_simd as nesterov_update, adamw_update_simd as adamw_update, rmsprop_update_simd as rmsprop_update, grad_sumsq_simd as grad_sumsq } from "./optim/simd";
 export { rng_seed_naive as rng_seed, rng_uniform_naive as rng_uniform, rng_normal_naive as rng_normal, rng_dropout_mask_naive as rng_dropout_mask } from "./rng/naive"; // one implementation: same stream in both builds
 export { gather_rows_simd as gather_rows, gather_rows_u8_simd as gather_rows_u8 } from "./data/simd";
