@@ -159,9 +159,8 @@ export function needsTotal(s: ScheduleSpec): boolean {
 export function withTotal(s: ScheduleSpec, stepsPerEpoch: number, fitEpochs: number, where = 'schedule'): ScheduleSpec {
   if (!needsTotal(s)) return s;
   const c = s as CosineSchedule | OneCycleSchedule;
-  const out = { ...c, totalSteps: (c.epochs ?? fitEpochs) * stepsPerEpoch };
-  checkTotal(out, `${where} (${s.type})`);
-  return out;
+  // Through checkSchedule again: the same key order as a spec read back from a file.
+  return checkSchedule({ ...c, totalSteps: (c.epochs ?? fitEpochs) * stepsPerEpoch }, where);
 }
 
 /** PyTorch's annealing functions: from `start` at pct 0 to `end` at pct 1. */
