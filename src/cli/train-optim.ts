@@ -134,6 +134,9 @@ export function optimizerFromFlags(o: OptimFlags, recipe: { type: string } & Rec
     const lr = makeOptimizer(spec as never).lr;
     return typeof lr === 'number' ? lr : undefined;
   })();
+  if (base === undefined && schedule !== 'onecycle') {
+    throw new UsageError(`--schedule ${schedule} needs --lr X: the recipe's learning rate is itself a schedule`);
+  }
   let s: ScheduleSpec;
   switch (schedule) {
     case 'step':
