@@ -19,7 +19,7 @@ import { formatShape, product } from '../layers/layer.js';
 import { precisionRecall } from './metrics.js';
 import type { ThreadsOption } from '../pool/pool.js';
 import { shown } from '../util/format.js';
-import { checkLearningRate, type LearningRate } from '../optimizers/optimizer.js';
+import type { LearningRate } from '../optimizers/optimizer.js';
 
 /**
  * Runs `f` with the model on `threads` (when given), then puts the model's own count back:
@@ -401,7 +401,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
     splitSeed = st.splitSeed;
     skipEpochs = st.orderEpochs;
   }
-  const lrOption = options.lr === undefined ? undefined : checkLearningRate(options.lr, 'fit: lr');
+  const lrOption = options.lr === undefined ? undefined : model.optimizer.checkedLr(options.lr, 'fit: lr');
   if (options.validationData !== undefined && options.validationSplit !== undefined) {
     throw new Error('fit: give validationData or validationSplit, not both');
   }
@@ -425,6 +425,9 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
     }
   }
 
+  // The learning rate or schedule for this fit, and a schedule's total steps (the last check).
+  model.optimizer.prepareFit(lrOption, Math.ceil(train.count / Math.min(batchSize, train.count)), epochs);
+
   // ---- plan everything before the first step ----------------------------------------------
   const k = model.k;
   const n = train.count;
@@ -441,8 +444,6 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const stream: TrainStream = { orderSeed: seed >>> 0, orderEpochs: skipEpochs, splitSeed: splitSeed >>> 0, samples: n, batchSize };
   model.trainStream = stream;
   const steps = Math.ceil(n / B);
-  if (lrOption !== undefined) model.optimizer.setLr(lrOption);
-  model.optimizer.resolveSchedule(steps, epochs);
 
   const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], imagesPerSecond: [] };
   const logs: BatchLogs = { epoch: 0, batch: 0, size: 0, loss: 0, accuracy: 0 };
