@@ -167,9 +167,19 @@ export abstract class Optimizer {
   /** Byte offset and f32 count of the state (stateSlots() × n values), for saving and loading it. */
   get stateRange(): { ptr: number; length: number } { return { ptr: this.r.state, length: this.stateSlots() * this.r.n }; }
 
-  /** One whole update from the gradients currently in the gradient range, on this thread (no clipping). */
+  /**
+   * One whole update from the gradients currently in the gradient range, on this thread. With
+   * clipNorm the norm is one grad_sumsq over the range (the executor sums per chunk instead, so
+   * the two may differ in the last bits of the norm).
+   */
   step(): void {
     this.begin();
+    if (this.clipNorm !== undefined && this.r.n > 0) {
+      const norm = Math.sqrt(this.k.grad_sumsq(this.r.g, this.r.n));
+      this.lastGradNorm = norm;
+      const scale = this.clipNorm / (norm + 1e-6);
+      if (scale < 1) this.k.scale(this.r.g, this.r.n, scale);
+    }
     this.apply(this.k, 0, this.r.n);
   }
 
