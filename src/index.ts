@@ -23,7 +23,7 @@ export { SoftmaxCrossEntropy, type Loss } from './losses/index.js';
 export { zoo, zooNames, zooEntry, zooModel, type ZooEntry } from './model/zoo.js';
 export * from './optimizers/index.js';
 export { fit, evaluate, predict, DivergenceError, type FitOptions, type History, type Evaluation, type Prediction,
-  type BatchLogs, type EpochLogs } from './train/trainer.js';
+  type BatchLogs, type EpochLogs, type TrainStream } from './train/trainer.js';
 export { confusionMatrix, precisionRecall } from './train/metrics.js';
 
 // Save / load (bytes; see ./node.ts for files).

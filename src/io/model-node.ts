@@ -4,10 +4,10 @@
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Sequential } from '../model/sequential.js';
-import { modelFromSerialized, serialize, deserialize, type LoadOptions } from './model-io.js';
+import { modelFromSerialized, serialize, deserialize, type LoadOptions, type SerializeOptions } from './model-io.js';
 
-export async function saveModel(model: Sequential, path: string): Promise<void> {
-  const bytes = serialize(model);
+export async function saveModel(model: Sequential, path: string, options: SerializeOptions = {}): Promise<void> {
+  const bytes = serialize(model, options);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
     const fh = await open(tmp, 'w');

@@ -69,6 +69,7 @@ export class Planner {
     const iLoss = layout.add('shard losses', 'io', 8 * S);
     const chunks = training ? Math.ceil(params.n / CHUNK) : 0;
     const iTables = layout.add('task tables', 'tape', 16 * (PROGRAMS * S + chunks));
+    const iNorms = layout.add('gradient norm partials', 'io', 8 * chunks); // one f64 per update chunk (clipNorm)
     const base = layout.commit(runtime.arena, `model '${this.m.name}' batch ${B} ${mode} plan`);
     const off = (i: number) => (i < 0 ? 0 : layout.offset(i));
     const blocks = [base];
@@ -125,7 +126,7 @@ export class Planner {
         gradRow, mode, B, rows: 0, activeShards: 0, x0, labels: off(iLabels), pred: off(iPred), logits, dlogits, probs: off(iProbs),
         dx0: mode === 'grad' ? runs[0]!.dx : 0, dx0Row: stack[0]!.aliasesInput(true) ? gradRow : inputSize,
         runs, shards, tables: off(iTables),
-        update: { table: off(iTables) + 16 * PROGRAMS * S, tape: 0, cap: 0, chunks },
+        update: { table: off(iTables) + 16 * PROGRAMS * S, tape: 0, cap: 0, chunks, norms: off(iNorms) },
         work, scratchBytes, bytes: layout.bytes, byKind: layout.byKind(), blocks, stack,
         barriers: [], pieces: [], barrierBlock: { tape: 0, cap: 0, tables: 0 },
       };
@@ -140,7 +141,8 @@ export class Planner {
         longest = Math.max(longest, this.rec.end());
       }
       const shardCap = 2 * longest + 64;
-      const updateCap = chunks * ((S - 1) * 6 + 2 * 15) + 16;
+      // Per chunk: S − 1 adds, then grad_sumsq (clipping's first pass) or scale + two updates.
+      const updateCap = chunks * ((S - 1) * 6 + 6 + 2 * 15) + 16;
       const barrierCap = this.reduceCap(plan);
       const barrierTables = barrierCap > 0 ? PROGRAMS * (plan.barriers.length + 1) * S * 16 : 0;
       const tapeBytes = Math.ceil((8 * (S * shardCap + updateCap + barrierCap)) / 16) * 16 + barrierTables;

@@ -19,6 +19,7 @@ import { formatShape, product } from '../layers/layer.js';
 import { precisionRecall } from './metrics.js';
 import type { ThreadsOption } from '../pool/pool.js';
 import { shown } from '../util/format.js';
+import type { LearningRate } from '../optimizers/optimizer.js';
 
 /**
  * Runs `f` with the model on `threads` (when given), then puts the model's own count back:
@@ -63,11 +64,25 @@ export interface EpochLogs {
 
 export type Stop = void | 'stop';
 
+/**
+ * Where a fit's data order stands: the seed of its shuffle stream, how many epoch orders have
+ * been drawn from it, and the seed of its validation split. Kept on the model (and in model files
+ * with training state) so that fit({ resume: true }) continues exactly where the last fit ended.
+ */
+export interface TrainStream { orderSeed: number; orderEpochs: number; splitSeed: number; samples: number; batchSize: number }
+
 export interface FitOptions {
   /** Default 1. */
   epochs?: number;
   /** Default 32; 1 = per-sample SGD. The last batch of an epoch may be smaller. */
   batchSize?: number;
+  /**
+   * A learning rate or schedule for this and later fits (replaces the optimizer's; the schedule
+   * starts at its step 0 with this fit's first batch). Optimizer state is kept. A cosine or
+   * onecycle schedule without totalSteps (here or set at compile) gets
+   * (its epochs ?? this fit's epochs) × batches per epoch, once; then it is kept (and saved).
+   */
+  lr?: LearningRate;
   /**
    * Seed of the validationSplit (default: the model's compile seed, so every fit call on the same
    * data holds out the same samples) and of the shuffle order (default: the compile seed mixed with
@@ -76,6 +91,14 @@ export interface FitOptions {
   seed?: number;
   /** Reshuffle every epoch (default true). */
   shuffle?: boolean;
+  /**
+   * Continue the last fit (or the training state loaded with the model): the same shuffle stream,
+   * from the epoch after the last one drawn, and the same validation-split seed, so fit(1 epoch)
+   * then fit(1 epoch, resume) gives the bits of fit(2 epochs) (optimizer state, schedule step and
+   * dropout RNG carry on in any case). Give the same data and batchSize; `seed`, if given, must
+   * be the stream's. An epoch interrupted part-way is not replayed: resuming starts the next one.
+   */
+  resume?: boolean;
   validationData?: Dataset;
   /** Fraction of `train` held out for validation (stratified per class, seeded); not with validationData. */
   validationSplit?: number;
@@ -353,8 +376,10 @@ function predictOn(model: Sequential, input: Float32Array | Dataset, options: Pr
 }
 
 function describeLr(model: Sequential): string {
-  const lr = model.optimizer.getConfig().lr;
-  return typeof lr === 'number' ? `now ${lr}` : model.optimizer.type;
+  const o = model.optimizer;
+  const lr = o.lr;
+  return typeof lr === 'number' && o.lrScale === 1 ? `now ${lr}` : `${typeof lr === 'number' ? 'constant' : lr.type} schedule, peak ${o.peakLr}, ` +
+    `lrScale ${o.lrScale}, next step ${o.nextLr}`;
 }
 
 export async function fit(model: Sequential, trainIn: Dataset, options: FitOptions = {}): Promise<History> {
@@ -375,8 +400,24 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   // The validation split must NOT vary between calls (a new split would move already-trained
   // samples into validation), so it uses the unmixed seed.
   if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new RangeError(`fit: seed must be an integer, got ${shown(options.seed)}`);
-  const seed = options.seed ?? (model.seed ^ Math.imul(model.epochsTrained + 1, 0x9e3779b9)) >>> 0;
-  const splitSeed = options.seed ?? model.seed;
+  let seed = options.seed ?? (model.seed ^ Math.imul(model.epochsTrained + 1, 0x9e3779b9)) >>> 0;
+  let splitSeed = options.seed ?? model.seed;
+  let skipEpochs = 0;
+  const resume = options.resume ?? false;
+  if (typeof resume !== 'boolean') throw new TypeError(`fit: resume must be true or false, got ${shown(options.resume)}`);
+  if (resume) {
+    const st = model.trainStream;
+    if (st === undefined) {
+      throw new Error(`fit: resume needs a model that has been trained by fit or loaded with its training state; model '${model.name}' has neither`);
+    }
+    if (options.seed !== undefined && options.seed >>> 0 !== st.orderSeed) {
+      throw new RangeError(`fit: resume continues the shuffle stream of seed ${st.orderSeed}; got seed ${options.seed} (omit it or give the same)`);
+    }
+    seed = st.orderSeed;
+    splitSeed = st.splitSeed;
+    skipEpochs = st.orderEpochs;
+  }
+  const lrOption = options.lr === undefined ? undefined : model.optimizer.checkedLr(options.lr, 'fit: lr');
   if (options.validationData !== undefined && options.validationSplit !== undefined) {
     throw new Error('fit: give validationData or validationSplit, not both');
   }
@@ -392,6 +433,16 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   }
   checkDataFits(model, train, 'fit (train)');
   if (val !== undefined) checkDataFits(model, val, 'fit (validation)');
+  if (resume) {
+    const was = model.trainStream!;
+    if (was.samples !== train.count || was.batchSize !== batchSize) {
+      throw new RangeError(`fit: resume continues a run of ${was.samples} training samples in batches of ${was.batchSize}; ` +
+        `this call has ${train.count} samples in batches of ${batchSize} (give the same data, validation split and batchSize)`);
+    }
+  }
+
+  // The learning rate or schedule for this fit, and a schedule's total steps (the last check).
+  model.optimizer.prepareFit(lrOption, Math.ceil(train.count / Math.min(batchSize, train.count)), epochs);
 
   // ---- plan everything before the first step ----------------------------------------------
   const k = model.k;
@@ -405,6 +456,9 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const valPlan = val ? model.planAtLeast(valB, 'infer') : undefined;
   const valStaged = val ? { ...stage(model, 'val', val.images, val.labels, val.count), count: val.count } : undefined;
   const order = new EpochOrder(n, seed, { shuffle: options.shuffle ?? true });
+  for (let e = 0; e < skipEpochs; e++) order.next(); // a resumed stream: the orders already drawn
+  const stream: TrainStream = { orderSeed: seed >>> 0, orderEpochs: skipEpochs, splitSeed: splitSeed >>> 0, samples: n, batchSize };
+  model.trainStream = stream;
   const steps = Math.ceil(n / B);
 
   const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], imagesPerSecond: [] };
@@ -416,6 +470,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const firstEpoch = 0; // epochs are numbered from 0 in each fit call
   for (let e = 0; e < epochs && !stop; e++) {
     model.i32().set(order.next(), st.index >> 2);
+    stream.orderEpochs++;
     const t0 = performance.now();
     let lossSum = 0;
     let correct = 0;
