@@ -12,4 +12,4 @@ export { relu_forward_naive as relu_forward, relu_backward_naive as relu_backwar
 export { softmax_xent_naive as softmax_xent, sigmoid_bce_naive as sigmoid_bce, argmax_rows_naive as argmax_rows } from "./loss/naive";
 export { sgd_update_naive as sgd_update, momentum_update_naive as momentum_update, adam_update_naive as adam_update } from "./optim/naive";
 export { rng_seed_naive as rng_seed, rng_uniform_naive as rng_uniform, rng_normal_naive as rng_normal, rng_dropout_mask_naive as rng_dropout_mask } from "./rng/naive";
-export { gather_rows_naive as gather_rows, gather_rows_u8_naive as gather_rows_u8 } from "./data/naive";
+export { gather_rows_naive as gather_rows, gather_rows_u8_naive as gather_rows_u8, standardize_channels_naive as standardize_channels, gather_rows_shift_naive as gather_rows_shift } from "./data/naive";

@@ -10,4 +10,4 @@ export { relu_forward_simd as relu_forward, relu_backward_simd as relu_backward,
 export { softmax_xent_naive as softmax_xent, sigmoid_bce_naive as sigmoid_bce, argmax_rows_naive as argmax_rows } from "./loss/naive"; // one implementation (see loss/naive.ts)
 export { sgd_update_simd as sgd_update, momentum_update_simd as momentum_update, adam_update_simd as adam_update } from "./optim/simd";
 export { rng_seed_naive as rng_seed, rng_uniform_naive as rng_uniform, rng_normal_naive as rng_normal, rng_dropout_mask_naive as rng_dropout_mask } from "./rng/naive"; // one implementation: same stream in both builds
-export { gather_rows_simd as gather_rows, gather_rows_u8_simd as gather_rows_u8 } from "./data/simd";
+export { gather_rows_simd as gather_rows, gather_rows_u8_simd as gather_rows_u8, standardize_channels_simd as standardize_channels, gather_rows_shift_simd as gather_rows_shift } from "./data/simd";

@@ -11,6 +11,8 @@
 //                 during training, the model so far goes to interruptedPath(FILE) instead
 //   --report DIR  HTML report: curves, confusion, misclassified digits, filters, feature maps
 //   --json FILE   the run's figures (written to a temporary file, then renamed)
+//   --normalize, --augment, --early-stopping, --restore-best, --checkpoint-every, --checkpoint,
+//   --reduce-lr-on-plateau, --reduce-lr-factor: see train-recipe.ts
 //
 // Plain `npm run train` trains LeNet-5 on the embedded digits for DEFAULT_EPOCHS.lenet5 epochs,
 // chosen so that the whole run takes about a minute on the development machine (see below).
@@ -35,6 +37,8 @@ import { prepareData } from './data.js';
 import { TrainProgress } from './progress.js';
 import { saveTrainedModel } from './model-file.js';
 import { firstConvFeatureMaps, firstConvFilters, misclassified } from './inspect.js';
+import { addRecipeOptions, checkpointTemplate, recipeFitOptions, recipeReport, type RecipeFlags } from './train-recipe.js';
+import { checkpointPath } from '../io/model-node.js';
 
 /**
  * Epochs when --epochs is not given. The zoo recipe's epochs, except LeNet-5, whose count sets how
@@ -62,7 +66,7 @@ export function defaultEpochs(model: string): number {
   return DEFAULT_EPOCHS[model] ?? zooEntry(model).recipe.epochs;
 }
 
-interface TrainOptions {
+interface TrainOptions extends RecipeFlags {
   model: string;
   data?: string;
   epochs?: number;
@@ -101,6 +105,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       .option('--save <file>', 'save the trained model to FILE')
       .option('--report <dir>', 'write an HTML training report into DIR')
       .option('--json <file>', 'write the run\'s figures as JSON to FILE');
+    addRecipeOptions(program);
     program.parse(argv, { from: 'user' });
     const o = program.opts<TrainOptions>();
     o.validationSplitIsDefault = program.getOptionValueSource('validationSplit') === 'default';
@@ -119,6 +124,8 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   // The checkpoint an interrupt writes instead (checked alone: it never coexists with --json).
   const checkpoint = o.save !== undefined ? interruptedPath(o.save) : undefined;
   await checkOutputPaths([{ flag: '--save (its interrupted checkpoint)', path: checkpoint, kind: 'file' }]);
+  const everyTemplate = checkpointTemplate(o, o.save);
+  await checkOutputPaths([{ flag: '--checkpoint', path: everyTemplate && checkpointPath(everyTemplate, 0), kind: 'file' }]);
   const entry = zooEntry(o.model);
   const isImageRgb = entry.inputShape[2] === 3;
   const dataSpec = o.data ?? (isImageRgb ? undefined : 'mnist');
@@ -137,8 +144,6 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   const prepared = await prepareData(dataSpec, {
     inputShape: entry.inputShape, numClasses: entry.numClasses, classes: entry.classes,
     trainCount: o.trainCount, testCount: o.testCount,
-    // The cifar recipe trains on per-channel standardised images (see src/model/zoo.ts).
-    standardize: isImageRgb ? 'fit' : undefined,
     modelLabel: `--model ${o.model}`,
   });
   let train: Dataset = prepared.train;
@@ -164,13 +169,16 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   const test = prepared.test;
   if (train.count === 0) throw new UsageError(`--data '${dataSpec}' gave no training images for --model ${o.model}`);
 
+  const recipe = recipeFitOptions(o, entry, validation !== undefined, everyTemplate,
+    (m, path) => saveTrainedModel(m, path, prepared.preprocessing));
   const threads = o.threads;
   const model = await zooModel(o.model, { seed: o.seed, build: o.build ?? 'auto', optimizer, threads });
   const optConfig = model.optimizer.getConfig();
   const lr = optConfig.lr as number;
   println(io.stdout, `training ${o.model} (${model.paramCount.toLocaleString('en-US')} parameters) on ${dataSpec}: ` +
     `${train.count} train${validation ? ` / ${validation.count} validation` : ''} / ${test.count} test images; ` +
-    `${model.optimizer.type} lr ${lr}, batch ${batchSize}, ${epochs} epoch${epochs === 1 ? '' : 's'}, ${model.build} kernels, seed ${o.seed}`);
+    `${model.optimizer.type} lr ${lr}, batch ${batchSize}, ${epochs} epoch${epochs === 1 ? '' : 's'}, ${model.build} kernels, seed ${o.seed}` +
+    `${recipe.normalize === 'standardize' ? ', standardized input' : ''}${recipe.augment === 'shift' ? ', shift augmentation' : ''}`);
 
   const progress = new TrainProgress(io, { epochs, images: train.count, batchSize: Math.min(batchSize, train.count) });
   const epochSeconds: number[] = [];
@@ -188,7 +196,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   let history: History;
   try {
     history = await model.fit(train, {
-      epochs, batchSize, seed: o.seed, validationData: validation, threads, signal: interrupted.signal,
+      epochs, batchSize, seed: o.seed, validationData: validation, threads, signal: interrupted.signal, ...recipe.fit,
       onBatchEnd: (batch, logs) => {
         lastBatch = { epoch: logs.epoch, batch };
         if (stopSignal !== undefined) return 'stop';
@@ -231,6 +239,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   const correct = Math.round(ev.accuracy * ev.count);
   println(io.stdout, `test accuracy ${pct(ev.accuracy)} (${correct}/${ev.count}), test loss ${ev.loss.toFixed(4)}; ` +
     `trained ${epochsDone} epoch${epochsDone === 1 ? '' : 's'} in ${fmtSeconds(trainSeconds)} (${Math.round(imagesPerSecond)} img/s)`);
+  for (const line of recipeReport(recipe, everyTemplate)) println(io.stdout, line);
 
   if (o.save !== undefined) {
     await saveTrainedModel(model, o.save, prepared.preprocessing);
@@ -271,6 +280,14 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
       recall: ev.recall,
       classNames,
       preprocessing: prepared.preprocessing,
+      normalize: recipe.normalize,
+      ...(model.normalization ? { normalization: model.normalization } : {}),
+      augment: recipe.augment,
+      ...(recipe.earlyStopping ? { earlyStopping: {
+        // 1-based epoch numbers, as printed; null: it did not stop training
+        stoppedEpoch: recipe.earlyStopping.stoppedEpoch >= 0 ? recipe.earlyStopping.stoppedEpoch + 1 : null,
+        bestEpoch: recipe.earlyStopping.bestEpoch + 1,
+      } } : {}),
       node: process.version,
       date: new Date().toISOString(),
     });

@@ -52,6 +52,7 @@ export async function modelFromSerialized(input: SerializedModel | Uint8Array, o
   }));
   try {
     withSource(source, HEADER_BYTES, () => model.setWeights(s.weights)); // the manifest is in the JSON
+    if (t.normalization !== undefined) withSource(source, HEADER_BYTES, () => model.setNormalization(t.normalization));
   } catch (e) {
     model.dispose();
     throw e;
