@@ -140,7 +140,10 @@ export const zoo: Record<string, ZooEntry> = {
       new Dense({ units: 256, activation: relu }),
       new Dense({ units: 10 }),
     ],
-    recipe: { optimizer: { type: 'adam', lr: 0.01, beta1: 0.7, beta2: 0.9 }, batchSize: 128, epochs: 1, normalize: 'standardize' },
+    recipe: {
+      optimizer: { type: 'adam', lr: { type: 'onecycle', maxLr: 0.01 }, beta1: 0.7, beta2: 0.9 },
+      batchSize: 128, epochs: 1, normalize: 'standardize',
+    },
   },
 };
 

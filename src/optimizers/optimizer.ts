@@ -2,13 +2,21 @@
 // parameters are contiguous with the weights that take decay first, gradients contiguous in the
 // same order, optimizer state contiguous after them. With weightDecay > 0, the decay range
 // [0, nDecay) is updated with wd and the rest (biases) with wd = 0; otherwise one call covers all.
+// Only trainable parameters are in the range: non-trainable tensors (running statistics) have
+// no gradient and no optimizer state.
 //
-// A step is begin() (count it, once) then apply() over ranges that cover [0, n) once: the
-// executor cuts the range into chunks that threads update in parallel. Every update is
-// elementwise, so the chunks change no result.
+// A step is begin() (count it and fix this step's learning rate, once) then apply() over ranges
+// that cover [0, n) once: the executor cuts the range into chunks that threads update in
+// parallel. Every update is elementwise, so the chunks change no result.
+//
+// Learning rate: `lr` is a number or a schedule (schedule.ts). Step t of the schedule (t counts
+// from 0 at the step after the schedule was set) runs with lr = schedule(t) · lrScale, computed
+// in f64 in begin() and passed to the kernels (as f32). `lrScale` (default 1) is public and
+// mutable: a callback such as reduce-LR-on-plateau multiplies it; it is saved with the state.
 
 import type { Kernels } from '../runtime/abi.js';
 import { shown } from '../util/format.js';
+import { checkSchedule, needsTotal, scheduleLr, scheduleMomentum, schedulePeak, withTotal, type ScheduleSpec } from './schedule.js';
 
 /** Where the model's flat ranges live (byte offsets) and how long they are (elements). */
 export interface FlatRanges {
@@ -22,15 +30,104 @@ export interface FlatRanges {
   state: number;
 }
 
+/** A learning rate: a number (constant) or a schedule spec. */
+export type LearningRate = number | ScheduleSpec;
+
 export abstract class Optimizer {
   abstract readonly type: string;
   /** Steps taken so far (Adam's t). */
   iterations = 0;
+  /** Multiplies every step's scheduled learning rate (reduce-on-plateau callbacks change it). Saved with the state. */
+  lrScale = 1;
+  /** `iterations` when the schedule was set: step t of the schedule is iteration scheduleFrom + t. */
+  scheduleFrom = 0;
+  /**
+   * Global gradient-norm clipping: when set, a step whose gradient (all trainable parameters,
+   * after the shard reduction) has L2 norm above clipNorm is scaled by clipNorm / (norm + 1e-6)
+   * first (PyTorch clip_grad_norm_). Applied by the executor.
+   */
+  readonly clipNorm: number | undefined;
+  /** The gradient norm of the last step, when clipping is on (NaN before the first). */
+  lastGradNorm = NaN;
   protected k!: Kernels;
   protected r!: FlatRanges;
+  private lrSpec: LearningRate;
+  private schedule: ScheduleSpec;
+  /** This step's learning rate (lr · lrScale) and, when the schedule cycles it, momentum / β1. */
+  protected stepLr = 0;
+  protected stepMomentum: number | undefined;
+
+  /**
+   * `lr` and `clipNorm` from the config (`lrDefault` when lr is absent), checked for `where`
+   * ('Adam', ...). `cycles` names what a cycling schedule drives (undefined: nothing to cycle).
+   */
+  protected constructor(config: { lr?: LearningRate; clipNorm?: number } | undefined, lrDefault: number, protected readonly where: string) {
+    this.lrSpec = checkLearningRate(config?.lr ?? lrDefault, `${where}: lr`);
+    this.schedule = toSchedule(this.lrSpec);
+    const c = config?.clipNorm;
+    if (c !== undefined && (typeof c !== 'number' || !Number.isFinite(c) || c <= 0)) {
+      throw new RangeError(`${where}: clipNorm must be a finite number > 0, got ${shown(c)}`);
+    }
+    this.clipNorm = c;
+  }
+
+  /** What a schedule with cycleMomentum drives here ('momentum', 'beta1'), or undefined when nothing. */
+  protected cycledName(): string | undefined { return undefined; }
+
+  /** Called by subclass constructors once their own fields are set: refuses a cycle they cannot follow. */
+  protected checkCycle(): void {
+    const s = this.schedule;
+    if (s.type === 'onecycle' && s.cycleMomentum && this.cycledName() === undefined) {
+      throw new RangeError(`${this.where}: the onecycle schedule has cycleMomentum, but this optimizer has no momentum to cycle ` +
+        '(use momentum, nesterov, adam, adamw or rmsprop with momentum > 0, or cycleMomentum: false)');
+    }
+  }
+
+  /** The learning rate as configured: a number or the schedule spec (with totalSteps once derived). */
+  get lr(): LearningRate { return typeof this.lrSpec === 'number' ? this.lrSpec : this.schedule; }
+
+  /** The schedule in use (a number lr is a 'constant' schedule). */
+  get lrSchedule(): ScheduleSpec { return this.schedule; }
+
+  /**
+   * Replaces the learning rate or schedule from the next step on: the schedule starts at its
+   * step 0 with the next update. Optimizer state (moments, iterations, lrScale) is kept.
+   */
+  setLr(lr: LearningRate): void {
+    const spec = checkLearningRate(lr, `${this.where}: lr`);
+    const before = [this.lrSpec, this.schedule, this.scheduleFrom] as const;
+    this.lrSpec = spec;
+    this.schedule = toSchedule(spec);
+    this.scheduleFrom = this.iterations;
+    try {
+      this.checkCycle();
+    } catch (e) {
+      [this.lrSpec, this.schedule, this.scheduleFrom] = before;
+      throw e;
+    }
+  }
+
+  /** True when the schedule still needs its total step count (see resolveSchedule). */
+  get scheduleNeedsTotal(): boolean { return needsTotal(this.schedule); }
+
+  /** Gives a cosine or onecycle schedule without totalSteps its total: (its epochs ?? fitEpochs) × stepsPerEpoch. */
+  resolveSchedule(stepsPerEpoch: number, fitEpochs: number): void {
+    if (!needsTotal(this.schedule)) return;
+    this.schedule = withTotal(this.schedule, stepsPerEpoch, fitEpochs, `${this.where}: lr`);
+    if (typeof this.lrSpec !== 'number') this.lrSpec = this.schedule;
+  }
+
+  /** The learning rate the next step will use (schedule · lrScale). */
+  get nextLr(): number { return scheduleLr(this.schedule, this.iterations - this.scheduleFrom) * this.lrScale; }
+
+  /** The schedule's peak (a number lr itself), for messages. */
+  get peakLr(): number { return schedulePeak(this.schedule); }
 
   /** f32 state values per parameter (SGD 0, momentum 1, Adam 2). */
   abstract stateSlots(): number;
+
+  /** Names of the state slots, in slot order (saved in model files with training state). */
+  abstract stateNames(): string[];
 
   /** Called by the model once its memory is planned; zeroes the state. */
   bind(k: Kernels, ranges: FlatRanges): void {
@@ -39,9 +136,11 @@ export abstract class Optimizer {
     this.reset();
   }
 
-  /** Forgets the state (momentum/moments = 0, t = 0). */
+  /** Forgets the state (momentum/moments = 0, t = 0, lrScale 1); the schedule restarts. */
   reset(): void {
     this.iterations = 0;
+    this.scheduleFrom = 0;
+    this.lrScale = 1;
     const slots = this.stateSlots();
     if (slots > 0 && this.r.n > 0) this.k.fill(this.r.state, slots * this.r.n, 0);
   }
@@ -49,14 +148,20 @@ export abstract class Optimizer {
   /** Elements in the flat range (parameters the optimizer updates). */
   get size(): number { return this.r.n; }
 
-  /** One whole update from the gradients currently in the gradient range, on this thread. */
+  /** Byte offset and f32 count of the state (stateSlots() × n values), for saving and loading it. */
+  get stateRange(): { ptr: number; length: number } { return { ptr: this.r.state, length: this.stateSlots() * this.r.n }; }
+
+  /** One whole update from the gradients currently in the gradient range, on this thread (no clipping). */
   step(): void {
     this.begin();
     this.apply(this.k, 0, this.r.n);
   }
 
-  /** Starts a step: counts it (Adam's t). Then apply() must cover [0, n) once. */
+  /** Starts a step: fixes its learning rate (and cycled momentum) and counts it (Adam's t). Then apply() must cover [0, n) once. */
   begin(): void {
+    const t = this.iterations - this.scheduleFrom;
+    this.stepLr = scheduleLr(this.schedule, t) * this.lrScale;
+    this.stepMomentum = scheduleMomentum(this.schedule, t);
     this.iterations++;
   }
 
@@ -79,11 +184,32 @@ export abstract class Optimizer {
   protected abstract update(k: Kernels, w: number, g: number, state: number, count: number, wd: number): void;
 
   abstract get weightDecay(): number;
-  abstract getConfig(): Record<string, unknown>;
+  /** The optimizer's own settings (lr and clipNorm are added by getConfig). */
+  protected abstract ownConfig(): Record<string, unknown>;
+
+  getConfig(): Record<string, unknown> {
+    const c: Record<string, unknown> = { lr: typeof this.lrSpec === 'number' ? this.lrSpec : { ...this.schedule }, ...this.ownConfig() };
+    if (this.clipNorm !== undefined) c.clipNorm = this.clipNorm;
+    return c;
+  }
 
   toJSON(): { type: string; config: Record<string, unknown> } {
     return { type: this.type, config: this.getConfig() };
   }
+}
+
+/** A number lr is checked as a rate; an object as a schedule spec. */
+export function checkLearningRate(v: unknown, what: string): LearningRate {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${what} must be a finite number > 0 or a schedule, got ${shown(v)}`);
+    return v;
+  }
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) return checkSchedule(v, what);
+  throw new TypeError(`${what} must be a number > 0 or a schedule { type: 'constant' | 'step' | 'exponential' | 'cosine' | 'onecycle', ... }, got ${shown(v)}`);
+}
+
+function toSchedule(lr: LearningRate): ScheduleSpec {
+  return typeof lr === 'number' ? { type: 'constant', lr } : lr;
 }
 
 export function checkRate(v: unknown, what: string, where: string): number {

@@ -141,6 +141,25 @@ export interface Kernels {
    */
   adam_update(w: Ptr, m: Ptr, v: Ptr, g: Ptr, n: number, lr: number, b1: number, b2: number,
     eps: number, bc1: number, bc2: number, wd: number): void;
+  /** v = mu·v − lr·(g + wd·w);  w += mu·v − lr·(g + wd·w)   (Keras Nesterov momentum, with the new v) */
+  nesterov_update(w: Ptr, v: Ptr, g: Ptr, n: number, lr: number, mu: number, wd: number): void;
+  /**
+   * AdamW (decoupled weight decay, PyTorch order): w ·= (1 − lr·wd), then the Adam update of
+   * adam_update with g alone (no wd·w in the gradient).
+   */
+  adamw_update(w: Ptr, m: Ptr, v: Ptr, g: Ptr, n: number, lr: number, b1: number, b2: number,
+    eps: number, bc1: number, bc2: number, wd: number): void;
+  /**
+   * RMSProp (PyTorch form, eps outside the sqrt), gg = g + wd·w:
+   *   v = rho·v + (1−rho)·gg²;  with b ≠ 0: b = mu·b + gg/(sqrt(v)+eps), w −= lr·b;
+   *   with b = 0 (no momentum buffer): w −= lr·gg/(sqrt(v)+eps)
+   */
+  rmsprop_update(w: Ptr, v: Ptr, b: Ptr, g: Ptr, n: number, lr: number, rho: number, eps: number, mu: number, wd: number): void;
+  /**
+   * Σ g[i]² over n values, in f64 (squares exact). The SIMD build sums in four lanes, so the two
+   * builds differ by f64 rounding; each is a function of (g, n) alone.
+   */
+  grad_sumsq(g: Ptr, n: number): number;
 
   // ---- random numbers (state: 16 bytes xoshiro128** at `state`) -------------
   /** Seeds the 16-byte state at `state` from a 32-bit seed (splitmix32). */
@@ -227,6 +246,10 @@ export const KERNEL_TABLE = {
   sgd_update: { params: 5, returns: false },
   momentum_update: { params: 7, returns: false },
   adam_update: { params: 12, returns: false },
+  nesterov_update: { params: 7, returns: false },
+  adamw_update: { params: 12, returns: false },
+  rmsprop_update: { params: 10, returns: false },
+  grad_sumsq: { params: 2, returns: true },
   // random numbers
   rng_seed: { params: 2, returns: false },
   rng_uniform: { params: 5, returns: false },

@@ -239,7 +239,7 @@ export class ReduceLROnPlateau implements Callback {
     const v = this.monitor === 'valLoss' ? logs.valLoss! : logs.loss;
     if (this.plateau.improves(v) || this.plateau.wait < this.patience) return undefined;
     this.plateau.wait = 0;
-    const opt = ctx.model.optimizer as unknown as ScalableLr;
+    const opt: ScalableLr = ctx.model.optimizer;
     const base = baseLr(opt);
     const floor = base > 0 ? this.minLr / base : 0;
     const next = Math.max(opt.lrScale * this.factor, floor);

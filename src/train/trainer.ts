@@ -22,6 +22,7 @@ import { shown } from '../util/format.js';
 import { checkCallbacks, type Callback, type CallbackContext } from './callbacks.js';
 import { checkAugment, shiftKey, type AugmentOptions } from '../data/augment.js';
 import { writeGeom } from '../runtime/abi.js';
+import { checkLearningRate, type LearningRate } from '../optimizers/optimizer.js';
 
 /**
  * Runs `f` with the model on `threads` (when given), then puts the model's own count back:
@@ -71,6 +72,13 @@ export interface FitOptions {
   epochs?: number;
   /** Default 32; 1 = per-sample SGD. The last batch of an epoch may be smaller. */
   batchSize?: number;
+  /**
+   * A learning rate or schedule for this and later fits (replaces the optimizer's; the schedule
+   * starts at its step 0 with this fit's first batch). Optimizer state is kept. A cosine or
+   * onecycle schedule without totalSteps (here or set at compile) gets
+   * (its epochs ?? this fit's epochs) × batches per epoch, once; then it is kept (and saved).
+   */
+  lr?: LearningRate;
   /**
    * Seed of the validationSplit (default: the model's compile seed, so every fit call on the same
    * data holds out the same samples) and of the shuffle order (default: the compile seed mixed with
@@ -352,8 +360,10 @@ function predictOn(model: Sequential, input: Float32Array | Dataset, options: Pr
 }
 
 function describeLr(model: Sequential): string {
-  const lr = model.optimizer.getConfig().lr;
-  return typeof lr === 'number' ? `now ${lr}` : model.optimizer.type;
+  const o = model.optimizer;
+  const lr = o.lr;
+  return typeof lr === 'number' && o.lrScale === 1 ? `now ${lr}` : `${typeof lr === 'number' ? 'constant' : lr.type} schedule, peak ${o.peakLr}, ` +
+    `lrScale ${o.lrScale}, next step ${o.nextLr}`;
 }
 
 export async function fit(model: Sequential, trainIn: Dataset, options: FitOptions = {}): Promise<History> {
@@ -376,6 +386,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new RangeError(`fit: seed must be an integer, got ${shown(options.seed)}`);
   const seed = options.seed ?? (model.seed ^ Math.imul(model.epochsTrained + 1, 0x9e3779b9)) >>> 0;
   const splitSeed = options.seed ?? model.seed;
+  const lrOption = options.lr === undefined ? undefined : checkLearningRate(options.lr, 'fit: lr');
   if (options.validationData !== undefined && options.validationSplit !== undefined) {
     throw new Error('fit: give validationData or validationSplit, not both');
   }
@@ -421,6 +432,8 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const shiftFill = shift > 0 ? model.input.fillPtr() : 0;
   const shiftSeed = options.seed ?? model.seed;
   const ctx: CallbackContext = { model, epochs, hasValidation: val !== undefined };
+  if (lrOption !== undefined) model.optimizer.setLr(lrOption);
+  model.optimizer.resolveSchedule(steps, epochs);
   for (const c of callbacks) await c.onTrainBegin?.(ctx);
 
   const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], imagesPerSecond: [] };

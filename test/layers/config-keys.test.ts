@@ -12,7 +12,7 @@ import { Dropout } from '../../src/layers/dropout.js';
 import { ReLU, Tanh, Sigmoid, Softmax } from '../../src/layers/activations.js';
 import { layerFromJSON, layerTypes } from '../../src/layers/registry.js';
 import { checkConfigKeys } from '../../src/layers/config.js';
-import { makeOptimizer, SGD, Momentum, Adam } from '../../src/optimizers/index.js';
+import { makeOptimizer, SGD, Momentum, Adam, AdamW, RMSProp } from '../../src/optimizers/index.js';
 
 /** Every built-in layer type with a config that sets every option it has to a non-default value. */
 const full: Record<string, Record<string, unknown>> = {
@@ -95,18 +95,21 @@ describe('unknown optimizer options', () => {
     const rt = await getRuntime();
     const m = new Sequential([new Dense({ units: 2 })]);
     expect(() => m.compileWith(rt, { inputShape: [3], optimizer: { type: 'adam', learningRate: 0.5 } })).toThrow(
-      "Adam: unknown option 'learningRate' (allowed: lr, beta1, beta2, epsilon, weightDecay)");
+      "Adam: unknown option 'learningRate' (allowed: lr, beta1, beta2, epsilon, weightDecay, clipNorm)");
     // The right key is taken.
     const ok = new Sequential([new Dense({ units: 2 })]).compileWith(rt, { inputShape: [3], optimizer: { type: 'adam', lr: 0.5 } });
     expect((ok.optimizer as Adam).lr).toBe(0.5);
   });
 
   it('each optimizer refuses an unknown key and loads back from its own getConfig()', () => {
-    expect(() => makeOptimizer({ type: 'sgd', momentum: 0.9 })).toThrow("SGD: unknown option 'momentum' (allowed: lr, weightDecay)");
-    expect(() => makeOptimizer({ type: 'momentum', lr: 0.1, mu: 0.9 })).toThrow("Momentum: unknown option 'mu' (allowed: lr, momentum, weightDecay)");
-    expect(() => new Adam({ beta_1: 0.8 } as never)).toThrow("Adam: unknown option 'beta_1' (allowed: lr, beta1, beta2, epsilon, weightDecay); did you mean 'beta1'?");
+    expect(() => makeOptimizer({ type: 'sgd', momentum: 0.9 })).toThrow("SGD: unknown option 'momentum' (allowed: lr, weightDecay, clipNorm)");
+    expect(() => makeOptimizer({ type: 'momentum', lr: 0.1, mu: 0.9 })).toThrow("Momentum: unknown option 'mu' (allowed: lr, momentum, nesterov, weightDecay, clipNorm)");
+    expect(() => new Adam({ beta_1: 0.8 } as never)).toThrow("Adam: unknown option 'beta_1' (allowed: lr, beta1, beta2, epsilon, weightDecay, clipNorm); did you mean 'beta1'?");
     for (const o of [new SGD({ lr: 0.2, weightDecay: 1e-3 }), new Momentum({ lr: 0.2, momentum: 0.7, weightDecay: 1e-3 }),
-      new Adam({ lr: 0.2, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 1e-3 })]) {
+      new Adam({ lr: 0.2, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 1e-3 }),
+      new Momentum({ lr: { type: 'cosine', lr: 0.1, warmup: 3, totalSteps: 50 }, nesterov: true, clipNorm: 2 }),
+      new AdamW({ lr: { type: 'onecycle', maxLr: 0.01, totalSteps: 100, cycleMomentum: true }, beta1: 0.7, beta2: 0.9 }),
+      new RMSProp({ lr: 0.01, rho: 0.95, momentum: 0.5, weightDecay: 1e-4 })]) {
       // The model file stores { type, config }; io rebuilds with { ...config, type }.
       const j = JSON.parse(JSON.stringify(o.toJSON())) as { type: string; config: Record<string, unknown> };
       expect(makeOptimizer({ ...j.config, type: j.type }).toJSON()).toEqual(o.toJSON());

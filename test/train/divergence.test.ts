@@ -87,7 +87,7 @@ describe('non-finite inputs', () => {
 describe('messages show the value given', () => {
   it('NaN, Infinity and undefined are shown as such, not as null', async () => {
     const { makeOptimizer } = await import('../../src/optimizers/index.js');
-    expect(() => makeOptimizer({ type: 'adam', lr: NaN })).toThrow(/Adam: lr must be a finite number > 0, got NaN$/);
+    expect(() => makeOptimizer({ type: 'adam', lr: NaN })).toThrow(/Adam: lr must be a finite number > 0 or a schedule, got NaN$/);
     expect(() => makeOptimizer({ type: 'sgd', lr: -Infinity })).toThrow(/got -Infinity$/);
     const m = await zooModel('lenet5', { runtime: await getRuntime(), seed: 1 });
     await expect(m.fit(data, { epochs: NaN })).rejects.toThrow(/fit: epochs must be a positive integer, got NaN/);

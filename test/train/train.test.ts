@@ -164,13 +164,13 @@ describe('optimizer updates follow their formulas (one model, two steps)', () =>
 describe('clear errors before any training', () => {
   it('bad hyper-parameters', async () => {
     const m = () => model();
-    await expect(model({ type: 'sgd', lr: 0 })).rejects.toThrow(/SGD: lr must be a finite number > 0, got 0/);
+    await expect(model({ type: 'sgd', lr: 0 })).rejects.toThrow(/SGD: lr must be a finite number > 0 or a schedule, got 0/);
     await expect(model({ type: 'adam', lr: -1e-3 })).rejects.toThrow(/Adam: lr must be a finite number > 0/);
     await expect(model({ type: 'momentum', momentum: 1 })).rejects.toThrow(/Momentum: momentum must be in \[0, 1\), got 1/);
     await expect(model({ type: 'adam', beta2: 1.5 })).rejects.toThrow(/Adam: beta2 must be in \[0, 1\)/);
     await expect(model({ type: 'adam', epsilon: 0 })).rejects.toThrow(/Adam: epsilon must be a finite number > 0/);
     await expect(model({ type: 'sgd', weightDecay: -1 })).rejects.toThrow(/SGD: weightDecay must be a finite number ≥ 0/);
-    await expect(model('rmsprop' as never)).rejects.toThrow(/optimizer must be an Optimizer, one of 'sgd', 'momentum', 'adam'/);
+    await expect(model('adagrad' as never)).rejects.toThrow(/optimizer must be an Optimizer, one of 'sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'rmsprop'/);
     const mm = await m();
     const d = take(mnist, 20);
     await expect(mm.fit(d, { epochs: 0 })).rejects.toThrow(/fit: epochs must be a positive integer, got 0/);
