@@ -4,6 +4,10 @@
 // slot per role), the epoch permutation is written there once per epoch, and every step
 // assembles its batch with gather_rows (images) and gather_rows on the i32 labels (memory.copy,
 // bit-exact) from a slice of that permutation: no per-step copying or allocation in JS.
+// The model's input normalization is applied once to each staged dataset (standardize_channels,
+// in place); shift augmentation replaces the image gather with gather_rows_shift, whose shifts
+// are a hash of (seed, the model's epoch, sample) computed in wasm. Callbacks (callbacks.ts) run
+// after each complete epoch.
 // A step then is: fill(grads, 0), forward, softmax_xent (scale 1/B), argmax_rows, backward,
 // optimizer update, and a B-long integer compare for the running accuracy.
 //
