@@ -16,11 +16,19 @@
 // The file is exactly D + W bytes. The manifest lists { name, shape, offset, length } with offset
 // in bytes from D and length in values (= product of shape).
 //
+// Optional training state (training-state.ts): the JSON may carry `training`, with the optimizer
+// counters, data stream and layer states, and a manifest `training.slots` of the optimizer's
+// state tensors, stored in the weights section after the weights (same entry form). A file
+// without it is the same as before, byte for byte; a reader that does not know the key ignores
+// it and loads the model with a fresh optimizer. That is why the version stays 1: every older
+// file still loads, and a new file still loads for inference in an older reader.
+//
 // deserialize() checks, in order: the magic (as much of it as the file has), size of the header,
 // version, that the declared sizes match the file size, the checksum, the JSON, and every manifest
 // entry; each failure names the byte offset where the problem is.
 
 import type { ModelTopology } from '../model/sequential.js';
+import type { TrainingState, TrainingStateHeader } from './training-state.js';
 
 export const MAGIC = new Uint8Array([0x89, 0x53, 0x4e, 0x45, 0x54, 0x0d, 0x0a, 0x1a]);
 export const FORMAT_VERSION = 1;
@@ -34,6 +42,8 @@ export interface SerializedModel {
   weights: WeightTensor[];
   /** The name the file was read under (decodeModel's `source`), for later error messages. */
   source?: string;
+  /** Present when the file was saved with its training state. */
+  training?: TrainingState;
 }
 
 export class ModelFormatError extends Error {
@@ -59,15 +69,28 @@ export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number 
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** Encodes topology + weights (in the given order) as one file. */
-export function encodeModel(topology: ModelTopology, weights: readonly WeightTensor[]): Uint8Array {
+/** Encodes topology + weights (in the given order), and optionally the training state, as one file. */
+export function encodeModel(topology: ModelTopology, weights: readonly WeightTensor[], training?: TrainingState): Uint8Array {
   const manifest: ManifestEntry[] = [];
   let wBytes = 0;
+  const tensors: { data: Float32Array }[] = [];
   for (const w of weights) {
     manifest.push({ name: w.name, shape: [...w.shape], offset: wBytes, length: w.data.length });
     wBytes += 4 * w.data.length;
+    tensors.push(w);
   }
-  const json = JSON.stringify({ format: 'simdnet-model', version: FORMAT_VERSION, model: topology, weights: manifest });
+  const doc: Record<string, unknown> = { format: 'simdnet-model', version: FORMAT_VERSION, model: topology, weights: manifest };
+  if (training !== undefined) {
+    const { slots, ...header } = training;
+    const slotManifest: ManifestEntry[] = [];
+    for (const t of slots) {
+      slotManifest.push({ name: t.name, shape: [t.data.length], offset: wBytes, length: t.data.length });
+      wBytes += 4 * t.data.length;
+      tensors.push(t);
+    }
+    doc.training = { ...header, slots: slotManifest };
+  }
+  const json = JSON.stringify(doc);
   const jsonBytes = new TextEncoder().encode(json);
   const J = jsonBytes.length;
   const D = HEADER_BYTES + Math.ceil(J / 4) * 4;
@@ -80,7 +103,7 @@ export function encodeModel(topology: ModelTopology, weights: readonly WeightTen
   out.set(jsonBytes, HEADER_BYTES);
   out.fill(0x20, HEADER_BYTES + J, D);
   let at = D;
-  for (const w of weights) {
+  for (const w of tensors) {
     for (let i = 0; i < w.data.length; i++, at += 4) dv.setFloat32(at, w.data[i]!, true);
   }
   dv.setUint32(20, crc32(out, HEADER_BYTES), true);
@@ -127,7 +150,8 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): Serialize
   if (crc !== want) {
     fail(`corrupt: checksum of bytes ${HEADER_BYTES}..${bytes.length} is ${crc.toString(16)}, the header says ${want.toString(16)}`, 20, source);
   }
-  let doc: { format?: unknown; version?: unknown; model?: ModelTopology; weights?: ManifestEntry[] };
+  let doc: { format?: unknown; version?: unknown; model?: ModelTopology; weights?: ManifestEntry[];
+    training?: TrainingStateHeader & { slots: ManifestEntry[] } };
   try {
     doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(HEADER_BYTES, HEADER_BYTES + J)));
   } catch (e) {
@@ -138,26 +162,40 @@ export function decodeModel(bytes: Uint8Array, source = 'model file'): Serialize
   }
   const m = doc.model!;
   if (!Array.isArray(m.inputShape) || !Array.isArray(m.layers)) fail('the model topology lacks inputShape or layers', HEADER_BYTES, source);
-  const weights: WeightTensor[] = [];
-  for (const [i, e] of doc.weights!.entries()) {
-    const okShape = Array.isArray(e?.shape) && e.shape.every((d) => Number.isInteger(d) && d >= 0);
-    const n = okShape ? e.shape.reduce((a, b) => a * b, 1) : -1;
-    const problem = e === null || typeof e !== 'object' || Array.isArray(e) ? `is ${show(e)}, not an object`
-      : typeof e.name !== 'string' ? `has name ${show(e.name)}, not a string`
-      : !okShape ? `has shape ${show(e.shape)}, not a list of non-negative integers`
-      : e.length !== n ? `has length ${show(e.length)}, not product(shape) = ${n}`
-      : !Number.isInteger(e.offset) || e.offset < 0 || e.offset % 4 !== 0 ? `has offset ${show(e.offset)}, not a non-negative multiple of 4`
-      : undefined;
-    if (problem !== undefined) {
-      fail(`weights manifest entry ${i}${typeof e?.name === 'string' ? ` '${e.name}'` : ''} is malformed: it ${problem} ` +
-        '(each entry needs name, shape, a 4-aligned offset and length = product(shape))', HEADER_BYTES, source);
+  const readTensors = (entries: unknown[], what: string): WeightTensor[] => {
+    const out: WeightTensor[] = [];
+    for (const [i, e0] of entries.entries()) {
+      const e = e0 as ManifestEntry;
+      const okShape = Array.isArray(e?.shape) && e.shape.every((d) => Number.isInteger(d) && d >= 0);
+      const n = okShape ? e.shape.reduce((a, b) => a * b, 1) : -1;
+      const problem = e === null || typeof e !== 'object' || Array.isArray(e) ? `is ${show(e)}, not an object`
+        : typeof e.name !== 'string' ? `has name ${show(e.name)}, not a string`
+        : !okShape ? `has shape ${show(e.shape)}, not a list of non-negative integers`
+        : e.length !== n ? `has length ${show(e.length)}, not product(shape) = ${n}`
+        : !Number.isInteger(e.offset) || e.offset < 0 || e.offset % 4 !== 0 ? `has offset ${show(e.offset)}, not a non-negative multiple of 4`
+        : undefined;
+      if (problem !== undefined) {
+        fail(`${what} entry ${i}${typeof e?.name === 'string' ? ` '${e.name}'` : ''} is malformed: it ${problem} ` +
+          '(each entry needs name, shape, a 4-aligned offset and length = product(shape))', HEADER_BYTES, source);
+      }
+      if (e.offset + 4 * n > W) {
+        fail(`${what} entry ${i} '${e.name}' runs past the end of the weights (${e.offset + 4 * n} > ${W} bytes)`, D + e.offset, source);
+      }
+      const data = new Float32Array(n);
+      for (let j = 0; j < n; j++) data[j] = dv.getFloat32(D + e.offset + 4 * j, true);
+      out.push({ name: e.name, shape: [...e.shape], data });
     }
-    if (e.offset + 4 * n > W) {
-      fail(`weights manifest entry ${i} '${e.name}' runs past the end of the weights (${e.offset + 4 * n} > ${W} bytes)`, D + e.offset, source);
+    return out;
+  };
+  const weights = readTensors(doc.weights!, 'weights manifest');
+  const result: SerializedModel = { topology: m, weights, source };
+  const t = doc.training;
+  if (t !== undefined) {
+    if (t === null || typeof t !== 'object' || Array.isArray(t) || !Array.isArray(t.slots)) {
+      fail(`the training state must be an object with a slots manifest, got ${show(t)}`, HEADER_BYTES, source);
     }
-    const data = new Float32Array(n);
-    for (let j = 0; j < n; j++) data[j] = dv.getFloat32(D + e.offset + 4 * j, true);
-    weights.push({ name: e.name, shape: [...e.shape], data });
+    const { slots, ...header } = t;
+    result.training = { ...header, slots: readTensors(slots, 'training state slots manifest').map((x) => ({ name: x.name, data: x.data })) };
   }
-  return { topology: m, weights, source };
+  return result;
 }

@@ -6,11 +6,21 @@ import { layerFromJSON } from '../layers/registry.js';
 import type { Runtime, BuildName } from '../runtime/load.js';
 import { resolveThreads, type ThreadsOption } from '../pool/pool.js';
 import { decodeModel, encodeModel, HEADER_BYTES, ModelFormatError, type SerializedModel } from './format.js';
+import { applyTrainingState, captureTrainingState } from './training-state.js';
+import { makeOptimizer, type OptimizerSpec } from '../optimizers/index.js';
 
-/** The model's topology and current weights as one file (Uint8Array). */
-export function serialize(model: Sequential): Uint8Array {
+export interface SerializeOptions {
+  /**
+   * Also save the training state (optimizer state tensors and counters, lrScale, epochs, data
+   * stream, dropout RNG states), so that training a loaded model goes on bit for bit; default false.
+   */
+  trainingState?: boolean;
+}
+
+/** The model's topology and current weights (and, on request, its training state) as one file (Uint8Array). */
+export function serialize(model: Sequential, options: SerializeOptions = {}): Uint8Array {
   if (!model.isCompiled) throw new Error(`serialize: model '${model.name}' is not compiled (it has no weights yet)`);
-  return encodeModel(model.toJSON(), model.getWeights());
+  return encodeModel(model.toJSON(), model.getWeights(), options?.trainingState ? captureTrainingState(model) : undefined);
 }
 
 /** Validates and parses a model file: topology (layer configs, input shape, optimizer) + weights. */
@@ -23,6 +33,13 @@ export interface LoadOptions {
   build?: BuildName | 'auto';
   /** Threads for the loaded model (see CompileOptions.threads); default 'auto'. */
   threads?: ThreadsOption;
+  /**
+   * Restore the file's training state when it has one (default true). false: weights only, a
+   * fresh optimizer (the file's settings, state zero, step 0).
+   */
+  trainingState?: boolean;
+  /** Fine-tune with this optimizer instead of the file's (fresh; the file's training state is not applied). */
+  optimizer?: OptimizerSpec;
 }
 
 /**
@@ -46,13 +63,17 @@ export async function modelFromSerialized(input: SerializedModel | Uint8Array, o
       `the model description and its weights do not match (at byte offset ${HEADER_BYTES})`, HEADER_BYTES);
   }
   resolveThreads(options.threads, 'modelFromSerialized'); // a bad option is the caller's, not the file's
+  const optimizer = options.optimizer === undefined ? undefined : makeOptimizer(options.optimizer);
   await withSourceAsync(source, HEADER_BYTES, () => model.compile({
-    inputShape: t.inputShape, optimizer: optimizerSpec(t), loss: t.loss,
+    inputShape: t.inputShape, optimizer: optimizer ?? optimizerSpec(t), loss: t.loss,
     seed: t.seed, build: options.build, runtime: options.runtime, threads: options.threads,
   }));
   try {
     withSource(source, HEADER_BYTES, () => model.setWeights(s.weights)); // the manifest is in the JSON
     if (t.normalization !== undefined) withSource(source, HEADER_BYTES, () => model.setNormalization(t.normalization));
+    if (s.training !== undefined && options.trainingState !== false && options.optimizer === undefined) {
+      withSource(source, HEADER_BYTES, () => applyTrainingState(model, s.training!));
+    }
   } catch (e) {
     model.dispose();
     throw e;

@@ -4,20 +4,21 @@
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Sequential } from '../model/sequential.js';
-import { modelFromSerialized, serialize, deserialize, type LoadOptions } from './model-io.js';
+import { modelFromSerialized, serialize, deserialize, type LoadOptions, type SerializeOptions } from './model-io.js';
 
-export async function saveModel(model: Sequential, path: string): Promise<void> {
-  await writeFileAtomic(path, serialize(model));
+export async function saveModel(model: Sequential, path: string, options: SerializeOptions = {}): Promise<void> {
+  await writeFileAtomic(path, serialize(model, options));
 }
 
 /**
- * A ModelCheckpoint save function that writes the model to `path` atomically (saveModel).
+ * A ModelCheckpoint save function that writes the model to `path` atomically (saveModel), with
+ * its training state unless `options` says otherwise, so training can resume from it.
  * `{epoch}` in the path is replaced by the 1-based epoch number (keep every checkpoint);
  * without it each checkpoint replaces the last.
  */
-export function checkpointWriter(path: string): (model: Sequential, info: { epoch: number }) => Promise<void> {
+export function checkpointWriter(path: string, options: SerializeOptions = { trainingState: true }): (model: Sequential, info: { epoch: number }) => Promise<void> {
   if (typeof path !== 'string' || path === '') throw new TypeError(`checkpointWriter: path must be a non-empty string, got ${JSON.stringify(path)}`);
-  return (model, info) => saveModel(model, checkpointPath(path, info.epoch));
+  return (model, info) => saveModel(model, checkpointPath(path, info.epoch), options);
 }
 
 /** `path` with `{epoch}` replaced by epoch + 1. */

@@ -50,6 +50,9 @@ const MIN_PARALLEL_WORK = 2_000_000;
 const MIN_PARALLEL_UPDATE = 1 << 17;
 const MIN_PARALLEL_UPDATE_ONE_SHARD = 1 << 20;
 
+/** The update passes over the chunks (see reduceAndUpdate). */
+const PASS = { REDUCE: 0, REDUCE_UPDATE: 1, REDUCE_NORM: 2, SCALE_UPDATE: 3 } as const;
+
 export class Executor {
   private readonly plans = new Map<string, Plan>();
   private readonly rec: Recorder;
@@ -161,30 +164,68 @@ export class Executor {
     for (let j = 0; j < stack.length; j++) stack[j]!.prepare(k, plan.runs[j]!, training);
   }
 
-  /** Adds the shards' gradient copies into the model's gradient (shard order) and, if asked, updates. */
+  /**
+   * Adds the shards' gradient copies into the model's gradient (shard order) and, if asked,
+   * updates. With the optimizer's clipNorm this takes two passes over the chunks: the first
+   * reduces and writes each chunk's Σg² (f64) to plan.update.norms; this thread adds those in
+   * chunk order (the chunks depend on n alone, so the norm is the same for any thread count) and
+   * the second pass scales the gradient by clipNorm / (norm + 1e-6) when that is below 1, then
+   * updates.
+   */
   private reduceAndUpdate(plan: Plan, update: boolean): void {
     const n = this.m.params.n;
     if (n === 0) return;
     const S = plan.activeShards;
     if (S === 1 && !update) return;
-    const k = this.rec.kernels;
+    const opt = this.m.optimizer;
     const u = plan.update;
+    const parallel = S > 1 ? n * S >= MIN_PARALLEL_UPDATE : n >= MIN_PARALLEL_UPDATE_ONE_SHARD;
+    const clip = update ? opt.clipNorm : undefined;
+    if (update) opt.begin();
+    if (clip === undefined) {
+      this.recordChunks(plan, update ? PASS.REDUCE_UPDATE : PASS.REDUCE, 1);
+      this.runTable(u.table, u.chunks, parallel);
+      return;
+    }
+    this.recordChunks(plan, PASS.REDUCE_NORM, 1);
+    this.runTable(u.table, u.chunks, parallel);
     const f64 = this.f64.get();
+    let sumsq = 0;
+    for (let c = 0; c < u.chunks; c++) sumsq += f64[u.norms / 8 + c]!;
+    const norm = Math.sqrt(sumsq);
+    opt.lastGradNorm = norm;
+    this.recordChunks(plan, PASS.SCALE_UPDATE, clip / (norm + 1e-6));
+    this.runTable(u.table, u.chunks, parallel);
+  }
+
+  /** Records one task per update chunk of `pass` into the plan's update tape and table. */
+  private recordChunks(plan: Plan, pass: number, scale: number): void {
+    const n = this.m.params.n;
+    const S = plan.activeShards;
+    const u = plan.update;
+    const k = this.rec.kernels;
     const g0 = this.m.params.grads;
-    if (update) this.m.optimizer.begin();
+    const opt = this.m.optimizer;
+    const f64 = this.f64.get();
     let pos = u.tape;
     this.rec.begin(u.tape, u.cap);
     for (let c = 0; c < u.chunks; c++) {
       const lo = c * CHUNK;
       const hi = Math.min(n, lo + CHUNK);
-      for (let s = 1; s < S; s++) k.add(g0 + 4 * lo, plan.shards[s]!.grads + 4 * lo, hi - lo);
-      if (update) this.m.optimizer.apply(k, lo, hi);
+      if (pass !== PASS.SCALE_UPDATE) {
+        for (let s = 1; s < S; s++) k.add(g0 + 4 * lo, plan.shards[s]!.grads + 4 * lo, hi - lo);
+      }
+      if (pass === PASS.REDUCE_NORM) {
+        this.rec.resultAt = u.norms + 8 * c;
+        k.grad_sumsq(g0 + 4 * lo, hi - lo);
+      }
+      if (pass === PASS.SCALE_UPDATE && scale < 1) k.scale(g0 + 4 * lo, hi - lo, scale);
+      if (pass === PASS.REDUCE_UPDATE || pass === PASS.SCALE_UPDATE) opt.apply(k, lo, hi);
       const end = this.rec.end();
       f64[u.table / 8 + 2 * c] = pos;
       f64[u.table / 8 + 2 * c + 1] = end;
       pos = end;
     }
-    this.runTable(u.table, u.chunks, S > 1 ? n * S >= MIN_PARALLEL_UPDATE : n >= MIN_PARALLEL_UPDATE_ONE_SHARD);
   }
 
   private lossSum(plan: Plan): number {

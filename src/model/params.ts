@@ -38,6 +38,8 @@ export class Parameters {
   readonly bytesByKind: Partial<Record<RegionKind, number>>;
   /** Offset of this block in the arena (for dispose). */
   readonly base: number;
+  /** Each layer's own state block (e.g. a dropout RNG), for saving and restoring training state. */
+  readonly layerStates: { layer: Layer; ptr: number; bytes: number }[] = [];
   private readonly probePtr: number;
 
   constructor(private readonly rt: Runtime, k: Kernels, layers: readonly Layer[], optimizer: Optimizer, seed: number, owner: string) {
@@ -94,7 +96,12 @@ export class Parameters {
       else if (i.dist === 'normal') k.rng_normal(v.value, v.size, rng, 0, i.std, i.truncated ? 1 : 0);
       else k.fill(v.value, v.size, i.value);
     }
-    layers.forEach((l, i) => { if (l.stateBytes() > 0) l.initState(layout.offset(iStates[i]!), mixSeed(seed, i)); });
+    layers.forEach((l, i) => {
+      if (l.stateBytes() === 0) return;
+      const ptr = layout.offset(iStates[i]!);
+      l.initState(ptr, mixSeed(seed, i));
+      this.layerStates.push({ layer: l, ptr, bytes: l.stateBytes() });
+    });
     optimizer.bind(k, { w: this.values, g: this.grads, n, nDecay: this.nDecay, state: layout.offset(iOpt) });
   }
 

@@ -118,8 +118,11 @@ export interface Plan {
   readonly shards: Shard[];
   /** Byte offset of the task tables: PROGRAMS tables of MAX shards f64 pairs, then the update table. */
   readonly tables: number;
-  /** The update program: its table, tape region (f64 index, capacity) and chunk count. */
-  readonly update: { table: number; tape: number; cap: number; chunks: number };
+  /**
+   * The update program: its table, tape region (f64 index, capacity), chunk count, and the byte
+   * offset of one f64 per chunk for the gradient's sum of squares (clipNorm).
+   */
+  readonly update: { table: number; tape: number; cap: number; chunks: number; norms: number };
   /** Scratch bytes each shard has. */
   readonly scratchBytes: number;
   /** Estimated floating-point work of one step of B samples (when threads pay). */

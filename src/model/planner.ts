@@ -60,6 +60,7 @@ export class Planner {
     const iLoss = layout.add('shard losses', 'io', 8 * S);
     const chunks = training ? Math.ceil(params.n / CHUNK) : 0;
     const iTables = layout.add('task tables', 'tape', 16 * (PROGRAMS * S + chunks));
+    const iNorms = layout.add('gradient norm partials', 'io', 8 * chunks); // one f64 per update chunk (clipNorm)
     const base = layout.commit(runtime.arena, `model '${this.m.name}' batch ${B} ${mode} plan`);
     const off = (i: number) => (i < 0 ? 0 : layout.offset(i));
     const blocks = [base];
@@ -115,7 +116,7 @@ export class Planner {
         gradRow, mode, B, rows: 0, activeShards: 0, x0, labels: off(iLabels), pred: off(iPred), logits, dlogits, probs: off(iProbs),
         dx0: mode === 'grad' ? runs[0]!.dx : 0, dx0Row: stack[0]!.aliasesInput(true) ? gradRow : inputSize,
         runs, shards, tables: off(iTables),
-        update: { table: off(iTables) + 16 * PROGRAMS * S, tape: 0, cap: 0, chunks },
+        update: { table: off(iTables) + 16 * PROGRAMS * S, tape: 0, cap: 0, chunks, norms: off(iNorms) },
         work, scratchBytes, bytes: layout.bytes, byKind: layout.byKind(), blocks, stack,
       };
 
@@ -129,7 +130,8 @@ export class Planner {
         longest = Math.max(longest, this.rec.end());
       }
       const shardCap = 2 * longest + 64;
-      const updateCap = chunks * ((S - 1) * 6 + 2 * 15) + 16;
+      // Per chunk: S − 1 adds, then grad_sumsq (clipping's first pass) or scale + two updates.
+      const updateCap = chunks * ((S - 1) * 6 + 6 + 2 * 15) + 16;
       const tapeBytes = Math.ceil((8 * (S * shardCap + updateCap)) / 16) * 16;
       const tapeBase = runtime.arena.alloc(tapeBytes, `model '${this.m.name}' batch ${B} ${mode} tapes`);
       blocks.push(tapeBase);

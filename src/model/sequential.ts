@@ -22,7 +22,7 @@ import type { Plan, PlanMode } from './plan.js';
 import { resolveThreads, type ThreadsOption } from '../pool/pool.js';
 import type { Dataset } from '../data/dataset.js';
 import * as trainer from '../train/trainer.js';
-import type { FitOptions, History, EvaluateOptions, Evaluation, PredictOptions, Prediction } from '../train/trainer.js';
+import type { FitOptions, History, EvaluateOptions, Evaluation, PredictOptions, Prediction, TrainStream } from '../train/trainer.js';
 import { shown } from '../util/format.js';
 import { InputTransform } from './input-transform.js';
 import type { Normalization } from '../data/normalization.js';
@@ -83,6 +83,8 @@ export class Sequential {
   numClasses = 0;
   /** Epochs completed by fit() so far (varies the default shuffle order between fit calls). */
   epochsTrained = 0;
+  /** The shuffle stream of the last fit (seeds and epochs drawn), which fit({ resume: true }) continues. */
+  trainStream: TrainStream | undefined;
   params!: Parameters;
   executor!: Executor;
   /** The input normalization fit/evaluate/predict apply to the data they stage (see normalization). */

@@ -71,6 +71,13 @@ export interface EpochLogs {
 
 export type Stop = void | 'stop';
 
+/**
+ * Where a fit's data order stands: the seed of its shuffle stream, how many epoch orders have
+ * been drawn from it, and the seed of its validation split. Kept on the model (and in model files
+ * with training state) so that fit({ resume: true }) continues exactly where the last fit ended.
+ */
+export interface TrainStream { orderSeed: number; orderEpochs: number; splitSeed: number; samples: number; batchSize: number }
+
 export interface FitOptions {
   /** Default 1. */
   epochs?: number;
@@ -91,6 +98,14 @@ export interface FitOptions {
   seed?: number;
   /** Reshuffle every epoch (default true). */
   shuffle?: boolean;
+  /**
+   * Continue the last fit (or the training state loaded with the model): the same shuffle stream,
+   * from the epoch after the last one drawn, and the same validation-split seed, so fit(1 epoch)
+   * then fit(1 epoch, resume) gives the bits of fit(2 epochs) (optimizer state, schedule step and
+   * dropout RNG carry on in any case). Give the same data and batchSize; `seed`, if given, must
+   * be the stream's. An epoch interrupted part-way is not replayed: resuming starts the next one.
+   */
+  resume?: boolean;
   validationData?: Dataset;
   /** Fraction of `train` held out for validation (stratified per class, seeded); not with validationData. */
   validationSplit?: number;
@@ -388,8 +403,23 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   // The validation split must NOT vary between calls (a new split would move already-trained
   // samples into validation), so it uses the unmixed seed.
   if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new RangeError(`fit: seed must be an integer, got ${shown(options.seed)}`);
-  const seed = options.seed ?? (model.seed ^ Math.imul(model.epochsTrained + 1, 0x9e3779b9)) >>> 0;
-  const splitSeed = options.seed ?? model.seed;
+  let seed = options.seed ?? (model.seed ^ Math.imul(model.epochsTrained + 1, 0x9e3779b9)) >>> 0;
+  let splitSeed = options.seed ?? model.seed;
+  let skipEpochs = 0;
+  const resume = options.resume ?? false;
+  if (typeof resume !== 'boolean') throw new TypeError(`fit: resume must be true or false, got ${shown(options.resume)}`);
+  if (resume) {
+    const st = model.trainStream;
+    if (st === undefined) {
+      throw new Error(`fit: resume needs a model that has been trained by fit or loaded with its training state; model '${model.name}' has neither`);
+    }
+    if (options.seed !== undefined && options.seed >>> 0 !== st.orderSeed) {
+      throw new RangeError(`fit: resume continues the shuffle stream of seed ${st.orderSeed}; got seed ${options.seed} (omit it or give the same)`);
+    }
+    seed = st.orderSeed;
+    splitSeed = st.splitSeed;
+    skipEpochs = st.orderEpochs;
+  }
   const lrOption = options.lr === undefined ? undefined : checkLearningRate(options.lr, 'fit: lr');
   if (options.validationData !== undefined && options.validationSplit !== undefined) {
     throw new Error('fit: give validationData or validationSplit, not both');
@@ -413,6 +443,13 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const callbacks = checkCallbacks(options.callbacks);
   // Statistics of the training part only: the validation images stay unseen.
   if (options.normalize === 'standardize' && model.input.normalization === undefined) model.input.adapt(train.images, 'fit');
+  if (resume) {
+    const was = model.trainStream!;
+    if (was.samples !== train.count || was.batchSize !== batchSize) {
+      throw new RangeError(`fit: resume continues a run of ${was.samples} training samples in batches of ${was.batchSize}; ` +
+        `this call has ${train.count} samples in batches of ${batchSize} (give the same data, validation split and batchSize)`);
+    }
+  }
 
   // ---- plan everything before the first step ----------------------------------------------
   const k = model.k;
@@ -426,6 +463,9 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const valPlan = val ? model.planAtLeast(valB, 'infer') : undefined;
   const valStaged = val ? { ...stage(model, 'val', val.images, val.labels, val.count), count: val.count } : undefined;
   const order = new EpochOrder(n, seed, { shuffle: options.shuffle ?? true });
+  for (let e = 0; e < skipEpochs; e++) order.next(); // a resumed stream: the orders already drawn
+  const stream: TrainStream = { orderSeed: seed >>> 0, orderEpochs: skipEpochs, splitSeed: splitSeed >>> 0, samples: n, batchSize };
+  model.trainStream = stream;
   const steps = Math.ceil(n / B);
   // Shift augmentation: image geometry for the kernel, and what a blank pixel is after normalization.
   const shiftGeom = shift > 0 ? model.slot('augment geometry', 64) : 0;
@@ -434,7 +474,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
     writeGeom(model.runtime.arena.memory, shiftGeom, { B: 0, H, W, C, OH: 0, OW: 0, OC: 0, KH: 0, KW: 0, SH: 0, SW: 0, PT: 0, PL: 0 });
   }
   const shiftFill = shift > 0 ? model.input.fillPtr() : 0;
-  const shiftSeed = options.seed ?? model.seed;
+  const shiftSeed = seed; // the shuffle seed: restored by a resume, like the epoch count
   const ctx: CallbackContext = { model, epochs, hasValidation: val !== undefined };
   if (lrOption !== undefined) model.optimizer.setLr(lrOption);
   model.optimizer.resolveSchedule(steps, epochs);
@@ -451,6 +491,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
     model.i32().set(order.next(), st.index >> 2);
     // Keyed by the model's epoch count, so a resumed run shifts its epochs as a straight one would.
     const key = shiftKey(shiftSeed, model.epochsTrained);
+    stream.orderEpochs++;
     const t0 = performance.now();
     let lossSum = 0;
     let correct = 0;

@@ -34,3 +34,51 @@ export function adamRef(w: Arr, m: Arr, v: Arr, g: Arr, h: AdamHyper): { w: Floa
   }
   return { w: nw, m: nm, v: nv };
 }
+
+/** Keras Nesterov momentum: v = mu·v − lr·(g + wd·w); w += mu·v − lr·(g + wd·w), with the new v. */
+export function nesterovRef(w: Arr, v: Arr, g: Arr, lr: number, mu: number, wd: number): { w: Float64Array; v: Float64Array } {
+  const nw = new Float64Array(w.length), nv = new Float64Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    const gg = g[i]! + wd * w[i]!;
+    nv[i] = mu * v[i]! - lr * gg;
+    nw[i] = w[i]! + mu * nv[i]! - lr * gg;
+  }
+  return { w: nw, v: nv };
+}
+
+/** AdamW (PyTorch): w ← w·(1 − lr·wd), then Adam on the decayed w with the plain gradient. */
+export function adamwRef(w: Arr, m: Arr, v: Arr, g: Arr, h: AdamHyper): { w: Float64Array; m: Float64Array; v: Float64Array } {
+  const decayed = Array.from(w, (x) => x * (1 - h.lr * h.wd));
+  return adamRef(decayed, m, v, g, { ...h, wd: 0 });
+}
+
+/** RMSProp (PyTorch form): v = rho·v + (1−rho)·gg²; with momentum b = mu·b + gg/(√v+eps), w −= lr·b; else w −= lr·gg/(√v+eps). */
+export function rmspropRef(w: Arr, v: Arr, b: Arr | undefined, g: Arr, lr: number, rho: number, eps: number, mu: number, wd: number):
+  { w: Float64Array; v: Float64Array; b?: Float64Array } {
+  const n = w.length;
+  const nw = new Float64Array(n), nv = new Float64Array(n), nb = b ? new Float64Array(n) : undefined;
+  for (let i = 0; i < n; i++) {
+    const gg = g[i]! + wd * w[i]!;
+    nv[i] = rho * v[i]! + (1 - rho) * gg * gg;
+    const d = Math.sqrt(nv[i]!) + eps;
+    if (nb) {
+      nb[i] = mu * b![i]! + gg / d;
+      nw[i] = w[i]! - lr * nb[i]!;
+    } else {
+      nw[i] = w[i]! - lr * gg / d;
+    }
+  }
+  return nb ? { w: nw, v: nv, b: nb } : { w: nw, v: nv };
+}
+
+/** Σ g² in f64, summed with Kahan compensation so it is the reference, not one more rounding order. */
+export function sumsqRef(g: Arr): number {
+  let s = 0, c = 0;
+  for (let i = 0; i < g.length; i++) {
+    const y = g[i]! * g[i]! - c;
+    const t = s + y;
+    c = (t - s) - y;
+    s = t;
+  }
+  return s;
+}

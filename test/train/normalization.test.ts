@@ -14,7 +14,7 @@ import { splitValidation, take } from '../../src/data/transforms.js';
 import { standardizeStats, type Normalization } from '../../src/data/normalization.js';
 import { sampleShift, shiftKey } from '../../src/data/augment.js';
 import type { Dataset } from '../../src/data/dataset.js';
-import { serialize, modelFromSerialized } from '../../src/io/model-io.js';
+import { serialize, deserialize, modelFromSerialized } from '../../src/io/model-io.js';
 import { encodeModel, ModelFormatError } from '../../src/io/format.js';
 import { expectBitIdentical } from '../helpers/compare.js';
 
@@ -169,6 +169,26 @@ describe('shift augmentation', () => {
     const a = await run({ shift: 2 }), b = await run({ shift: 2 }), c = await run();
     expectBitIdentical(a, b, 'same seed, same weights');
     expect(Array.from(a)).not.toEqual(Array.from(c));
+  });
+
+  it('a resumed run reproduces it: 2 epochs straight = 1 + save/load + 1 resumed, to the bit (standardized, shifted)', async () => {
+    const data = take(mnist, 96);
+    const opts = { batchSize: 16, validationSplit: 0.25, normalize: 'standardize' as const, augment: { shift: 2 } };
+    const straight = await model(8);
+    const h2 = await straight.fit(data, { ...opts, epochs: 2 });
+    const first = await model(8);
+    await first.fit(data, { ...opts, epochs: 1 });
+    const file = serialize(first, { trainingState: true });
+    first.dispose();
+    const resumed = await modelFromSerialized(deserialize(file, 'resume.simdnet'), { runtime: await getRuntime() });
+    expect(resumed.normalization).toEqual(straight.normalization);
+    const h1 = await resumed.fit(data, { ...opts, epochs: 1, resume: true });
+    expect(h1.loss[0]).toBe(h2.loss[1]);
+    resumed.getWeights().forEach((w, i) => expectBitIdentical(w.data, straight.getWeights()[i]!.data, w.name));
+    // Without the augmentation the second epoch is another one: the shifts did take part.
+    const plain = await modelFromSerialized(deserialize(file, 'resume.simdnet'), { runtime: await getRuntime() });
+    const hp = await plain.fit(data, { ...opts, augment: undefined, epochs: 1, resume: true });
+    expect(hp.loss[0]).not.toBe(h2.loss[1]);
   });
 
   it('refuses bad augment options', async () => {
