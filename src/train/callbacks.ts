@@ -202,12 +202,12 @@ export interface ReduceLROnPlateauOptions {
   patience?: number;
   /** An epoch improves when its value is below best − minDelta (default 0). */
   minDelta?: number;
-  /** The reduced learning rate (the optimizer's base lr × lrScale) never goes below this (default 0). */
+  /** The reduced learning rate (the optimizer's lr, a schedule's peak, × lrScale) never goes below this (default 0). */
   minLr?: number;
 }
 
-/** What ReduceLROnPlateau needs of an optimizer: its base learning rate and the public multiplier. */
-interface ScalableLr { lrScale: number; getConfig(): Record<string, unknown> }
+/** What ReduceLROnPlateau needs of an optimizer: its learning rate (a schedule's peak) and the public multiplier. */
+interface ScalableLr { lrScale: number; readonly peakLr: number }
 
 export class ReduceLROnPlateau implements Callback {
   readonly monitor: Monitor;
@@ -240,8 +240,7 @@ export class ReduceLROnPlateau implements Callback {
     if (this.plateau.improves(v) || this.plateau.wait < this.patience) return undefined;
     this.plateau.wait = 0;
     const opt: ScalableLr = ctx.model.optimizer;
-    const base = baseLr(opt);
-    const floor = base > 0 ? this.minLr / base : 0;
+    const floor = this.minLr / opt.peakLr;
     const next = Math.max(opt.lrScale * this.factor, floor);
     if (next < opt.lrScale) {
       opt.lrScale = next;
@@ -249,15 +248,6 @@ export class ReduceLROnPlateau implements Callback {
     }
     return undefined;
   }
-}
-
-/** The optimizer's configured learning rate (a schedule's initial or peak value when it reports one). */
-function baseLr(opt: ScalableLr): number {
-  const lr = opt.getConfig().lr;
-  if (typeof lr === 'number') return lr;
-  const peak = (lr as { maxLr?: unknown; lr?: unknown } | undefined);
-  const v = peak?.maxLr ?? peak?.lr;
-  return typeof v === 'number' ? v : 0;
 }
 
 /** The checked callbacks array of FitOptions. */

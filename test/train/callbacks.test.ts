@@ -119,7 +119,7 @@ describe('EarlyStopping', () => {
 
 describe('ReduceLROnPlateau', () => {
   it('multiplies lrScale by factor after `patience` epochs without improvement, then counts again; never below minLr', () => {
-    const opt = { lrScale: 1, getConfig: () => ({ lr: 0.5 }) };
+    const opt = { lrScale: 1, peakLr: 0.5 };
     const ctx = { model: { optimizer: opt } as never, epochs: 100, hasValidation: true };
     const cb = new ReduceLROnPlateau({ patience: 1, factor: 0.5, minLr: 0.1 });
     cb.onTrainBegin(ctx);
