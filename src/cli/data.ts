@@ -12,8 +12,8 @@
 //      --test-count, the value and the maximum). 'mnist' and cifar:DIR are checked before loading
 //      (constants / file sizes); idx:DIR and mnist-full only when the loader refuses the count,
 //      by reading the IDX headers, so a good run does not read the files twice.
-//   5. standardisation per channel (the cifar recipe): statistics from the TRAINING images,
-//      applied to both sets, and kept in the Preprocessing record saved with the model.
+// Input normalization (standardisation) is not done here: it belongs to the model
+// (fit's normalize, src/data/normalization.ts), which stores it and applies it to every input.
 
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';

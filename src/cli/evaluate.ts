@@ -1,7 +1,7 @@
 // npm run evaluate -- --model FILE [--data SPEC] [--test-count N] [--build simd|naive] [--threads N|auto] [--json FILE]
 //
 // Loads a model saved by `train --save`, prepares the test split of --data the way training did
-// (class subset, stored standardisation) and prints the loss, the accuracy, the confusion matrix
+// (class subset; the model applies its stored normalization itself) and prints the loss, the accuracy, the confusion matrix
 // and per-class precision and recall. --data defaults to the dataset the model was trained on.
 
 import { Option } from 'commander';
