@@ -233,6 +233,22 @@ function elementwiseCases(rt: Runtime): Case[] {
       { kernel: 'adam_update', shape: s.name, run: (k) => k.adam_update(w, m, v, g, n, 1e-9, 0.9, 0.999, 1e-7, 0.1, 0.001, 0),
         check: () => checkPair(rt, [{ ptr: w, n, init: w }, { ptr: m, n, init: m }, { ptr: v, n, init: v }],
           (k, [ww, mm, vv]) => k.adam_update(ww!, mm!, vv!, g, n, 1e-3, 0.9, 0.999, 1e-7, 0.1, 0.001, 0)) },
+      { kernel: 'nesterov_update', shape: s.name, run: (k) => k.nesterov_update(w, m, g, n, 1e-9, 0.9, 0),
+        check: () => checkPair(rt, [{ ptr: w, n, init: w }, { ptr: m, n, init: m }],
+          (k, [ww, mm]) => k.nesterov_update(ww!, mm!, g, n, 0.01, 0.9, 0)) },
+      { kernel: 'adamw_update', shape: s.name, run: (k) => k.adamw_update(w, m, v, g, n, 1e-9, 0.9, 0.999, 1e-7, 0.1, 0.001, 0),
+        check: () => checkPair(rt, [{ ptr: w, n, init: w }, { ptr: m, n, init: m }, { ptr: v, n, init: v }],
+          (k, [ww, mm, vv]) => k.adamw_update(ww!, mm!, vv!, g, n, 1e-3, 0.9, 0.999, 1e-7, 0.1, 0.001, 0.01)) },
+      { kernel: 'rmsprop_update', shape: s.name, run: (k) => k.rmsprop_update(w, v, m, g, n, 1e-9, 0.9, 1e-7, 0.5, 0),
+        check: () => checkPair(rt, [{ ptr: w, n, init: w }, { ptr: v, n, init: v }, { ptr: m, n, init: m }],
+          (k, [ww, vv, mm]) => k.rmsprop_update(ww!, vv!, mm!, g, n, 1e-3, 0.9, 1e-7, 0.5, 0)) },
+      // A reduction: the builds add in different orders (optim/simd.ts), so they are held to
+      // 4·n·2^-53 relative of each other (test/kernels/optim-more.test.ts), not to the bit.
+      { kernel: 'grad_sumsq', shape: s.name, run: (k) => { k.grad_sumsq(g, n); },
+        check: () => {
+          const a = rt.naive.grad_sumsq(g, n), b = rt.simd!.grad_sumsq(g, n);
+          return Math.abs(a - b) <= 4 * n * 2 ** -53 * a ? null : `grad_sumsq: naive ${a} vs simd ${b}`;
+        } },
     );
   }
   return out;

@@ -22,7 +22,7 @@ export { SoftmaxCrossEntropy, type Loss } from './losses/index.js';
 export { zoo, zooNames, zooEntry, zooModel, type ZooEntry } from './model/zoo.js';
 export * from './optimizers/index.js';
 export { fit, evaluate, predict, DivergenceError, type FitOptions, type History, type Evaluation, type Prediction,
-  type BatchLogs, type EpochLogs } from './train/trainer.js';
+  type BatchLogs, type EpochLogs, type TrainStream } from './train/trainer.js';
 export { confusionMatrix, precisionRecall } from './train/metrics.js';
 export { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, type Callback, type CallbackContext, type CheckpointInfo,
   type EarlyStoppingOptions, type ModelCheckpointOptions, type ReduceLROnPlateauOptions, type Monitor } from './train/callbacks.js';

@@ -2,7 +2,11 @@
 //
 //   --model lenet5|simple|convnet|tanh-binary|cifar   (default lenet5)
 //   --data mnist|mnist-full|idx:DIR|cifar:DIR          (default mnist: the embedded 7996/2004 digits)
-//   --epochs N --batch B --optimizer sgd|momentum|adam --lr X   (default: the model's recipe)
+//   --epochs N --batch B   (default: the model's recipe)
+//   --optimizer sgd|momentum|nesterov|adam|adamw|rmsprop --lr X, their settings, --clip-norm and
+//   --schedule NAME with its parameters (train-optim.ts)
+//   --resume FILE   train --epochs N more epochs of the run saved in FILE (train-resume.ts)
+//   --no-training-state   save weights only (files are resumable by default)
 //   --seed S (default 0) --build simd|naive (default simd where supported) --threads N|auto (default auto)
 //   --train-count N --test-count N
 //   --validation-split F   hold out this fraction of the training images, stratified and seeded,
@@ -20,7 +24,7 @@
 import { Option } from 'commander';
 import { basename, dirname, extname, join } from 'node:path';
 import { zooEntry, zooModel, zooNames } from '../model/zoo.js';
-import type { Sequential } from '../model/sequential.js';
+import type { Sequential, ModelTopology } from '../model/sequential.js';
 import { splitValidation } from '../data/transforms.js';
 import type { Dataset } from '../data/dataset.js';
 import type { BuildName } from '../runtime/load.js';
@@ -35,7 +39,9 @@ import {
 } from './common.js';
 import { prepareData } from './data.js';
 import { TrainProgress } from './progress.js';
-import { saveTrainedModel } from './model-file.js';
+import { loadSerializedTrained, readModelFile, saveTrainedModel, type LoadedModel, type RunRecord } from './model-file.js';
+import { addOptimFlags, describeOptimizer, optimizerFromFlags, OPTIM_FLAGS, type OptimFlags } from './train-optim.js';
+import { applyRunRecord } from './train-resume.js';
 import { firstConvFeatureMaps, firstConvFilters, misclassified } from './inspect.js';
 import { addRecipeOptions, checkpointTemplate, recipeFitOptions, recipeReport, type RecipeFlags } from './train-recipe.js';
 import { checkpointPath } from '../io/model-node.js';
@@ -66,13 +72,11 @@ export function defaultEpochs(model: string): number {
   return DEFAULT_EPOCHS[model] ?? zooEntry(model).recipe.epochs;
 }
 
-interface TrainOptions extends RecipeFlags {
+interface TrainOptions extends OptimFlags, RecipeFlags {
   model: string;
   data?: string;
   epochs?: number;
   batch?: number;
-  optimizer?: string;
-  lr?: number;
   seed: number;
   build?: BuildName;
   threads: Threads;
@@ -84,6 +88,10 @@ interface TrainOptions extends RecipeFlags {
   save?: string;
   report?: string;
   json?: string;
+  resume?: string;
+  trainingState: boolean;
+  /** Whether a flag (by option name) was given on the command line. */
+  given: (key: string) => boolean;
 }
 
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
@@ -93,8 +101,6 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       .option('--data <spec>', "dataset: mnist (embedded), mnist-full, idx:DIR or cifar:DIR (default: mnist; cifar:DIR for --model cifar)")
       .option('--epochs <n>', 'epochs (default: 45 for lenet5, about a minute; else the model\'s recipe)', positiveInt('--epochs'))
       .option('--batch <n>', 'batch size (default: the model\'s recipe; 1 = per-sample updates)', positiveInt('--batch'))
-      .addOption(new Option('--optimizer <type>', 'optimizer (default: the model\'s recipe)').choices(['sgd', 'momentum', 'adam']))
-      .option('--lr <x>', 'learning rate (default: the recipe\'s, or the optimizer\'s own default)', numberIn('--lr', 0, Infinity))
       .option('--seed <s>', 'seed for initialisation, shuffling and the validation split', seedValue, 0)
       .addOption(new Option('--build <b>', 'kernels (default: simd where supported)').choices(['simd', 'naive']))
       .addOption(threadsOption())
@@ -104,11 +110,15 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
         numberIn('--validation-split', 0, 1, { closedLo: true }), DEFAULT_VALIDATION_SPLIT)
       .option('--save <file>', 'save the trained model to FILE')
       .option('--report <dir>', 'write an HTML training report into DIR')
-      .option('--json <file>', 'write the run\'s figures as JSON to FILE');
+      .option('--json <file>', 'write the run\'s figures as JSON to FILE')
+      .option('--resume <file>', 'train --epochs more epochs of the run saved in FILE (its data, batches and optimizer state)')
+      .option('--no-training-state', 'save the weights only (by default --save also stores what --resume needs)');
+    addOptimFlags(program);
     addRecipeOptions(program);
     program.parse(argv, { from: 'user' });
     const o = program.opts<TrainOptions>();
-    o.validationSplitIsDefault = program.getOptionValueSource('validationSplit') === 'default';
+    o.given = (key) => program.getOptionValueSource(key) === 'cli';
+    o.validationSplitIsDefault = !o.given('validationSplit');
     return train(o, io);
   });
 }
@@ -126,6 +136,18 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   await checkOutputPaths([{ flag: '--save (its interrupted checkpoint)', path: checkpoint, kind: 'file' }]);
   const everyTemplate = checkpointTemplate(o, o.save);
   await checkOutputPaths([{ flag: '--checkpoint', path: everyTemplate && checkpointPath(everyTemplate, 0), kind: 'file' }]);
+  // --resume: the file's run record fills (and must agree with) the data flags; see train-resume.ts.
+  const resumeFile = o.resume === undefined ? undefined : await readModelFile(o.resume, '--resume');
+  if (resumeFile !== undefined) {
+    const t = resumeFile.topology as ModelTopology & { run?: Partial<RunRecord>; preprocessing?: { data?: string } };
+    const recorded: Partial<RunRecord> = t.run !== null && typeof t.run === 'object' ? t.run
+      : { model: t.name, ...(typeof t.preprocessing?.data === 'string' ? { data: t.preprocessing.data } : {}) };
+    if (typeof recorded.model !== 'string' || !zooNames().includes(recorded.model)) {
+      throw new UsageError(`--resume '${o.resume}': model '${String(recorded.model)}' is not a zoo model (${zooNames().join(', ')}); ` +
+        '--resume continues runs of zoo models saved by "train --save FILE"');
+    }
+    applyRunRecord(o as never, o.given, o.resume!, recorded, resumeFile.training !== undefined);
+  }
   const entry = zooEntry(o.model);
   const isImageRgb = entry.inputShape[2] === 3;
   const dataSpec = o.data ?? (isImageRgb ? undefined : 'mnist');
@@ -135,11 +157,9 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   }
   const epochs = o.epochs ?? defaultEpochs(o.model);
   const batchSize = o.batch ?? entry.recipe.batchSize;
-  const recipeOpt = entry.recipe.optimizer;
-  const optType = o.optimizer ?? recipeOpt.type;
   // Same optimizer as the recipe: keep its settings (e.g. momentum 0.95). Another one: its own defaults.
-  const optimizer: { type: string } & Record<string, unknown> = optType === recipeOpt.type ? { ...recipeOpt } : { type: optType };
-  if (o.lr !== undefined) optimizer.lr = o.lr;
+  const optimizer = optimizerFromFlags(o, entry.recipe.optimizer);
+  const optimizerFlagsGiven = OPTIM_FLAGS.some(([key]) => o.given(key));
 
   const prepared = await prepareData(dataSpec, {
     inputShape: entry.inputShape, numClasses: entry.numClasses, classes: entry.classes,
@@ -149,7 +169,8 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   let train: Dataset = prepared.train;
   let validation: Dataset | undefined;
   // A recipe may set its own default (fast trains on all 60,000 images, as its reference did).
-  if (o.validationSplitIsDefault && entry.recipe.validationSplit !== undefined) o.validationSplit = entry.recipe.validationSplit;
+  // (Not when resuming: the run record's split is the one to continue.)
+  if (o.validationSplitIsDefault && o.resume === undefined && entry.recipe.validationSplit !== undefined) o.validationSplit = entry.recipe.validationSplit;
   if (o.validationSplit > 0) {
     // splitValidation refuses a split that leaves either part empty. Asked for, that is a usage
     // error; the default split is just skipped on data that small.
@@ -172,21 +193,45 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   if (train.count === 0) throw new UsageError(`--data '${dataSpec}' gave no training images for --model ${o.model}`);
 
   const recipe = recipeFitOptions(o, entry, validation !== undefined, everyTemplate,
-    (m, path) => saveTrainedModel(m, path, prepared.preprocessing));
+    (m, path) => saveTrainedModel(m, path, prepared.preprocessing, saveOptions)); // resumable checkpoints
   const threads = o.threads;
-  const model = await zooModel(o.model, { seed: o.seed, build: o.build ?? 'auto', optimizer, threads });
-  const optConfig = model.optimizer.getConfig();
-  const lr = optConfig.lr as number;
-  const lrSpec = optConfig.lr as number | { type: string; maxLr?: number; lr?: number };
-  const lrText = typeof lrSpec === 'number' ? String(lrSpec) : `${lrSpec.type} ${lrSpec.maxLr !== undefined ? 'max ' : ''}${lrSpec.maxLr ?? lrSpec.lr}`;
+  let loaded: LoadedModel | undefined;
+  if (resumeFile !== undefined) {
+    // Without training state the weights fine-tune with a fresh optimizer: the optimizer flags' if given, else the file's.
+    loaded = await loadSerializedTrained(resumeFile, o.build ?? 'auto', { threads, optimizer: resumeFile.training === undefined && optimizerFlagsGiven ? optimizer : undefined });
+    if (loaded.model.name !== o.model) {
+      loaded.model.dispose();
+      throw new UsageError(`--resume '${o.resume}' holds model '${loaded.model.name}', not --model ${o.model}`);
+    }
+  }
+  const model = loaded?.model ?? await zooModel(o.model, { seed: o.seed, build: o.build ?? 'auto', optimizer, threads });
+  const resume = loaded !== undefined && loaded.trainingState && model.trainStream !== undefined;
+  if (loaded !== undefined) {
+    println(io.stdout, resume
+      ? `resuming ${o.resume}: ${model.epochsTrained} epoch${model.epochsTrained === 1 ? '' : 's'} (${model.optimizer.iterations} steps) done; ${epochs} more`
+      : `fine-tuning ${o.resume}: it has no training state, so its weights train on with a fresh ${model.optimizer.type} optimizer`);
+  }
   println(io.stdout, `training ${o.model} (${model.paramCount.toLocaleString('en-US')} parameters) on ${dataSpec}: ` +
     `${train.count} train${validation ? ` / ${validation.count} validation` : ''} / ${test.count} test images; ` +
-    `${model.optimizer.type} lr ${lrText}, batch ${batchSize}, ${epochs} epoch${epochs === 1 ? '' : 's'}, ${model.build} kernels, seed ${o.seed}` +
+    `${describeOptimizer(model.optimizer.type, model.optimizer.lr)}${model.optimizer.clipNorm !== undefined ? `, clip norm ${model.optimizer.clipNorm}` : ''}, ` +
+    `batch ${batchSize}, ${epochs} epoch${epochs === 1 ? '' : 's'}, ${model.build} kernels, seed ${o.seed}` +
     `${recipe.normalize === 'standardize' ? ', standardized input' : ''}${recipe.augment === 'shift' ? ', shift augmentation' : ''}`);
+  const runRecord: RunRecord = {
+    model: o.model, data: dataSpec, seed: o.seed, batch: batchSize, validationSplit: o.validationSplit, build: model.build,
+    normalize: recipe.normalize, augment: recipe.augment,
+    ...(o.trainCount !== undefined ? { trainCount: o.trainCount } : {}), ...(o.testCount !== undefined ? { testCount: o.testCount } : {}),
+  };
+  const saveOptions = { run: runRecord, trainingState: o.trainingState };
 
+  const steps = Math.ceil(train.count / Math.min(batchSize, train.count));
+  try { // a schedule too short for its warm-up is a flag problem: say so before training
+    model.optimizer.resolveSchedule(steps, epochs);
+  } catch (e) {
+    throw new UsageError(`--schedule ${o.schedule ?? model.optimizer.lrSchedule.type}: ${(e as Error).message} ` +
+      `(${steps} batches per epoch × ${o.scheduleEpochs ?? epochs} epoch${(o.scheduleEpochs ?? epochs) === 1 ? '' : 's'})`);
+  }
   const progress = new TrainProgress(io, { epochs, images: train.count, batchSize: Math.min(batchSize, train.count) });
   const epochSeconds: number[] = [];
-  const steps = Math.ceil(train.count / Math.min(batchSize, train.count));
   // The first SIGINT/SIGTERM while training (seen at fit's yields, every ~50 ms): stop the bar
   // (the terminal is restored), let the running batch finish, stop there and save a checkpoint.
   let stopSignal: NodeJS.Signals | undefined;
@@ -200,7 +245,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   let history: History;
   try {
     history = await model.fit(train, {
-      epochs, batchSize, seed: o.seed, validationData: validation, threads, signal: interrupted.signal, ...recipe.fit,
+      epochs, batchSize, seed: o.seed, validationData: validation, threads, signal: interrupted.signal, resume, ...recipe.fit,
       onBatchEnd: (batch, logs) => {
         lastBatch = { epoch: logs.epoch, batch };
         if (stopSignal !== undefined) return 'stop';
@@ -227,7 +272,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
     } else {
       const forgetNote = setInterruptNote(` while saving the checkpoint to ${checkpoint}; not saved`);
       try {
-        await saveTrainedModel(model, checkpoint, prepared.preprocessing);
+        await saveTrainedModel(model, checkpoint, prepared.preprocessing, saveOptions);
       } finally {
         forgetNote();
       }
@@ -235,6 +280,8 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
     }
     return INTERRUPTED_EXIT_CODE;
   }
+  const optConfig = model.optimizer.getConfig(); // after fit: a schedule's derived totalSteps is in it
+  const lr = model.optimizer.peakLr;
   const trainSeconds = epochSeconds.reduce((a, b) => a + b, 0);
   const epochsDone = history.epoch.length;
   const imagesPerSecond = trainSeconds > 0 ? (train.count * epochsDone) / trainSeconds : 0;
@@ -246,7 +293,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   for (const line of recipeReport(recipe, everyTemplate)) println(io.stdout, line);
 
   if (o.save !== undefined) {
-    await saveTrainedModel(model, o.save, prepared.preprocessing);
+    await saveTrainedModel(model, o.save, prepared.preprocessing, saveOptions);
     println(io.stdout, `saved the model to ${o.save}`);
   }
   const classNames = test.classNames ?? prepared.preprocessing.classNames;
@@ -274,6 +321,9 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
     await writeJsonAtomic(o.json, {
       ...summary,
       optimizerConfig: optConfig,
+      ...(o.resume !== undefined ? { resumedFrom: o.resume } : {}),
+      epochsTrained: model.epochsTrained,
+      steps: model.optimizer.iterations,
       // Epochs numbered from 1, as printed and as in the report.
       history: { ...history, epoch: history.epoch.map((e) => e + 1) },
       epochSeconds,

@@ -76,11 +76,7 @@ export abstract class Optimizer {
 
   /** Called by subclass constructors once their own fields are set: refuses a cycle they cannot follow. */
   protected checkCycle(): void {
-    const s = this.schedule;
-    if (s.type === 'onecycle' && s.cycleMomentum && this.cycledName() === undefined) {
-      throw new RangeError(`${this.where}: the onecycle schedule has cycleMomentum, but this optimizer has no momentum to cycle ` +
-        '(use momentum, nesterov, adam, adamw or rmsprop with momentum > 0, or cycleMomentum: false)');
-    }
+    this.checkedLr(this.lrSpec);
   }
 
   /** The learning rate as configured: a number or the schedule spec (with totalSteps once derived). */
@@ -94,16 +90,38 @@ export abstract class Optimizer {
    * step 0 with the next update. Optimizer state (moments, iterations, lrScale) is kept.
    */
   setLr(lr: LearningRate): void {
-    const spec = checkLearningRate(lr, `${this.where}: lr`);
-    const before = [this.lrSpec, this.schedule, this.scheduleFrom] as const;
+    this.commitLr(this.checkedLr(lr));
+  }
+
+  /** `lr` checked for this optimizer (a cycling schedule needs something to cycle); changes nothing. */
+  checkedLr(lr: unknown, what = `${this.where}: lr`): LearningRate {
+    const spec = checkLearningRate(lr, what);
+    if (typeof spec !== 'number' && spec.type === 'onecycle' && spec.cycleMomentum && this.cycledName() === undefined) {
+      throw new RangeError(`${this.where}: the onecycle schedule has cycleMomentum, but this optimizer has no momentum to cycle ` +
+        '(use momentum, nesterov, adam, adamw or rmsprop with momentum > 0, or cycleMomentum: false)');
+    }
+    return spec;
+  }
+
+  private commitLr(spec: LearningRate): void {
     this.lrSpec = spec;
     this.schedule = toSchedule(spec);
     this.scheduleFrom = this.iterations;
-    try {
-      this.checkCycle();
-    } catch (e) {
-      [this.lrSpec, this.schedule, this.scheduleFrom] = before;
-      throw e;
+  }
+
+  /**
+   * What fit does before its first step, checked in full before anything changes: sets `lr` when
+   * given (see setLr), then gives a cosine or onecycle schedule without totalSteps its total,
+   * (its epochs ?? fitEpochs) × stepsPerEpoch.
+   */
+  prepareFit(lr: LearningRate | undefined, stepsPerEpoch: number, fitEpochs: number): void {
+    const spec = lr === undefined ? undefined : this.checkedLr(lr);
+    const schedule = spec === undefined ? this.schedule : toSchedule(spec);
+    const resolved = withTotal(schedule, stepsPerEpoch, fitEpochs, `${this.where}: lr`); // throws before any change
+    if (spec !== undefined) this.commitLr(spec);
+    if (resolved !== this.schedule) {
+      this.schedule = resolved;
+      if (typeof this.lrSpec !== 'number') this.lrSpec = resolved;
     }
   }
 
@@ -112,9 +130,7 @@ export abstract class Optimizer {
 
   /** Gives a cosine or onecycle schedule without totalSteps its total: (its epochs ?? fitEpochs) × stepsPerEpoch. */
   resolveSchedule(stepsPerEpoch: number, fitEpochs: number): void {
-    if (!needsTotal(this.schedule)) return;
-    this.schedule = withTotal(this.schedule, stepsPerEpoch, fitEpochs, `${this.where}: lr`);
-    if (typeof this.lrSpec !== 'number') this.lrSpec = this.schedule;
+    this.prepareFit(undefined, stepsPerEpoch, fitEpochs);
   }
 
   /** The learning rate the next step will use (schedule · lrScale). */
@@ -151,9 +167,19 @@ export abstract class Optimizer {
   /** Byte offset and f32 count of the state (stateSlots() × n values), for saving and loading it. */
   get stateRange(): { ptr: number; length: number } { return { ptr: this.r.state, length: this.stateSlots() * this.r.n }; }
 
-  /** One whole update from the gradients currently in the gradient range, on this thread (no clipping). */
+  /**
+   * One whole update from the gradients currently in the gradient range, on this thread. With
+   * clipNorm the norm is one grad_sumsq over the range (the executor sums per chunk instead, so
+   * the two may differ in the last bits of the norm).
+   */
   step(): void {
     this.begin();
+    if (this.clipNorm !== undefined && this.r.n > 0) {
+      const norm = Math.sqrt(this.k.grad_sumsq(this.r.g, this.r.n));
+      this.lastGradNorm = norm;
+      const scale = this.clipNorm / (norm + 1e-6);
+      if (scale < 1) this.k.scale(this.r.g, this.r.n, scale);
+    }
     this.apply(this.k, 0, this.r.n);
   }
 

@@ -159,9 +159,8 @@ export function needsTotal(s: ScheduleSpec): boolean {
 export function withTotal(s: ScheduleSpec, stepsPerEpoch: number, fitEpochs: number, where = 'schedule'): ScheduleSpec {
   if (!needsTotal(s)) return s;
   const c = s as CosineSchedule | OneCycleSchedule;
-  const out = { ...c, totalSteps: (c.epochs ?? fitEpochs) * stepsPerEpoch };
-  checkTotal(out, `${where} (${s.type})`);
-  return out;
+  // Through checkSchedule again: the same key order as a spec read back from a file.
+  return checkSchedule({ ...c, totalSteps: (c.epochs ?? fitEpochs) * stepsPerEpoch }, where);
 }
 
 /** PyTorch's annealing functions: from `start` at pct 0 to `end` at pct 1. */
@@ -169,15 +168,18 @@ function annealValue(kind: 'cos' | 'linear', start: number, end: number, pct: nu
   return kind === 'cos' ? end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1) : (end - start) * pct + start;
 }
 
-/** OneCycle's phase and position for step t: [start lr, end lr, start momentum, end momentum, pct]. */
-function oneCyclePhase(s: OneCycleSchedule, t: number): [number, number, number, number, number] {
+/** OneCycle's value at step t: the lr curve, or the momentum curve (no arrays: it runs every step). */
+function oneCycle(s: OneCycleSchedule, t: number, momentum: boolean): number {
   const T = s.totalSteps!;
   const lr0 = s.maxLr / s.divFactor!;
-  const lrMin = lr0 / s.finalDivFactor!;
   const e1 = s.pctStart! * T - 1;
   const e2 = T - 1;
-  if (t <= e1) return [lr0, s.maxLr, s.maxMomentum!, s.baseMomentum!, t / e1];
-  return [s.maxLr, lrMin, s.baseMomentum!, s.maxMomentum!, Math.min(1, (t - e1) / (e2 - e1))];
+  if (t <= e1) {
+    const pct = t / e1;
+    return momentum ? annealValue(s.anneal!, s.maxMomentum!, s.baseMomentum!, pct) : annealValue(s.anneal!, lr0, s.maxLr, pct);
+  }
+  const pct = Math.min(1, (t - e1) / (e2 - e1));
+  return momentum ? annealValue(s.anneal!, s.baseMomentum!, s.maxMomentum!, pct) : annealValue(s.anneal!, s.maxLr, lr0 / s.finalDivFactor!, pct);
 }
 
 function unresolved(s: ScheduleSpec): never {
@@ -199,8 +201,7 @@ export function scheduleLr(s: ScheduleSpec, t: number): number {
     }
     case 'onecycle': {
       if (s.totalSteps === undefined) unresolved(s);
-      const [a, b, , , pct] = oneCyclePhase(s, t);
-      return annealValue(s.anneal!, a, b, pct);
+      return oneCycle(s, t, false);
     }
   }
 }
@@ -209,8 +210,7 @@ export function scheduleLr(s: ScheduleSpec, t: number): number {
 export function scheduleMomentum(s: ScheduleSpec, t: number): number | undefined {
   if (s.type !== 'onecycle' || !s.cycleMomentum) return undefined;
   if (s.totalSteps === undefined) unresolved(s);
-  const [, , a, b, pct] = oneCyclePhase(s, t);
-  return annealValue(s.anneal!, a, b, pct);
+  return oneCycle(s, t, true);
 }
 
 /** The schedule's peak learning rate (for messages and summaries). */

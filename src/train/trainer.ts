@@ -26,7 +26,7 @@ import { shown } from '../util/format.js';
 import { checkCallbacks, type Callback, type CallbackContext } from './callbacks.js';
 import { checkAugment, shiftKey, type AugmentOptions } from '../data/augment.js';
 import { writeGeom } from '../runtime/abi.js';
-import { checkLearningRate, type LearningRate } from '../optimizers/optimizer.js';
+import type { LearningRate } from '../optimizers/optimizer.js';
 
 /**
  * Runs `f` with the model on `threads` (when given), then puts the model's own count back:
@@ -420,7 +420,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
     splitSeed = st.splitSeed;
     skipEpochs = st.orderEpochs;
   }
-  const lrOption = options.lr === undefined ? undefined : checkLearningRate(options.lr, 'fit: lr');
+  const lrOption = options.lr === undefined ? undefined : model.optimizer.checkedLr(options.lr, 'fit: lr');
   if (options.validationData !== undefined && options.validationSplit !== undefined) {
     throw new Error('fit: give validationData or validationSplit, not both');
   }
@@ -441,8 +441,6 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   }
   const shift = checkAugment(options.augment, model.inputShape, 'fit');
   const callbacks = checkCallbacks(options.callbacks);
-  // Statistics of the training part only: the validation images stay unseen.
-  if (options.normalize === 'standardize' && model.input.normalization === undefined) model.input.adapt(train.images, 'fit');
   if (resume) {
     const was = model.trainStream!;
     if (was.samples !== train.count || was.batchSize !== batchSize) {
@@ -450,6 +448,11 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
         `this call has ${train.count} samples in batches of ${batchSize} (give the same data, validation split and batchSize)`);
     }
   }
+
+  // The learning rate or schedule for this fit, and a schedule's total steps (the last check).
+  model.optimizer.prepareFit(lrOption, Math.ceil(train.count / Math.min(batchSize, train.count)), epochs);
+  // Statistics of the training part only: the validation images stay unseen.
+  if (options.normalize === 'standardize' && model.input.normalization === undefined) model.input.adapt(train.images, 'fit');
 
   // ---- plan everything before the first step ----------------------------------------------
   const k = model.k;
@@ -476,8 +479,6 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const shiftFill = shift > 0 ? model.input.fillPtr() : 0;
   const shiftSeed = seed; // the shuffle seed: restored by a resume, like the epoch count
   const ctx: CallbackContext = { model, epochs, hasValidation: val !== undefined };
-  if (lrOption !== undefined) model.optimizer.setLr(lrOption);
-  model.optimizer.resolveSchedule(steps, epochs);
   for (const c of callbacks) await c.onTrainBegin?.(ctx);
 
   const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], imagesPerSecond: [] };

@@ -4,7 +4,7 @@
 // --augment shift runs, and flag combinations that cannot work are one-line exit-2 errors.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { main as trainMain } from '../../src/cli/train.js';
 import { main as evaluateMain } from '../../src/cli/evaluate.js';
@@ -81,6 +81,27 @@ describe('train recipe flags', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('shift augmentation');
     expect((await readJson<RunJson>(join(dir, 'aug.json'))).augment).toBe('shift');
+  });
+
+  it('--resume continues a standardized, shifted run: 1 + 1 epochs write the same bytes as 2 straight; --augment is recorded', async () => {
+    // lenet5's constant lr (a recipe schedule such as fast's OneCycle spans the run's epochs, so a
+    // 1-epoch first leg would have another schedule than 2 straight).
+    const flags = ['--train-count', '200', '--test-count', '50', '--seed', '4', '--augment', 'shift', '--normalize', 'standardize'];
+    const a = await runCli(trainMain, [...flags, '--epochs', '2', '--save', join(dir, 'straight.simdnet')]);
+    expect(a.code).toBe(0);
+    const b = await runCli(trainMain, [...flags, '--epochs', '1', '--save', join(dir, 'first.simdnet')]);
+    expect(b.code).toBe(0);
+    // --augment and the data flags come from the file's run record.
+    const c = await runCli(trainMain, ['--resume', join(dir, 'first.simdnet'), '--epochs', '1', '--save', join(dir, 'resumed.simdnet')]);
+    expect(c.err).toBe('');
+    expect(c.code).toBe(0);
+    expect(c.out).toContain('standardized input, shift augmentation');
+    const straight = await readFile(join(dir, 'straight.simdnet'));
+    const resumed = await readFile(join(dir, 'resumed.simdnet'));
+    expect(Buffer.compare(straight, resumed)).toBe(0);
+    const d = await runCli(trainMain, ['--resume', join(dir, 'first.simdnet'), '--epochs', '1', '--augment', 'none']);
+    expect(d.code).toBe(2);
+    expect(d.err).toMatch(/--augment none: .* was trained with --augment shift/);
   });
 
   for (const [args, message] of [

@@ -177,7 +177,7 @@ describe('train: bad arguments exit 2 with one line naming the flag', () => {
     [['--epochs', 'many'], '--epochs'],
     [['--batch', '2.5'], '--batch'],
     [['--model', 'resnet'], '--model'],
-    [['--optimizer', 'rmsprop'], '--optimizer'],
+    [['--optimizer', 'adagrad'], '--optimizer'],
     [['--lr', '-0.1'], '--lr'],
     [['--lr', 'fast'], '--lr'],
     [['--validation-split', '1'], '--validation-split'],

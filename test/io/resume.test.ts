@@ -12,7 +12,7 @@ import { loadRuntime, type Runtime } from '../../src/runtime/load.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { Conv2D, Dense, Dropout, Flatten, MaxPool2D } from '../../src/layers/index.js';
 import { serialize, deserialize, modelFromSerialized } from '../../src/io/model-io.js';
-import { ModelFormatError } from '../../src/io/format.js';
+import { crc32, HEADER_BYTES, ModelFormatError } from '../../src/io/format.js';
 import type { History } from '../../src/train/trainer.js';
 import { synthDataset } from '../model/util.js';
 
@@ -115,6 +115,49 @@ describe('2 epochs straight = 1 + save/load + 1 resumed, to the bit', () => {
     const t = deserialize(serialize(m, { trainingState: true }), 'bad.simdnet');
     t.training!.optimizer = 'sgd';
     await expect(modelFromSerialized(t, { runtime: rt })).rejects.toBeInstanceOf(ModelFormatError);
+  });
+});
+
+/** The file with its JSON header replaced by edit(json); the weights section is kept and the CRC fixed. */
+function rewriteJson(bytes: Uint8Array, edit: (doc: Record<string, unknown>) => void): Uint8Array {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const J = dv.getUint32(12, true), W = dv.getUint32(16, true);
+  const D = HEADER_BYTES + Math.ceil(J / 4) * 4;
+  const doc = JSON.parse(new TextDecoder().decode(bytes.subarray(HEADER_BYTES, HEADER_BYTES + J))) as Record<string, unknown>;
+  edit(doc);
+  const json = new TextEncoder().encode(JSON.stringify(doc));
+  const D2 = HEADER_BYTES + Math.ceil(json.length / 4) * 4;
+  const out = new Uint8Array(D2 + W);
+  out.set(bytes.subarray(0, HEADER_BYTES));
+  out.fill(0x20, HEADER_BYTES, D2);
+  out.set(json, HEADER_BYTES);
+  out.set(bytes.subarray(D, D + W), D2);
+  const ov = new DataView(out.buffer);
+  ov.setUint32(12, json.length, true);
+  ov.setUint32(20, crc32(out, HEADER_BYTES), true);
+  return out;
+}
+
+describe('malformed training state in a file', () => {
+  it('is refused with the byte offset, before any model is built', async () => {
+    const m = new Sequential(layers()).compileWith(rt, { inputShape: [12, 12, 1], optimizer: 'adam', seed: 1 });
+    await m.fit(data, { epochs: 1, batchSize: 32 });
+    const file = serialize(m, { trainingState: true });
+    expect(deserialize(rewriteJson(file, () => {})).training?.slots.map((x) => x.name)).toEqual(['m', 'v']);
+    expect(() => deserialize(rewriteJson(file, (d) => { d.training = 5; }), 'f.simdnet')).toThrow(
+      `f.simdnet: the training state must be an object with a slots manifest, got 5 (at byte offset ${HEADER_BYTES})`);
+    expect(() => deserialize(rewriteJson(file, (d) => { (d.training as { slots: { offset: number }[] }).slots[1]!.offset = 1 << 24; }), 'f.simdnet'))
+      .toThrow("f.simdnet: training state slots manifest entry 1 'v' runs past the end of the weights");
+    expect(() => deserialize(rewriteJson(file, (d) => { (d.training as { slots: { length: number }[] }).slots[0]!.length = 3; }), 'f.simdnet'))
+      .toThrow("f.simdnet: training state slots manifest entry 0 'm' is malformed: it has length 3, not product(shape)");
+    await expect(modelFromSerialized(rewriteJson(file, (d) => { (d.training as { lrScale: number }).lrScale = -1; }), { runtime: rt }))
+      .rejects.toThrow('model file: training state: lrScale must be a finite number > 0, got -1');
+    await expect(modelFromSerialized(rewriteJson(file, (d) => { (d.training as { iterations: number }).iterations = 1.5; }), { runtime: rt }))
+      .rejects.toThrow('model file: training state: iterations must be a whole number');
+    // A reader that ignores the key (as the format version 1 readers before it did) still gets the weights.
+    const noState = deserialize(rewriteJson(file, (d) => { delete d.training; }));
+    expect(noState.training).toBeUndefined();
+    expect(noState.weights.map((w) => w.name)).toEqual(m.getWeights().map((w) => w.name));
   });
 });
 

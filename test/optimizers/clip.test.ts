@@ -65,6 +65,20 @@ describe('clipNorm', () => {
     });
   });
 
+  it('Optimizer.step() clips too: g scaled by c/(norm + 1e-6), the norm from the gradient', async () => {
+    const m = model({ type: 'sgd', lr: 0.5, clipNorm: 0.1 });
+    const g = Float32Array.from({ length: m.nParams }, (_, i) => Math.sin(i));
+    m.f32().set(g, m.gradsPtr >> 2);
+    const w0 = Float32Array.from(m.f32().subarray(m.paramsPtr >> 2, (m.paramsPtr >> 2) + m.nParams));
+    m.optimizer.step();
+    let sumsq = 0;
+    for (const x of g) sumsq += x * x;
+    const norm = Math.sqrt(sumsq);
+    expect(Math.abs(m.optimizer.lastGradNorm - norm)).toBeLessThanOrEqual(1e-12 * norm);
+    const want = Float64Array.from(w0, (x, i) => x - 0.5 * g[i]! * (0.1 / (norm + 1e-6)));
+    expectWithin(m.f32().subarray(m.paramsPtr >> 2, (m.paramsPtr >> 2) + m.nParams), want, relTol(want, 1e-6, 1e-8), 'step() clipped');
+  });
+
   it('a norm below clipNorm leaves the step unchanged, to the bit', async () => {
     const a = model({ type: 'adam', lr: 1e-3, clipNorm: 1e6 });
     const b = model({ type: 'adam', lr: 1e-3 });

@@ -216,4 +216,14 @@ describe('fit and schedules', () => {
     expectClose(m.optimizer.nextLr, cosineRef(0.2, 0, 2, 15, 5), 'next step is step 5 of the cosine');
     await expect(m.fit(data, { epochs: 1, lr: -3 })).rejects.toThrow('fit: lr must be a finite number > 0 or a schedule, got -3');
   });
+
+  it('a schedule fit cannot run is refused before any plan is made, and the optimizer keeps its lr', async () => {
+    const m = await tiny({ type: 'sgd', lr: 0.1 });
+    await expect(m.fit(data, { epochs: 1, batchSize: 50, lr: { type: 'onecycle', maxLr: 0.1 } })).rejects.toThrow(
+      'SGD: lr (onecycle): pctStart 0.3 × totalSteps 1 must be more than 1 step');
+    await expect(m.fit(data, { epochs: 1, lr: { type: 'onecycle', maxLr: 0.1, cycleMomentum: true } })).rejects.toThrow(
+      'SGD: the onecycle schedule has cycleMomentum, but this optimizer has no momentum to cycle');
+    expect(m.optimizer.lr).toBe(0.1);
+    expect(m.planSizes('train')).toEqual([]);
+  });
 });
