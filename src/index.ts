@@ -35,6 +35,6 @@ export { type Dataset, type DataSplit, imageSize } from './data/dataset.js';
 export { parseIdx, encodeIdx, idxToDataset } from './data/idx.js';
 export { parseCifarBatch } from './data/cifar.js';
 export * as transforms from './data/transforms.js';
-export { type Normalization, standardizeStats } from './data/normalization.js';
-export { type AugmentOptions, shiftKey, sampleShift } from './data/augment.js';
+export { type Normalization, standardizeStats } from './model/normalization.js';
+export { type AugmentOptions, shiftKey, sampleShift } from './train/augment.js';
 export { DataFormatError } from './data/errors.js';

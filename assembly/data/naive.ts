@@ -71,7 +71,7 @@ export function standardize_channels_naive(y: usize, x: usize, n: i32, C: i32, m
   return h;
 }
 
-/** The shift hash of sample s under key (src/data/augment.ts mirrors it). */
+/** The shift hash of sample s under key (src/train/augment.ts mirrors it). */
 @inline function shiftHash(key: u32, s: u32): u32 {
   return fmix32(key ^ (s * 0x9e3779b9));
 }

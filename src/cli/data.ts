@@ -13,7 +13,7 @@
 //      (constants / file sizes); idx:DIR and mnist-full only when the loader refuses the count,
 //      by reading the IDX headers, so a good run does not read the files twice.
 // Input normalization (standardisation) is not done here: it belongs to the model
-// (fit's normalize, src/data/normalization.ts), which stores it and applies it to every input.
+// (fit's normalize, src/model/normalization.ts), which stores it and applies it to every input.
 
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';

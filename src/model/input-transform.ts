@@ -1,12 +1,12 @@
 // What a model does to its inputs before the first layer: the optional normalization
-// (src/data/normalization.ts), kept in wasm memory as three f32[C] rows for the kernels:
+// (src/model/normalization.ts), kept in wasm memory as three f32[C] rows for the kernels:
 //   mean, std (0 stored as 1: a constant channel is only shifted), fill = the normalized value of
 //   a blank (0) input pixel, which shift augmentation writes where an image moved away.
 // Applied once to every dataset fit, evaluate and predict stage (standardize_channels, in place),
 // never per step.
 
 import type { Kernels } from '../runtime/abi.js';
-import { checkNormalization, inputChannels, standardizeStats, type Normalization } from '../data/normalization.js';
+import { checkNormalization, inputChannels, standardizeStats, type Normalization } from './normalization.js';
 
 export interface TransformHost {
   readonly k: Kernels;

@@ -25,7 +25,7 @@ import * as trainer from '../train/trainer.js';
 import type { FitOptions, History, EvaluateOptions, Evaluation, PredictOptions, Prediction, TrainStream } from '../train/trainer.js';
 import { shown } from '../util/format.js';
 import { InputTransform } from './input-transform.js';
-import type { Normalization } from '../data/normalization.js';
+import type { Normalization } from './normalization.js';
 
 export type { Plan, PlanMode, StepPhases };
 /** The plan of one batch size (the name the first round used). */

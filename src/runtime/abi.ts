@@ -184,7 +184,7 @@ export interface Kernels {
   /**
    * dst[r] = src[idx[r]] (H×W×C images, fields H W C of the Geom2d at g) translated by a shift
    * (dy, dx) in [−maxShift, maxShift]² that is a hash of (key, idx[r]); pixels shifted in from
-   * outside are fill[c] (f32[C]). Overwrites dst. Training's shift augmentation (src/data/augment.ts).
+   * outside are fill[c] (f32[C]). Overwrites dst. Training's shift augmentation (src/train/augment.ts).
    */
   gather_rows_shift(dst: Ptr, src: Ptr, idx: Ptr, rows: number, g: Ptr, fill: Ptr, key: number, maxShift: number): void;
 }

@@ -24,7 +24,7 @@ import { precisionRecall } from './metrics.js';
 import type { ThreadsOption } from '../pool/pool.js';
 import { shown } from '../util/format.js';
 import { checkCallbacks, type Callback, type CallbackContext } from './callbacks.js';
-import { checkAugment, shiftKey, type AugmentOptions } from '../data/augment.js';
+import { checkAugment, shiftKey, type AugmentOptions } from './augment.js';
 import { writeGeom } from '../runtime/abi.js';
 import type { LearningRate } from '../optimizers/optimizer.js';
 

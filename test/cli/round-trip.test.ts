@@ -15,7 +15,7 @@ import { loadData } from '../../src/data/load-node.js';
 import { decodeToGray, encodePng } from '../../src/image/png.js';
 import { makeRng } from '../helpers/rng.js';
 import { splitValidation } from '../../src/data/transforms.js';
-import { standardizeStats } from '../../src/data/normalization.js';
+import { standardizeStats } from '../../src/model/normalization.js';
 import { DEFAULT_VALIDATION_SPLIT } from '../../src/cli/train.js';
 import { readJson, runCli, scratchDir } from './util.js';
 

@@ -4,14 +4,14 @@
 //   and quotient rounded to f32 (Math.fround) are the correctly rounded f32 results (f64 carries
 //   more than 2·24 + 2 bits), so Math.fround(Math.fround(x − m) / s) is exact emulation.
 //   gather_rows_shift copies bits and writes fill values; the shift of each sample comes from
-//   sampleShift (src/data/augment.ts), the TypeScript twin of the kernel's hash.
+//   sampleShift (src/train/augment.ts), the TypeScript twin of the kernel's hash.
 
 import { describe, expect, it } from 'vitest';
 import { getRuntime } from '../helpers/runtime.js';
 import { makeRng, randomArray } from '../helpers/rng.js';
 import { expectBitIdentical } from '../helpers/compare.js';
 import { writeGeom } from '../../src/runtime/abi.js';
-import { sampleShift, shiftKey } from '../../src/data/augment.js';
+import { sampleShift, shiftKey } from '../../src/train/augment.js';
 
 const geomOf = (H: number, W: number, C: number) => ({ B: 0, H, W, C, OH: 0, OW: 0, OC: 0, KH: 0, KW: 0, SH: 0, SW: 0, PT: 0, PL: 0 });
 
