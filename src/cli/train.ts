@@ -137,6 +137,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   const everyTemplate = checkpointTemplate(o, o.save);
   await checkOutputPaths([{ flag: '--checkpoint', path: everyTemplate && checkpointPath(everyTemplate, 0), kind: 'file' }]);
   // --resume: the file's run record fills (and must agree with) the data flags; see train-resume.ts.
+  if (o.resume !== undefined && o.epochs === undefined) throw new UsageError('--resume needs --epochs N: how many more epochs to train');
   const resumeFile = o.resume === undefined ? undefined : await readModelFile(o.resume, '--resume');
   if (resumeFile !== undefined) {
     const t = resumeFile.topology as ModelTopology & { run?: Partial<RunRecord>; preprocessing?: { data?: string } };

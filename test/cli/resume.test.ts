@@ -69,7 +69,10 @@ describe('train --resume', () => {
       '--save', join(dir, 'again.simdnet')]);
     expect(same.err).toBe('');
     expect(Buffer.compare(await readFile(join(dir, 'again.simdnet')), Buffer.from(resumed))).toBe(0);
-    const missing = await runCli(trainMain, ['--resume', join(dir, 'nope.simdnet')]);
+    const noEpochs = await runCli(trainMain, ['--resume', file]);
+    expect(noEpochs.code).toBe(2);
+    expect(noEpochs.err).toBe('train: --resume needs --epochs N: how many more epochs to train\n');
+    const missing = await runCli(trainMain, ['--resume', join(dir, 'nope.simdnet'), '--epochs', '1']);
     expect(missing.code).toBe(2);
     expect(missing.err).toBe(`train: --resume '${join(dir, 'nope.simdnet')}': no such file; expected a model file written by "train --save FILE"\n`);
   });
