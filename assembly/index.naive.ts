@@ -12,6 +12,6 @@ export { relu_forward_naive as relu_forward, relu_backward_naive as relu_backwar
 export { softmax_xent_naive as softmax_xent, sigmoid_bce_naive as sigmoid_bce, argmax_rows_naive as argmax_rows } from "./loss/naive";
 export { sgd_update_naive as sgd_update, momentum_update_naive as momentum_update, adam_update_naive as adam_update, nesterov_update_naive as nesterov_update, adamw_update_naive as adamw_update, rmsprop_update_naive as rmsprop_update, grad_sumsq_naive as grad_sumsq } from "./optim/naive";
 export { rng_seed_naive as rng_seed, rng_uniform_naive as rng_uniform, rng_normal_naive as rng_normal, rng_dropout_mask_naive as rng_dropout_mask } from "./rng/naive";
-export { gather_rows_naive as gather_rows, gather_rows_u8_naive as gather_rows_u8 } from "./data/naive";
+export { gather_rows_naive as gather_rows, gather_rows_u8_naive as gather_rows_u8, standardize_channels_naive as standardize_channels, gather_rows_shift_naive as gather_rows_shift } from "./data/naive";
 export { global_avgpool_forward_naive as global_avgpool_forward, global_avgpool_backward_naive as global_avgpool_backward } from "./gap/naive";
 export { batchnorm_stats_naive as batchnorm_stats, batchnorm_combine_naive as batchnorm_combine, batchnorm_invstd_naive as batchnorm_invstd, batchnorm_forward_naive as batchnorm_forward, batchnorm_backward_stats_naive as batchnorm_backward_stats, batchnorm_backward_combine_naive as batchnorm_backward_combine, batchnorm_backward_input_naive as batchnorm_backward_input } from "./norm/naive";

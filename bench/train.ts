@@ -121,6 +121,9 @@ async function benchModel(name: string, rt: Runtime, args: Args, print: (r: Row)
   const ref = await zooModel(name, { ...opts, threads: 1 });
   const model = await zooModel(name, { ...opts, threads: maxT });
   const naive = await zooModel(name, { ...opts, build: 'naive', threads: 1 });
+  // A recipe schedule that needs its length (fast's OneCycle) gets one MNIST epoch of B-batches,
+  // as fit would give it; the step loop below calls trainStep without fit.
+  for (const m of [ref, model, naive]) m.optimizer.resolveSchedule(Math.ceil(60000 / B), e.recipe.epochs);
   await poolReady(rt, maxT);
   const predictB = Math.min(PREDICT_BATCH, data.count);
   const check: Check = verify(name, data, B, predictB, args.threads, ref, model, naive);

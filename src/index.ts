@@ -25,6 +25,8 @@ export * from './optimizers/index.js';
 export { fit, evaluate, predict, DivergenceError, type FitOptions, type History, type Evaluation, type Prediction,
   type BatchLogs, type EpochLogs, type TrainStream } from './train/trainer.js';
 export { confusionMatrix, precisionRecall } from './train/metrics.js';
+export { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, type Callback, type CallbackContext, type CheckpointInfo,
+  type EarlyStoppingOptions, type ModelCheckpointOptions, type ReduceLROnPlateauOptions, type Monitor } from './train/callbacks.js';
 
 // Save / load (bytes; see ./node.ts for files).
 export * from './io/index.js';
@@ -34,6 +36,8 @@ export { type Dataset, type DataSplit, imageSize } from './data/dataset.js';
 export { parseIdx, encodeIdx, idxToDataset } from './data/idx.js';
 export { parseCifarBatch } from './data/cifar.js';
 export * as transforms from './data/transforms.js';
+export { type Normalization, standardizeStats } from './model/normalization.js';
+export { type AugmentOptions, shiftKey, sampleShift } from './train/augment.js';
 export { DataFormatError } from './data/errors.js';
 
 // The browser API (browser-safe): training in a dedicated Worker, and data loaders for a page.

@@ -12,8 +12,8 @@
 //      --test-count, the value and the maximum). 'mnist' and cifar:DIR are checked before loading
 //      (constants / file sizes); idx:DIR and mnist-full only when the loader refuses the count,
 //      by reading the IDX headers, so a good run does not read the files twice.
-//   5. standardisation per channel (the cifar recipe): statistics from the TRAINING images,
-//      applied to both sets, and kept in the Preprocessing record saved with the model.
+// Input normalization (standardisation) is not done here: it belongs to the model
+// (fit's normalize, src/model/normalization.ts), which stores it and applies it to every input.
 
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ import { loadData } from '../data/load-node.js';
 import { EMBEDDED_TEST_TOTAL, EMBEDDED_TRAIN_TOTAL } from '../data/mnist-embedded.js';
 import { mnistFullDir } from '../data/mnist-node.js';
 import type { Dataset, DataSplit } from '../data/dataset.js';
-import { applyStandardize, channelStats, subsetByClasses, take } from '../data/transforms.js';
+import { subsetByClasses, take } from '../data/transforms.js';
 import { formatShape } from '../layers/layer.js';
 import { UsageError } from './common.js';
 
@@ -36,7 +36,11 @@ export interface Preprocessing {
   classes?: number[];
   /** Names of the model's output classes. */
   classNames?: string[];
-  /** Per-channel standardisation applied to every input: (x − mean[c]) / std[c]. */
+  /**
+   * Files written before models carried their own normalization: the per-channel
+   * standardisation (x − mean[c]) / std[c] their inputs had. loadTrainedModel turns it into the
+   * model's normalization; nothing writes it any more.
+   */
   standardize?: { mean: number[]; std: number[] };
 }
 
@@ -49,8 +53,6 @@ export interface PrepareOptions {
   classes?: readonly number[];
   trainCount?: number;
   testCount?: number;
-  /** 'fit': standardise with the training set's statistics; stats: apply these; absent: none. */
-  standardize?: 'fit' | { mean: number[]; std: number[] };
   /** Who asks, for messages: the flag that chose the model, e.g. "--model lenet5". */
   modelLabel: string;
 }
@@ -113,12 +115,6 @@ export async function prepareData(spec: string, o: PrepareOptions): Promise<Prep
   const preprocessing: Preprocessing = { data: spec };
   if (o.classes) preprocessing.classes = [...o.classes];
   if (train.classNames) preprocessing.classNames = [...train.classNames];
-  if (o.standardize !== undefined) {
-    const stats = o.standardize === 'fit' ? channelStats(train) : o.standardize;
-    train = applyStandardize(train, stats);
-    test = applyStandardize(test, stats);
-    preprocessing.standardize = { mean: [...stats.mean], std: [...stats.std] };
-  }
   return { train, test, preprocessing };
 }
 
@@ -162,15 +158,5 @@ function checkShape(spec: string, d: Dataset, o: PrepareOptions): void {
     const hint = want[2] === 3 && got[2] === 1 ? '; use --data cifar:DIR (the CIFAR-10 binary version)'
       : want[2] === 1 && got[2] === 3 ? '; use --data mnist, mnist-full or idx:DIR' : '';
     throw new UsageError(`--data '${spec}' has ${formatShape(got)} images but ${o.modelLabel} expects ${formatShape(want)}${hint}`);
-  }
-}
-
-/** Applies a stored standardisation to one image in place (HWC, channels last). */
-export function standardizeImage(x: Float32Array, stats: { mean: number[]; std: number[] }): void {
-  const C = stats.mean.length;
-  for (let i = 0; i < x.length; i++) {
-    const c = i % C;
-    const s = stats.std[c]!;
-    x[i] = (x[i]! - stats.mean[c]!) / (s === 0 ? 1 : s);
   }
 }

@@ -1,7 +1,7 @@
 // npm run evaluate -- --model FILE [--data SPEC] [--test-count N] [--build relaxed|simd|naive] [--threads N|auto] [--json FILE]
 //
 // Loads a model saved by `train --save`, prepares the test split of --data the way training did
-// (class subset, stored standardisation) and prints the loss, the accuracy, the confusion matrix
+// (class subset; the model applies its stored normalization itself) and prints the loss, the accuracy, the confusion matrix
 // and per-class precision and recall. --data defaults to the dataset the model was trained on.
 
 import { Option } from 'commander';
@@ -12,7 +12,7 @@ import {
   threadsOption, type CliIO, type OutStream, type Threads,
 } from './common.js';
 import { prepareData } from './data.js';
-import { loadTrainedModel } from './model-file.js';
+import { loadTrainedModel, needsGuessedNormalization } from './model-file.js';
 
 interface EvaluateOptions { model: string; data?: string; testCount?: number; build?: BuildName; threads: Threads; json?: string }
 
@@ -31,16 +31,14 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
 
     const { model, preprocessing: prep } = await loadTrainedModel(o.model, o.build ?? 'auto');
     const spec = o.data ?? prep.data ?? 'mnist';
-    const rgb = model.inputShape[2] === 3;
-    if (rgb && prep.standardize === undefined) {
-      println(io.stderr, 'evaluate: note: the model file stores no input standardisation; using the statistics of the training split of --data');
-    }
+    const guess = needsGuessedNormalization(model);
+    if (guess) println(io.stderr, 'evaluate: note: the model file stores no input standardisation; using the statistics of the training split of --data');
     const data = await prepareData(spec, {
       inputShape: model.inputShape, numClasses: model.numClasses, classes: prep.classes,
-      testCount: o.testCount, trainCount: rgb && prep.standardize === undefined ? undefined : 1,
-      standardize: prep.standardize ?? (rgb ? 'fit' : undefined),
+      testCount: o.testCount, trainCount: guess ? undefined : 1,
       modelLabel: `the model in ${o.model} (${model.name})`,
     });
+    if (guess) model.adaptNormalization(data.train);
     const test = data.test;
     const ev = model.evaluate(test, { threads: o.threads });
     const names = Array.from({ length: ev.numClasses }, (_, c) => prep.classNames?.[c] ?? test.classNames?.[c] ?? String(c));

@@ -38,6 +38,7 @@ export function layerOutput(model: Sequential, image: Float32Array, j: number): 
   const plan = model.plan(1, 'infer');
   model.setBatch(plan, 1);
   model.f32().set(image, plan.x0 >> 2);
+  model.input.apply(plan.x0, inSize); // as predict sees it: after the model's normalization
   model.forwardPlan(plan, false);
   const y = plan.runs[j]!.y >> 2;
   return model.f32().slice(y, y + model.layers[j]!.outSize);

@@ -1,10 +1,13 @@
 // Model files written by `train --save` and read by evaluate/predict.
 //
 // The file is the library's single-file format (src/io/format.ts) with one extra key in the JSON
-// topology: `preprocessing` (see data.ts), which says how inputs were prepared (class subset,
-// per-channel standardisation). The library's loader ignores keys it does not know, so these
-// files load anywhere with loadModel(); files saved by the library itself (no `preprocessing`)
-// load here too, and then the zoo entry of the same name fills in the class subset.
+// topology: `preprocessing` (see data.ts), which says how inputs were prepared (the dataset, the
+// class subset). The library's loader ignores keys it does not know, so these files load
+// anywhere with loadModel(); files saved by the library itself (no `preprocessing`) load here
+// too, and then the zoo entry of the same name fills in the class subset. The input
+// normalization is the model's own (topology.normalization, applied by evaluate and predict);
+// files written before it existed kept a standardisation in preprocessing.standardize, which
+// loadTrainedModel turns into the model's normalization.
 //
 // Files written by train also carry the training state (unless --no-training-state) and a `run`
 // key: the settings that fix the data a resumed run must see again (see RunRecord).
@@ -23,6 +26,15 @@ import { UsageError, writeFileAtomic } from './common.js';
 import type { Preprocessing } from './data.js';
 
 /**
+ * True for an RGB (CIFAR) model with no input normalization: a file from before the cifar recipe
+ * standardised its inputs. Evaluate and predict then standardise with the statistics of the
+ * training split of --data, the closest guess to what it was trained on.
+ */
+export function needsGuessedNormalization(model: Sequential): boolean {
+  return model.inputShape[2] === 3 && model.normalization === undefined;
+}
+
+/**
  * What `train --resume` takes from the file so that the resumed run sees the same data in the
  * same batches: the train flags of the run that wrote it.
  */
@@ -35,6 +47,9 @@ export interface RunRecord {
   testCount?: number;
   validationSplit: number;
   build: BuildName;
+  /** --normalize and --augment (train-recipe.ts); absent in files from before they existed. */
+  normalize?: 'scale' | 'standardize';
+  augment?: 'none' | 'shift';
 }
 
 export interface SaveOptions {
@@ -89,6 +104,11 @@ export async function loadSerializedTrained(s: SerializedModel, build: BuildName
   const model = await modelFromSerialized(s, { build, optimizer: options.optimizer, threads: options.threads });
   const stored = (s.topology as ModelTopology & { preprocessing?: Preprocessing }).preprocessing;
   const preprocessing: Preprocessing = stored !== null && typeof stored === 'object' ? { ...stored } : {};
+  if (preprocessing.standardize !== undefined) {
+    const { mean, std } = preprocessing.standardize;
+    if (model.normalization === undefined) model.setNormalization({ type: 'standardize', mean, std });
+    delete preprocessing.standardize;
+  }
   const entry = Object.prototype.hasOwnProperty.call(zoo, model.name) ? zoo[model.name] : undefined;
   if (preprocessing.classes === undefined && entry?.classes && entry.numClasses === model.numClasses) {
     preprocessing.classes = [...entry.classes];

@@ -8,7 +8,7 @@
 //   idx:N      test image N of --data (default: the dataset the model was trained on), counted
 //              after the model's class subset (tanh-binary sees only the 0s and 1s); its label
 //              is printed too.
-// Inputs are standardised with the statistics stored in the model file, when there are any.
+// Inputs go through the model's own normalization (stored in the model file), when it has one.
 
 import { readFile } from 'node:fs/promises';
 import { Option } from 'commander';
@@ -22,8 +22,8 @@ import {
   isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, UsageError, writeJsonAtomic, checkOutputPaths,
   threadsOption, type CliIO, type Threads,
 } from './common.js';
-import { prepareData, standardizeImage, type Preprocessing } from './data.js';
-import { loadTrainedModel } from './model-file.js';
+import { prepareData } from './data.js';
+import { loadTrainedModel, needsGuessedNormalization } from './model-file.js';
 
 interface PredictOptions { model: string; data?: string; top: number; build?: BuildName; threads: Threads; json?: string }
 
@@ -73,14 +73,16 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
 
     let test: Dataset | undefined;
     const spec = o.data ?? prep.data ?? 'mnist';
+    const guess = idxOf.size > 0 && needsGuessedNormalization(model); // needs the data: only with idx: inputs, as before
     if (idxOf.size > 0) {
-      const rgb = C === 3;
-      test = (await prepareData(spec, {
+      if (guess) println(io.stderr, `predict: note: the model file stores no input standardisation; using the statistics of the training split of --data '${spec}'`);
+      const data = await prepareData(spec, {
         inputShape: model.inputShape, numClasses: N, classes: prep.classes,
-        trainCount: rgb && prep.standardize === undefined ? undefined : 1,
-        standardize: prep.standardize ?? (rgb ? 'fit' : undefined),
+        trainCount: guess ? undefined : 1,
         modelLabel: `the model in ${o.model} (${model.name})`,
-      })).test;
+      });
+      if (guess) model.adaptNormalization(data.train);
+      test = data.test;
       for (const [s, i] of idxOf) {
         if (i >= test.count) throw new UsageError(`input '${s}': --data '${spec}' has ${test.count} test images for this model (idx:0 to idx:${test.count - 1})`);
       }
@@ -94,7 +96,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
         x.set(test!.images.subarray(i * imageSize(test!), (i + 1) * imageSize(test!)), k * inSize);
         labels.push(test!.labels[i]);
       } else {
-        const png = await pngInput(s, H, W, C, prep);
+        const png = await pngInput(s, H, W, C);
         if (png.blank !== undefined) println(io.stderr, `predict: warning: input '${s}' ${png.blank}; it is classified anyway, but the result says little`);
         x.set(png.x, k * inSize);
         labels.push(undefined);
@@ -132,7 +134,7 @@ export interface PngInput {
 }
 
 /** A PNG file as the model's input: gray via rgbaToGray (MNIST fit), RGB by resizing each channel. */
-export async function pngInput(path: string, H: number, W: number, C: number, prep: Preprocessing): Promise<PngInput> {
+export async function pngInput(path: string, H: number, W: number, C: number): Promise<PngInput> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -166,7 +168,6 @@ export async function pngInput(path: string, H: number, W: number, C: number, pr
       for (let p = 0; p < H * W; p++) x[3 * p + c] = r[p]!;
     }
   }
-  if (prep.standardize) standardizeImage(x, prep.standardize);
   return blank === undefined ? { x } : { x, blank };
 }
 

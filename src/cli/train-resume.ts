@@ -1,7 +1,7 @@
 // `train --resume FILE`: which settings come from the file and which flags may still be given.
 //
 // A file written by train records the run (model-file.ts RunRecord: --model, --data, --seed,
-// --batch, --train-count, --test-count, --validation-split, --build). A resumed run takes each
+// --batch, --train-count, --test-count, --validation-split, --build, --normalize, --augment). A resumed run takes each
 // of those from the file; a flag that repeats the recorded value is accepted, a different one is
 // an error (other data or batches would not continue the run). With training state in the file,
 // the optimizer continues as saved, so the optimizer and schedule flags are refused too. A file
@@ -15,6 +15,7 @@ import type { RunRecord } from './model-file.js';
 export const RUN_FLAGS: readonly (readonly [keyof RunRecord, string])[] = [
   ['model', '--model'], ['data', '--data'], ['seed', '--seed'], ['batch', '--batch'], ['trainCount', '--train-count'],
   ['testCount', '--test-count'], ['validationSplit', '--validation-split'], ['build', '--build'],
+  ['normalize', '--normalize'], ['augment', '--augment'],
 ];
 
 /**

@@ -15,6 +15,8 @@
 //                 during training, the model so far goes to interruptedPath(FILE) instead
 //   --report DIR  HTML report: curves, confusion, misclassified digits, filters, feature maps
 //   --json FILE   the run's figures (written to a temporary file, then renamed)
+//   --normalize, --augment, --early-stopping, --restore-best, --checkpoint-every, --checkpoint,
+//   --reduce-lr-on-plateau, --reduce-lr-factor: see train-recipe.ts
 //
 // Plain `npm run train` trains LeNet-5 on the embedded digits for DEFAULT_EPOCHS.lenet5 epochs,
 // chosen so that the whole run takes about a minute on the development machine (see below).
@@ -41,6 +43,8 @@ import { loadSerializedTrained, readModelFile, saveTrainedModel, type LoadedMode
 import { addOptimFlags, describeOptimizer, optimizerFromFlags, OPTIM_FLAGS, type OptimFlags } from './train-optim.js';
 import { applyRunRecord } from './train-resume.js';
 import { firstConvFeatureMaps, firstConvFilters, misclassified } from './inspect.js';
+import { addRecipeOptions, checkpointTemplate, recipeFitOptions, recipeReport, type RecipeFlags } from './train-recipe.js';
+import { checkpointPath } from '../io/model-node.js';
 
 /**
  * Epochs when --epochs is not given. The zoo recipe's epochs, except LeNet-5, whose count sets how
@@ -68,7 +72,7 @@ export function defaultEpochs(model: string): number {
   return DEFAULT_EPOCHS[model] ?? zooEntry(model).recipe.epochs;
 }
 
-interface TrainOptions extends OptimFlags {
+interface TrainOptions extends OptimFlags, RecipeFlags {
   model: string;
   data?: string;
   epochs?: number;
@@ -102,7 +106,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       .addOption(threadsOption())
       .option('--train-count <n>', 'use only the first N training images', positiveInt('--train-count'))
       .option('--test-count <n>', 'use only the first N test images', positiveInt('--test-count'))
-      .option('--validation-split <f>', 'hold out this fraction of the training images (stratified) for validation; 0 = none',
+      .option('--validation-split <f>', 'hold out this fraction of the training images (stratified) for validation; 0 = none (fast\'s recipe: 0)',
         numberIn('--validation-split', 0, 1, { closedLo: true }), DEFAULT_VALIDATION_SPLIT)
       .option('--save <file>', 'save the trained model to FILE')
       .option('--report <dir>', 'write an HTML training report into DIR')
@@ -110,6 +114,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       .option('--resume <file>', 'train --epochs more epochs of the run saved in FILE (its data, batches and optimizer state)')
       .option('--no-training-state', 'save the weights only (by default --save also stores what --resume needs)');
     addOptimFlags(program);
+    addRecipeOptions(program);
     program.parse(argv, { from: 'user' });
     const o = program.opts<TrainOptions>();
     o.given = (key) => program.getOptionValueSource(key) === 'cli';
@@ -129,6 +134,8 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   // The checkpoint an interrupt writes instead (checked alone: it never coexists with --json).
   const checkpoint = o.save !== undefined ? interruptedPath(o.save) : undefined;
   await checkOutputPaths([{ flag: '--save (its interrupted checkpoint)', path: checkpoint, kind: 'file' }]);
+  const everyTemplate = checkpointTemplate(o, o.save);
+  await checkOutputPaths([{ flag: '--checkpoint', path: everyTemplate && checkpointPath(everyTemplate, 0), kind: 'file' }]);
   // --resume: the file's run record fills (and must agree with) the data flags; see train-resume.ts.
   if (o.resume !== undefined && o.epochs === undefined) throw new UsageError('--resume needs --epochs N: how many more epochs to train');
   const resumeFile = o.resume === undefined ? undefined : await readModelFile(o.resume, '--resume');
@@ -158,12 +165,13 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   const prepared = await prepareData(dataSpec, {
     inputShape: entry.inputShape, numClasses: entry.numClasses, classes: entry.classes,
     trainCount: o.trainCount, testCount: o.testCount,
-    // The cifar recipe trains on per-channel standardised images (see src/model/zoo.ts).
-    standardize: isImageRgb ? 'fit' : undefined,
     modelLabel: `--model ${o.model}`,
   });
   let train: Dataset = prepared.train;
   let validation: Dataset | undefined;
+  // A recipe may set its own default (fast trains on all 60,000 images, as its reference did).
+  // (Not when resuming: the run record's split is the one to continue.)
+  if (o.validationSplitIsDefault && o.resume === undefined && entry.recipe.validationSplit !== undefined) o.validationSplit = entry.recipe.validationSplit;
   if (o.validationSplit > 0) {
     // splitValidation refuses a split that leaves either part empty. Asked for, that is a usage
     // error; the default split is just skipped on data that small.
@@ -185,6 +193,8 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   const test = prepared.test;
   if (train.count === 0) throw new UsageError(`--data '${dataSpec}' gave no training images for --model ${o.model}`);
 
+  const recipe = recipeFitOptions(o, entry, validation !== undefined, everyTemplate,
+    (m, path) => saveTrainedModel(m, path, prepared.preprocessing, saveOptions)); // resumable checkpoints
   const threads = o.threads;
   let loaded: LoadedModel | undefined;
   if (resumeFile !== undefined) {
@@ -205,9 +215,11 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   println(io.stdout, `training ${o.model} (${model.paramCount.toLocaleString('en-US')} parameters) on ${dataSpec}: ` +
     `${train.count} train${validation ? ` / ${validation.count} validation` : ''} / ${test.count} test images; ` +
     `${describeOptimizer(model.optimizer.type, model.optimizer.lr)}${model.optimizer.clipNorm !== undefined ? `, clip norm ${model.optimizer.clipNorm}` : ''}, ` +
-    `batch ${batchSize}, ${epochs} epoch${epochs === 1 ? '' : 's'}, ${model.build} kernels, seed ${o.seed}`);
+    `batch ${batchSize}, ${epochs} epoch${epochs === 1 ? '' : 's'}, ${model.build} kernels, seed ${o.seed}` +
+    `${recipe.normalize === 'standardize' ? ', standardized input' : ''}${recipe.augment === 'shift' ? ', shift augmentation' : ''}`);
   const runRecord: RunRecord = {
     model: o.model, data: dataSpec, seed: o.seed, batch: batchSize, validationSplit: o.validationSplit, build: model.build,
+    normalize: recipe.normalize, augment: recipe.augment,
     ...(o.trainCount !== undefined ? { trainCount: o.trainCount } : {}), ...(o.testCount !== undefined ? { testCount: o.testCount } : {}),
   };
   const saveOptions = { run: runRecord, trainingState: o.trainingState };
@@ -234,7 +246,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   let history: History;
   try {
     history = await model.fit(train, {
-      epochs, batchSize, seed: o.seed, validationData: validation, threads, signal: interrupted.signal, resume,
+      epochs, batchSize, seed: o.seed, validationData: validation, threads, signal: interrupted.signal, resume, ...recipe.fit,
       onBatchEnd: (batch, logs) => {
         lastBatch = { epoch: logs.epoch, batch };
         if (stopSignal !== undefined) return 'stop';
@@ -279,6 +291,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   const correct = Math.round(ev.accuracy * ev.count);
   println(io.stdout, `test accuracy ${pct(ev.accuracy)} (${correct}/${ev.count}), test loss ${ev.loss.toFixed(4)}; ` +
     `trained ${epochsDone} epoch${epochsDone === 1 ? '' : 's'} in ${fmtSeconds(trainSeconds)} (${Math.round(imagesPerSecond)} img/s)`);
+  for (const line of recipeReport(recipe, everyTemplate)) println(io.stdout, line);
 
   if (o.save !== undefined) {
     await saveTrainedModel(model, o.save, prepared.preprocessing, saveOptions);
@@ -322,6 +335,14 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
       recall: ev.recall,
       classNames,
       preprocessing: prepared.preprocessing,
+      normalize: recipe.normalize,
+      ...(model.normalization ? { normalization: model.normalization } : {}),
+      augment: recipe.augment,
+      ...(recipe.earlyStopping ? { earlyStopping: {
+        // 1-based epoch numbers, as printed; null: it did not stop training
+        stoppedEpoch: recipe.earlyStopping.stoppedEpoch >= 0 ? recipe.earlyStopping.stoppedEpoch + 1 : null,
+        bestEpoch: recipe.earlyStopping.bestEpoch + 1,
+      } } : {}),
       node: process.version,
       date: new Date().toISOString(),
     });

@@ -10,6 +10,9 @@
 //   24      J     UTF-8 JSON: { format, version, model: topology, weights: manifest }
 //   24+J    pad   spaces up to a multiple of 4, so the weights start 4-byte aligned
 //   D       W     weights: little-endian f32, tensors back to back in manifest order
+// The topology may carry an optional `normalization` ({ type: 'standardize', mean, std } per
+// input channel, see src/model/normalization.ts); files without it (all older ones) load as
+// models without input normalization.
 // The file is exactly D + W bytes. The manifest lists { name, shape, offset, length } with offset
 // in bytes from D and length in values (= product of shape).
 //

@@ -70,6 +70,7 @@ export async function modelFromSerialized(input: SerializedModel | Uint8Array, o
   }));
   try {
     withSource(source, HEADER_BYTES, () => model.setWeights(s.weights)); // the manifest is in the JSON
+    if (t.normalization !== undefined) withSource(source, HEADER_BYTES, () => model.setNormalization(t.normalization));
     if (s.training !== undefined && options.trainingState !== false && options.optimizer === undefined) {
       withSource(source, HEADER_BYTES, () => applyTrainingState(model, s.training!));
     }

@@ -7,7 +7,27 @@ import type { Sequential } from '../model/sequential.js';
 import { modelFromSerialized, serialize, deserialize, type LoadOptions, type SerializeOptions } from './model-io.js';
 
 export async function saveModel(model: Sequential, path: string, options: SerializeOptions = {}): Promise<void> {
-  const bytes = serialize(model, options);
+  await writeFileAtomic(path, serialize(model, options));
+}
+
+/**
+ * A ModelCheckpoint save function that writes the model to `path` atomically (saveModel), with
+ * its training state unless `options` says otherwise, so training can resume from it.
+ * `{epoch}` in the path is replaced by the 1-based epoch number (keep every checkpoint);
+ * without it each checkpoint replaces the last.
+ */
+export function checkpointWriter(path: string, options: SerializeOptions = { trainingState: true }): (model: Sequential, info: { epoch: number }) => Promise<void> {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`checkpointWriter: path must be a non-empty string, got ${JSON.stringify(path)}`);
+  return (model, info) => saveModel(model, checkpointPath(path, info.epoch), options);
+}
+
+/** `path` with `{epoch}` replaced by epoch + 1. */
+export function checkpointPath(path: string, epoch: number): string {
+  return path.replaceAll('{epoch}', String(epoch + 1));
+}
+
+/** Writes `bytes` to a temporary file next to `path`, syncs it, then renames it over `path`. */
+async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
     const fh = await open(tmp, 'w');

@@ -24,6 +24,8 @@ import type { Dataset } from '../data/dataset.js';
 import * as trainer from '../train/trainer.js';
 import type { FitOptions, History, EvaluateOptions, Evaluation, PredictOptions, Prediction, TrainStream } from '../train/trainer.js';
 import { shown } from '../util/format.js';
+import { InputTransform } from './input-transform.js';
+import type { Normalization } from './normalization.js';
 
 export type { Plan, PlanMode, StepPhases };
 /** The plan of one batch size (the name the first round used). */
@@ -88,6 +90,8 @@ export class Sequential {
   trainStream: TrainStream | undefined;
   params!: Parameters;
   executor!: Executor;
+  /** The input normalization fit/evaluate/predict apply to the data they stage (see normalization). */
+  input!: InputTransform;
   private readonly slots = new Map<string, DataSlot>();
   private compiled = false;
   private disposed = false;
@@ -158,6 +162,7 @@ export class Sequential {
       params: this.params, optimizer, loss, inputSize: product(inputShape), numClasses: this.numClasses,
     }, options.threads);
     this.compiled = true;
+    this.input = new InputTransform(this);
     return this;
   }
 
@@ -375,6 +380,25 @@ export class Sequential {
     this.i32().set(labels, plan.labels >> 2);
   }
 
+  // ---- input normalization ---------------------------------------------------------------------
+
+  /**
+   * The normalization every input goes through before the first layer (a copy), or undefined.
+   * fit, evaluate and predict apply it to the data they are given; it is saved in the model file.
+   * lossOf and lossAndGradients take the network's input as it is (already normalized).
+   */
+  get normalization(): Normalization | undefined { this.need('normalization'); return this.input.normalization; }
+
+  /** Sets (or, with undefined, removes) the input normalization; checked against the input channels. */
+  setNormalization(n: Normalization | undefined): void { this.need('setNormalization'); this.input.set(n, `setNormalization '${this.name}'`); }
+
+  /** Sets 'standardize' statistics fitted to `data` (per input channel) and returns them. */
+  adaptNormalization(data: Dataset): Normalization {
+    this.need('adaptNormalization');
+    trainer.checkDataFits(this, data, 'adaptNormalization');
+    return this.input.adapt(data.images, `adaptNormalization '${this.name}'`);
+  }
+
   // ---- training API (src/train/trainer.ts) ------------------------------------------------------
 
   async fit(train: Dataset, options: FitOptions = {}): Promise<History> { this.need('fit'); return trainer.fit(this, train, options); }
@@ -397,6 +421,7 @@ export class Sequential {
       optimizer: this.optimizer.toJSON(),
       loss: this.loss.type,
       seed: this.seed,
+      ...(this.input.normalization ? { normalization: this.input.normalization } : {}),
     };
   }
 
@@ -454,4 +479,6 @@ export interface ModelTopology {
   optimizer: { type: string; config: Record<string, unknown> };
   loss: string;
   seed: number;
+  /** The input normalization (absent: none; files written before it existed have none). */
+  normalization?: Normalization;
 }

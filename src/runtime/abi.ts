@@ -212,6 +212,17 @@ export interface Kernels {
   gather_rows(dst: Ptr, src: Ptr, idx: Ptr, rows: number, rowLen: number): void;
   /** dst[r,:] = u8 src[idx[r],:]·a + b — gathers byte images and normalises in one pass. */
   gather_rows_u8(dst: Ptr, src: Ptr, idx: Ptr, rows: number, rowLen: number, a: number, b: number): void;
+  /**
+   * y[i] = (x[i] − mean[i % C]) / std[i % C] for i < n (f32[C] mean and std, std ≠ 0); y may
+   * equal x. Overwrites y. How a model applies its input normalization to staged data.
+   */
+  standardize_channels(y: Ptr, x: Ptr, n: number, C: number, mean: Ptr, std: Ptr): void;
+  /**
+   * dst[r] = src[idx[r]] (H×W×C images, fields H W C of the Geom2d at g) translated by a shift
+   * (dy, dx) in [−maxShift, maxShift]² that is a hash of (key, idx[r]); pixels shifted in from
+   * outside are fill[c] (f32[C]). Overwrites dst. Training's shift augmentation (src/train/augment.ts).
+   */
+  gather_rows_shift(dst: Ptr, src: Ptr, idx: Ptr, rows: number, g: Ptr, fill: Ptr, key: number, maxShift: number): void;
 }
 
 /** One kernel export: its parameter count and whether it returns a value (i32 or f32). */
@@ -298,6 +309,8 @@ export const KERNEL_TABLE = {
   // data movement
   gather_rows: { params: 5, returns: false },
   gather_rows_u8: { params: 7, returns: false },
+  standardize_channels: { params: 6, returns: false },
+  gather_rows_shift: { params: 8, returns: false },
 } as const satisfies Record<string, KernelSpec>;
 
 // Compile-time checks that `Kernels` and KERNEL_TABLE agree: the same names, and per name the

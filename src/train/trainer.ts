@@ -4,6 +4,10 @@
 // slot per role), the epoch permutation is written there once per epoch, and every step
 // assembles its batch with gather_rows (images) and gather_rows on the i32 labels (memory.copy,
 // bit-exact) from a slice of that permutation: no per-step copying or allocation in JS.
+// The model's input normalization is applied once to each staged dataset (standardize_channels,
+// in place); shift augmentation replaces the image gather with gather_rows_shift, whose shifts
+// are a hash of (seed, the model's epoch, sample) computed in wasm. Callbacks (callbacks.ts) run
+// after each complete epoch.
 // A step then is: fill(grads, 0), forward, softmax_xent (scale 1/B), argmax_rows, backward,
 // optimizer update, and a B-long integer compare for the running accuracy.
 //
@@ -19,6 +23,9 @@ import { formatShape, product } from '../layers/layer.js';
 import { precisionRecall } from './metrics.js';
 import type { ThreadsOption } from '../pool/pool.js';
 import { shown } from '../util/format.js';
+import { checkCallbacks, type Callback, type CallbackContext } from './callbacks.js';
+import { checkAugment, shiftKey, type AugmentOptions } from './augment.js';
+import { writeGeom } from '../runtime/abi.js';
 import type { LearningRate } from '../optimizers/optimizer.js';
 
 /**
@@ -123,6 +130,17 @@ export interface FitOptions {
    * fit then resolves with the history so far (the partial epoch included, as with 'stop').
    */
   signal?: AbortSignal;
+  /**
+   * 'standardize': when the model has no input normalization yet, fit per-channel mean and std
+   * to the training data (after validationSplit has taken out the validation part) and set them
+   * (model.normalization; saved with the model, applied by evaluate and predict). A model that
+   * already has one keeps it (a second fit call, a loaded model).
+   */
+  normalize?: 'standardize';
+  /** Augmentation of the training batches (never of validation): { shift: 2 } moves each image by up to ±2 px. */
+  augment?: AugmentOptions;
+  /** EarlyStopping, ModelCheckpoint, ReduceLROnPlateau or your own (src/train/callbacks.ts). */
+  callbacks?: Callback[];
 }
 
 /** Resolvers waiting for the browser's yield message (see yieldToEventLoop). */
@@ -270,6 +288,7 @@ function stage(model: Sequential, role: string, images: Float32Array, labels: In
   const f32 = model.f32();
   const i32 = model.i32();
   f32.set(images, pImages >> 2);
+  model.input.apply(pImages, images.length); // the model's normalization, in place (none: nothing)
   if (labels) i32.set(labels, pLabels >> 2);
   const base = pIndex >> 2;
   for (let i = 0; i < n; i++) i32[base + i] = i;
@@ -433,6 +452,11 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   }
   checkDataFits(model, train, 'fit (train)');
   if (val !== undefined) checkDataFits(model, val, 'fit (validation)');
+  if (options.normalize !== undefined && options.normalize !== 'standardize') {
+    throw new RangeError(`fit: normalize must be 'standardize' (or absent), got ${shown(options.normalize)}`);
+  }
+  const shift = checkAugment(options.augment, model.inputShape, 'fit');
+  const callbacks = checkCallbacks(options.callbacks);
   if (resume) {
     const was = model.trainStream!;
     if (was.samples !== train.count || was.batchSize !== batchSize) {
@@ -443,6 +467,8 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
 
   // The learning rate or schedule for this fit, and a schedule's total steps (the last check).
   model.optimizer.prepareFit(lrOption, Math.ceil(train.count / Math.min(batchSize, train.count)), epochs);
+  // Statistics of the training part only: the validation images stay unseen.
+  if (options.normalize === 'standardize' && model.input.normalization === undefined) model.input.adapt(train.images, 'fit');
 
   // ---- plan everything before the first step ----------------------------------------------
   const k = model.k;
@@ -460,6 +486,16 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const stream: TrainStream = { orderSeed: seed >>> 0, orderEpochs: skipEpochs, splitSeed: splitSeed >>> 0, samples: n, batchSize };
   model.trainStream = stream;
   const steps = Math.ceil(n / B);
+  // Shift augmentation: image geometry for the kernel, and what a blank pixel is after normalization.
+  const shiftGeom = shift > 0 ? model.slot('augment geometry', 64) : 0;
+  if (shift > 0) {
+    const [H, W, C] = model.inputShape as [number, number, number];
+    writeGeom(model.runtime.arena.memory, shiftGeom, { B: 0, H, W, C, OH: 0, OW: 0, OC: 0, KH: 0, KW: 0, SH: 0, SW: 0, PT: 0, PL: 0 });
+  }
+  const shiftFill = shift > 0 ? model.input.fillPtr() : 0;
+  const shiftSeed = seed; // the shuffle seed: restored by a resume, like the epoch count
+  const ctx: CallbackContext = { model, epochs, hasValidation: val !== undefined };
+  for (const c of callbacks) await c.onTrainBegin?.(ctx);
 
   const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], imagesPerSecond: [] };
   const logs: BatchLogs = { epoch: 0, batch: 0, size: 0, loss: 0, accuracy: 0 };
@@ -470,6 +506,8 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const firstEpoch = 0; // epochs are numbered from 0 in each fit call
   for (let e = 0; e < epochs && !stop; e++) {
     model.i32().set(order.next(), st.index >> 2);
+    // Keyed by the model's epoch count, so a resumed run shifts its epochs as a straight one would.
+    const key = shiftKey(shiftSeed, model.epochsTrained);
     stream.orderEpochs++;
     const t0 = performance.now();
     let lossSum = 0;
@@ -486,7 +524,8 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
       const b = Math.min(B, n - start);
       model.setBatch(plan, b);
       const idx = st.index + 4 * start;
-      k.gather_rows(plan.x0, st.images, idx, b, inSize);
+      if (shift > 0) k.gather_rows_shift(plan.x0, st.images, idx, b, shiftGeom, shiftFill, key, shift);
+      else k.gather_rows(plan.x0, st.images, idx, b, inSize);
       k.gather_rows(plan.labels, st.labels, idx, b, 1);
       const sum = model.trainStep(plan);
       if (sum - sum !== 0) {
@@ -542,6 +581,10 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
       (epochLogs.valLoss !== undefined ? ` val_loss ${epochLogs.valLoss.toFixed(4)} val_acc ${epochLogs.valAccuracy!.toFixed(4)}` : '') +
       ` (${seconds.toFixed(2)} s, ${Math.round(epochLogs.imagesPerSecond)} images/s)`);
     if (options.onEpochEnd && (await options.onEpochEnd(epochLogs.epoch, epochLogs)) === 'stop') stop = true;
+    if (seen === n) { // a complete epoch (see callbacks.ts)
+      for (const c of callbacks) if ((await c.onEpochEnd?.(epochLogs.epoch, epochLogs, ctx)) === 'stop') stop = true;
+    }
   }
+  for (const c of callbacks) await c.onTrainEnd?.(history, ctx);
   return history;
 }

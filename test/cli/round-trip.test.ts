@@ -14,9 +14,15 @@ import { loadModel } from '../../src/io/model-node.js';
 import { loadData } from '../../src/data/load-node.js';
 import { decodeToGray, encodePng } from '../../src/image/png.js';
 import { makeRng } from '../helpers/rng.js';
+import { splitValidation } from '../../src/data/transforms.js';
+import { standardizeStats } from '../../src/model/normalization.js';
+import { DEFAULT_VALIDATION_SPLIT } from '../../src/cli/train.js';
 import { readJson, runCli, scratchDir } from './util.js';
 
-interface TrainJson { testAccuracy: number; testLoss: number; confusion: number[][]; preprocessing: { standardize?: { mean: number[]; std: number[] } } }
+interface TrainJson {
+  testAccuracy: number; testLoss: number; confusion: number[][]; preprocessing: { standardize?: unknown };
+  normalization?: { type: string; mean: number[]; std: number[] };
+}
 interface EvalJson { accuracy: number; loss: number; confusion: number[][]; testImages: number; classNames: string[]; precision: number[]; recall: number[] }
 interface PredictJson { predictions: PredictionLine[] }
 
@@ -140,7 +146,7 @@ describe('models that need preprocessing', () => {
     expect(ev.confusion).toEqual(trained.confusion);
   });
 
-  it('cifar on a synthetic CIFAR-10 directory: standardisation is stored and reused by evaluate and predict', async () => {
+  it('cifar on a synthetic CIFAR-10 directory: standardisation is the model\'s, stored and reused by evaluate and predict', async () => {
     // Six batches of 3073-byte records; each class gets its own mean colour plus noise, so the
     // statistics are far from 0/1 and a missing or wrong standardisation changes every result.
     const cdir = join(dir, 'cifar');
@@ -167,18 +173,17 @@ describe('models that need preprocessing', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const trained = await readJson<TrainJson>(join(dir, 'cifar.json'));
-    const std = trained.preprocessing.standardize!;
+    const std = trained.normalization!;
     expect(std.mean).toHaveLength(3);
-    // The stored means are those of the 40 training images (batches 1-3 and 4 records of batch 4),
-    // bytes/255. The loader's k/255 is float32 (relative error ≤ 2^-24 per value), accumulated in
-    // f64, so 1e-6 absolute is far above rounding and far below any real mistake (≥ 1/(255·40)).
-    const all = new Uint8Array(5 * 12 * 3073);
-    batches.forEach((b, i) => all.set(b, i * 12 * 3073));
-    for (let c = 0; c < 3; c++) {
-      let sum = 0;
-      for (let r = 0; r < 40; r++) for (let p = 0; p < 1024; p++) sum += all[r * 3073 + 1 + c * 1024 + p]! / 255;
-      expect(Math.abs(std.mean[c]! - sum / 40960)).toBeLessThan(1e-6);
-    }
+    expect(trained.preprocessing.standardize).toBeUndefined(); // the old place: no longer written
+    // The stored statistics are those of the training part of the 40 training images (batches
+    // 1-3 and 4 records of batch 4): the validation split (default fraction, seed 0) is left out.
+    const loaded = await loadData(`cifar:${cdir}`, { trainCount: 40 });
+    const part = splitValidation(loaded.train, DEFAULT_VALIDATION_SPLIT, 0).train;
+    expect(part.count).toBe(36);
+    expect(std).toEqual(standardizeStats(part.images, 3));
+    const saved = await loadModel(model);
+    expect(saved.normalization).toEqual(std); // in the model file
     const e = await runCli(evaluateMain, ['--model', model, '--json', join(dir, 'cifar-eval.json')]);
     expect(e.code).toBe(0);
     const ev = await readJson<EvalJson>(join(dir, 'cifar-eval.json'));

@@ -102,7 +102,7 @@ describe('fuzz: PNG', () => {
       if (i % CLI_EVERY !== 0) continue;
       const path = join(dir, `fuzz-${i}.png`);
       await writeFile(path, bytes);
-      const c = await runAsync(`${label} pngInput`, () => pngInput(path, 28, 28, i % 2 === 0 ? 1 : 3, {}), GROWTH_BOUND);
+      const c = await runAsync(`${label} pngInput`, () => pngInput(path, 28, 28, i % 2 === 0 ? 1 : 3), GROWTH_BOUND);
       out.check(label);
       await rm(path);
       if (c.ok) {

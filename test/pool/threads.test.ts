@@ -53,6 +53,7 @@ const runs: Record<string, { count: number; epochs: number; batches: number[] }>
   convnet: { count: 70, epochs: 1, batches: [64] },
   'tanh-binary': { count: 70, epochs: 1, batches: [1, 32] },
   cifar: { count: 40, epochs: 1, batches: [8, 32] },
+  fast: { count: 300, epochs: 1, batches: [64] }, // 5 steps: OneCycle needs at least 4
 };
 
 describe('bit-identical for any thread count', () => {

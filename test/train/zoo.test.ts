@@ -22,11 +22,12 @@ const plan: Record<string, { count: number; epochs: number; below: number }> = {
   convnet: { count: 256, epochs: 3, below: 1.9 },
   'tanh-binary': { count: 100, epochs: 2, below: 0.1 },
   cifar: { count: 400, epochs: 3, below: 1.9 },
+  fast: { count: 1024, epochs: 2, below: 0.4 },
 };
 
 describe('model zoo', () => {
-  it('lists the five models', () => {
-    expect(zooNames()).toEqual(['lenet5', 'simple', 'convnet', 'tanh-binary', 'cifar']);
+  it('lists the six models', () => {
+    expect(zooNames()).toEqual(['lenet5', 'simple', 'convnet', 'tanh-binary', 'cifar', 'fast']);
     expect(() => zooEntry('resnet')).toThrow(/unknown zoo model "resnet"; available: lenet5, simple/);
   });
 
@@ -37,7 +38,7 @@ describe('model zoo', () => {
       const data = name === 'cifar' ? synthDataset(p.count, [32, 32, 3], 10, 5)
         : take(e.classes ? subsetByClasses(mnist, e.classes) : mnist, p.count);
       const m = await zooModel(name, { runtime: await getRuntime(), seed: 3 });
-      const h = await m.fit(data, { epochs: p.epochs, batchSize: e.recipe.batchSize });
+      const h = await m.fit(data, { epochs: p.epochs, batchSize: e.recipe.batchSize, normalize: e.recipe.normalize });
       const last = h.loss[h.loss.length - 1]!;
       console.log(`${name}: ${m.nParams} params, ${e.recipe.optimizer.type} batch ${e.recipe.batchSize}; loss per epoch ${h.loss.map((l) => l.toFixed(4)).join(' → ')} (threshold ${p.below})`);
       expect(last).toBeLessThan(p.below);
