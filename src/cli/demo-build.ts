@@ -1,0 +1,73 @@
+// Builds the demo page (Node only): bundles src/demo/main.ts with esbuild for the browser and
+// copies the page, its style sheet and the kernel builds into one folder (build/demo by default),
+// which `npm run demo` then serves. Everything the page loads comes from that folder: no CDN, no
+// web fonts.
+
+import { build } from 'esbuild';
+import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file is src/cli/demo-build.ts, or build/lib/cli/demo-build.js). */
+const ROOT = fileURLToPath(new URL(import.meta.url.includes('/build/lib/') ? '../../../' : '../../', import.meta.url));
+const DEMO_SRC = join(ROOT, 'src', 'demo');
+export const DEFAULT_DEMO_DIR = join(ROOT, 'build', 'demo');
+
+/** The kernel builds the page's worker may load (shared ones when the page is cross-origin isolated). */
+const WASM_FILES = ['naive.wasm', 'simd.wasm', 'naive.shared.wasm', 'simd.shared.wasm'];
+
+export interface DemoBuild {
+  outDir: string;
+  /** Files written, relative to outDir. */
+  files: string[];
+}
+
+/** Builds the page into `outDir` (emptied first). Throws naming what is missing, e.g. the wasm builds. */
+export async function buildDemo(outDir = DEFAULT_DEMO_DIR): Promise<DemoBuild> {
+  for (const f of WASM_FILES) {
+    try {
+      await stat(join(ROOT, 'build', f));
+    } catch {
+      throw new Error(`build/${f} is missing: run "npm run asbuild" (npm install does it) before building the demo`);
+    }
+  }
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(join(outDir, 'wasm'), { recursive: true });
+  await build({
+    entryPoints: { main: join(DEMO_SRC, 'main.ts') },
+    outdir: outDir, bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+    // The library imports node: modules only on code paths that run under Node.
+    external: ['node:*'], sourcemap: true, minify: true, logLevel: 'silent',
+  });
+  const files = ['main.js', 'main.js.map'];
+  for (const f of ['index.html', 'style.css']) {
+    await copyFile(join(DEMO_SRC, f), join(outDir, f));
+    files.push(f);
+  }
+  for (const f of WASM_FILES) {
+    await copyFile(join(ROOT, 'build', f), join(outDir, 'wasm', f));
+    files.push(`wasm/${f}`);
+  }
+  // TEMPORARY (shim): raw digit bytes until src/browser ships its asset.
+  {
+    const { embeddedDigitsToBytes } = await import('../data/mnist-embedded.js');
+    const { createRequire } = await import('node:module');
+    const dir = join(createRequire(import.meta.url).resolve('mnist/package.json'), '..', 'src', 'digits');
+    const arrays = await Promise.all(Array.from({ length: 10 }, async (_, d) => (JSON.parse(await readFile(join(dir, `${d}.json`), 'utf8')) as { data: number[] }).data));
+    const bytes = embeddedDigitsToBytes(arrays);
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(outDir, 'digits-shim.bin'), Buffer.concat(bytes));
+  }
+  return { outDir, files };
+}
+
+/** True if `dir` holds a built page (index.html and main.js). */
+export async function isBuilt(dir: string): Promise<boolean> {
+  try {
+    await readFile(join(dir, 'index.html'));
+    await stat(join(dir, 'main.js'));
+    return true;
+  } catch {
+    return false;
+  }
+}
