@@ -4,7 +4,7 @@
 // web fonts.
 
 import { build } from 'esbuild';
-import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +22,28 @@ export interface DemoBuild {
   files: string[];
 }
 
-/** Builds the page into `outDir` (emptied first). Throws naming what is missing, e.g. the wasm builds. */
+/** Marks a folder as a demo build, so a rebuild may empty it (and never empties anything else). */
+const MARKER = '.simdnet-demo';
+
+/** Throws unless `dir` is missing, empty, or an earlier demo build. */
+async function checkReplaceable(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return;
+    throw e;
+  }
+  if (names.length > 0 && !names.includes(MARKER)) {
+    throw new Error(`${dir} is not empty and is not an earlier demo build (no ${MARKER} file); ` +
+      'building the demo empties its folder, so give a new or empty one');
+  }
+}
+
+/**
+ * Builds the page into `outDir`, replacing an earlier build there. Throws naming what is wrong:
+ * the wasm builds missing, or `outDir` holding files that are not a demo build.
+ */
 export async function buildDemo(outDir = DEFAULT_DEMO_DIR): Promise<DemoBuild> {
   for (const f of WASM_FILES) {
     try {
@@ -31,8 +52,10 @@ export async function buildDemo(outDir = DEFAULT_DEMO_DIR): Promise<DemoBuild> {
       throw new Error(`build/${f} is missing: run "npm run asbuild" (npm install does it) before building the demo`);
     }
   }
+  await checkReplaceable(outDir);
   await rm(outDir, { recursive: true, force: true });
   await mkdir(join(outDir, 'wasm'), { recursive: true });
+  await writeFile(join(outDir, MARKER), 'built by npm run demo; the next build empties this folder\n');
   await build({
     entryPoints: { main: join(DEMO_SRC, 'main.ts') },
     outdir: outDir, bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
@@ -55,19 +78,7 @@ export async function buildDemo(outDir = DEFAULT_DEMO_DIR): Promise<DemoBuild> {
     const dir = join(createRequire(import.meta.url).resolve('mnist/package.json'), '..', 'src', 'digits');
     const arrays = await Promise.all(Array.from({ length: 10 }, async (_, d) => (JSON.parse(await readFile(join(dir, `${d}.json`), 'utf8')) as { data: number[] }).data));
     const bytes = embeddedDigitsToBytes(arrays);
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(join(outDir, 'digits-shim.bin'), Buffer.concat(bytes));
   }
   return { outDir, files };
-}
-
-/** True if `dir` holds a built page (index.html and main.js). */
-export async function isBuilt(dir: string): Promise<boolean> {
-  try {
-    await readFile(join(dir, 'index.html'));
-    await stat(join(dir, 'main.js'));
-    return true;
-  } catch {
-    return false;
-  }
 }

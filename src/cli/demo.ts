@@ -1,8 +1,9 @@
-// npm run demo -- [--port P] [--host H]: builds the browser demo (src/demo -> build/demo) and
+// npm run demo -- [--port P] [--host H] [--out DIR]: builds the browser demo (src/demo -> build/demo) and
 // serves it on http://H:P/ until Ctrl-C.
 //
 //   --port P   0-65535, default 5173; 0 picks any free port (the URL printed says which)
 //   --host H   the address to listen on, default localhost (use 0.0.0.0 to reach it from elsewhere)
+//   --out DIR  where to build the page, default build/demo (emptied first)
 //
 // Every response carries Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy:
 // require-corp, which make the page cross-origin isolated: SharedArrayBuffer is available, so the
@@ -11,7 +12,7 @@
 import { createServer, type Server } from 'node:http';
 import sirv from 'sirv';
 import {
-  deferFirstInterrupt, isMainModule, newProgram, numericFlag, println, processIO, run, runAsScript, type CliIO,
+  checkOutputPaths, deferFirstInterrupt, UsageError, isMainModule, newProgram, numericFlag, println, processIO, run, runAsScript, type CliIO,
 } from './common.js';
 import { buildDemo, DEFAULT_DEMO_DIR } from './demo-build.js';
 
@@ -32,7 +33,7 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-/** Serves a built demo folder with the isolation headers. Rejects with a clear Error when the port is taken. */
+/** Serves a demo folder (read on every request, so it may be built after this) with the isolation headers. Rejects with a clear Error when the port is taken. */
 export async function serveDemo(options: { dir?: string; port?: number; host?: string } = {}): Promise<DemoServer> {
   const dir = options.dir ?? DEFAULT_DEMO_DIR;
   const host = options.host ?? 'localhost';
@@ -72,7 +73,7 @@ export async function serveDemo(options: { dir?: string; port?: number; host?: s
   };
 }
 
-interface DemoOptions { port: number; host: string }
+interface DemoOptions { port: number; host: string; out?: string }
 
 /**
  * The command. Resolves once the server has stopped: after the first Ctrl-C / SIGTERM when run as a
@@ -83,14 +84,23 @@ export async function main(argv: string[], io: CliIO = processIO,
   return run('demo', io, async () => {
     const program = newProgram('demo', 'Build the browser demo and serve it (cross-origin isolated, so training uses threads).', io)
       .option('--port <p>', `port to listen on, 0-65535 (0: any free port)`, portValue, DEFAULT_PORT)
-      .option('--host <h>', 'address to listen on', 'localhost');
+      .option('--host <h>', 'address to listen on', 'localhost')
+      .option('--out <dir>', 'where to build the page (emptied first; default build/demo)');
     program.parse(argv, { from: 'user' });
     const o = program.opts<DemoOptions>();
-    if (o.host.trim() === '') throw new Error('--host is empty: give an address such as localhost or 0.0.0.0');
-    const t0 = performance.now();
-    const built = await buildDemo();
-    println(io.stdout, `demo: built ${built.outDir} (${built.files.length} files) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const demo = await serveDemo({ dir: built.outDir, port: o.port, host: o.host });
+    if (o.host.trim() === '') throw new UsageError('--host is empty: give an address such as localhost or 0.0.0.0');
+    if (o.out !== undefined) await checkOutputPaths([{ flag: '--out', path: o.out, kind: 'dir' }]);
+    // Take the port first, so a port in use is reported at once, before the build.
+    const dir = o.out ?? DEFAULT_DEMO_DIR;
+    const demo = await serveDemo({ dir, port: o.port, host: o.host });
+    try {
+      const t0 = performance.now();
+      const built = await buildDemo(dir);
+      println(io.stdout, `demo: built ${built.outDir} (${built.files.length} files) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    } catch (e) {
+      await demo.close();
+      throw e;
+    }
     println(io.stdout, `demo: serving ${demo.url} (cross-origin isolated; Ctrl-C stops)`);
     control.onListening?.(demo);
     await new Promise<void>((resolve) => {
