@@ -82,7 +82,7 @@ export function drawProbabilities(list: HTMLElement, probs: ArrayLike<number> | 
     const p = probs?.[i];
     (li.querySelector('.fill') as HTMLElement).style.width = p === undefined ? '0' : `${(100 * p).toFixed(1)}%`;
     li.querySelector('.p')!.textContent = p === undefined ? '' : `${(100 * p).toFixed(1)}%`;
-    li.classList.toggle('top', i === top);
+    li.classList.toggle('best', i === top);
     li.setAttribute('aria-label', p === undefined ? labels[i]! : `${labels[i]}: ${(100 * p).toFixed(1)}%`);
   });
 }
