@@ -96,14 +96,14 @@ async function main(): Promise<void> {
     if (info.threads !== args.threads) throw new Error(`Chromium trains on ${info.threads} threads, not ${args.threads} (cross-origin isolated: ${info.isolated})`);
     const chromeEpoch = (seed: number) => tab.evaluate(async ({ batchSize, seed }) => {
       const g = window as unknown as { benchWorker: import('../src/browser/index.js').TrainerWorker; benchTrain: import('../src/data/dataset.js').Dataset };
-      const r = await g.benchWorker.fit(g.benchTrain, { epochs: 1, batchSize, seed, validationSplit: 0 });
+      const r = await g.benchWorker.fit(g.benchTrain, { epochs: 1, batchSize, seed });
       return { imagesPerSecond: r.history.imagesPerSecond[0]!, loss: r.history.loss[0]!, seconds: r.history.imagesPerSecond[0] ? g.benchTrain.count / r.history.imagesPerSecond[0] : NaN };
     }, { batchSize, seed });
 
     const { train } = await loadEmbeddedMnist();
     const model = await zooModel(MODEL, { seed: SEED, threads: args.threads });
     const nodeEpoch = async (seed: number) => {
-      const h = await model.fit(train, { epochs: 1, batchSize, seed, validationSplit: 0 });
+      const h = await model.fit(train, { epochs: 1, batchSize, seed });
       return { imagesPerSecond: h.imagesPerSecond[0]!, loss: h.loss[0]!, seconds: train.count / h.imagesPerSecond[0]! };
     };
 

@@ -5,7 +5,7 @@
 // States (document.body.dataset.state): 'idle' (no model yet), 'training', 'trained' (a trained
 // or loaded model can predict, be saved, be trained again). Test hooks: data-testid attributes.
 
-import { createTrainerWorker, loadEmbeddedDigits, type TrainerWorker } from '../browser/index.js';
+import { createTrainerWorker, loadEmbeddedDigits, type BatchProgress, type TrainerWorker } from '../browser/index.js';
 import type { Dataset, DataSplit } from '../data/dataset.js';
 import { zooEntry, zooNames } from '../model/zoo.js';
 import { LiveCharts } from './charts.js';
@@ -140,6 +140,7 @@ async function train(): Promise<void> {
   setState('training');
   charts.reset(epochs);
   const recentMeans = new RecentMeans();
+  let last: BatchProgress | undefined;
   ui.accuracy.textContent = '–';
   ui.epoch.textContent = `epoch 1 / ${epochs}`;
   setProgress(0);
@@ -154,6 +155,7 @@ async function train(): Promise<void> {
         // Progress numbers are 0-based; the page counts from 1 and plots finished epochs at 1, 2, ...
         const x = p.epoch + (p.batch + 1) / p.batches;
         const recent = recentMeans.next(p);
+        last = p;
         if (recent) charts.addTrain(x, recent.loss, recent.accuracy);
         ui.epoch.textContent = `epoch ${p.epoch + 1} / ${epochs} · batch ${p.batch + 1} / ${p.batches}`;
         setProgress(x / epochs);
@@ -169,6 +171,7 @@ async function train(): Promise<void> {
         if (p.valAccuracy !== undefined) ui.accuracy.textContent = `validation ${pct(p.valAccuracy)}`;
       },
     });
+    if (result.stopped && last) ui.epoch.textContent = `stopped in epoch ${last.epoch + 1} / ${epochs}`;
     const ev = await worker.evaluate(test);
     ui.accuracy.textContent = `test ${pct(ev.accuracy)}`;
     status(`${result.stopped ? 'stopped' : 'trained'}: test accuracy ${pct(ev.accuracy)} on ${int(ev.count)} digits it never saw. Now draw one.`);

@@ -3,7 +3,7 @@
 // one scale for all filters) and the feature maps of one image (one tile per channel, each
 // scaled to its own maximum so weak channels still show their pattern).
 
-/** Writes a height x width grey image (values mapped by `shade` to 0..255 RGB) into `canvas`. */
+/** Sizes `canvas` to width x height and paints pixel i (row-major) with the colour `rgbAt(i)`. */
 function paint(canvas: HTMLCanvasElement, width: number, height: number, rgbAt: (i: number) => [number, number, number]): void {
   canvas.width = width;
   canvas.height = height;
