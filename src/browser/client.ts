@@ -151,8 +151,8 @@ function startWorker(w: TrainerWorkerOptions['worker']): WorkerLike {
   if (typeof Worker === 'undefined') throw new Error('createTrainerWorker: this engine has no Web Workers');
   // Written out in full so that Vite and webpack see the pattern and bundle the worker.
   return w === undefined
-    ? new Worker(new URL('./trainer-worker.js', import.meta.url), { type: 'module', name: 'simdnet trainer' })
-    : new Worker(w, { type: 'module', name: 'simdnet trainer' });
+    ? new Worker(new URL('./trainer-worker.js', import.meta.url), { type: 'module', name: 'simdnet-trainer' })
+    : new Worker(w, { type: 'module', name: 'simdnet-trainer' });
 }
 
 /** Starts the trainer worker and loads its runtime; resolves once it is ready. */

@@ -81,7 +81,7 @@ export async function loadEmbeddedDigits(options: EmbeddedDigitsOptions = {}): P
   const url = options.url ?? new URL('./mnist-embedded.bin', import.meta.url);
   if (typeof url !== 'string' && !(url instanceof URL)) throw new TypeError(`loadEmbeddedDigits: url must be a string or a URL, got ${shown(url)}`);
   const { bytes, name } = await plainBytes(url, 'loadEmbeddedDigits');
-  return embeddedMnistSplit(decodeEmbeddedDigits(bytes, name), options);
+  return embeddedMnistSplit(decodeEmbeddedDigits(bytes, name), options, 'loadEmbeddedDigits');
 }
 
 export interface IdxFromOptions extends IdxDatasetOptions {

@@ -110,6 +110,8 @@ export interface Calls {
   activations: { args: { image: Float32Array }; result: LayerActivation[] };
   weights: { args: Record<string, never>; result: WeightData[] };
   save: { args: Record<string, never>; result: Uint8Array };
+  /** For tests: the worker's thread pool (workers started and ready, tasks they ran). */
+  stats: { args: Record<string, never>; result: { workers: number; ready: number; workerTasks: number } };
 }
 export type Op = keyof Calls;
 

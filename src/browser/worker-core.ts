@@ -64,7 +64,11 @@ export class TrainerCore {
     } catch (e) {
       reply = { id: msg.id, ok: false, error: errorData(e) };
     }
-    this.port.postMessage(reply, transfer);
+    try {
+      this.port.postMessage(reply, transfer);
+    } catch (e) { // a result that cannot be cloned: say so, and keep the queue going
+      this.port.postMessage({ id: msg.id, ok: false, error: errorData(new Error(`trainer worker: the result of ${msg.op} cannot be sent back: ${(e as Error).message}`)) });
+    }
   }
 
   private call(op: Op, args: unknown, id: number): Promise<unknown> | unknown {
@@ -82,6 +86,7 @@ export class TrainerCore {
       case 'activations': return this.activations((args as Calls['activations']['args']).image);
       case 'weights': return this.need('weights').getWeights();
       case 'save': return serialize(this.need('save'));
+      case 'stats': return threadStats(rt);
       default: throw new Error(`trainer worker: unknown call ${shown(op)}`);
     }
   }
@@ -218,10 +223,6 @@ export class TrainerCore {
     return out;
   }
 
-  /** Thread-pool figures for tests: workers started and tasks they ran. */
-  stats(): ReturnType<typeof threadStats> | undefined {
-    return this.runtime ? threadStats(this.runtime) : undefined;
-  }
 }
 
 /** The buffers of typed arrays in a result, to transfer instead of copy (results are fresh copies). */

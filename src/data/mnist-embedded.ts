@@ -62,25 +62,25 @@ export function embeddedDigitsToBytes(perDigit: readonly ArrayLike<number>[], so
  * Builds the embedded train/test split (see the file comment) from per-digit pixel bytes
  * (digit d: n_d·784 bytes, sample after sample).
  */
-export function embeddedMnistSplit(digitBytes: readonly Uint8Array[], options: EmbeddedOptions = {}): DataSplit {
+export function embeddedMnistSplit(digitBytes: readonly Uint8Array[], options: EmbeddedOptions = {}, where = 'loadEmbeddedMnist'): DataSplit {
   if (digitBytes.length !== 10) throw new RangeError(`embeddedMnistSplit: expected 10 digit arrays, got ${digitBytes.length}`);
   const perDigit = digitBytes.map((b) => b.length / MNIST_PIXELS);
   const nTrain = perDigit.map((n) => Math.floor((4 * n) / 5));
   const nTest = perDigit.map((n, d) => n - nTrain[d]!);
   const totalTrain = nTrain.reduce((a, b) => a + b, 0);
   const totalTest = nTest.reduce((a, b) => a + b, 0);
-  const trainCount = checkCount(options.trainCount, totalTrain, 'trainCount');
-  const testCount = checkCount(options.testCount, totalTest, 'testCount');
+  const trainCount = checkCount(options.trainCount, totalTrain, 'trainCount', where);
+  const testCount = checkCount(options.testCount, totalTest, 'testCount', where);
   return {
     train: interleave(digitBytes, (_d) => 0, nTrain, trainCount, 'mnist (embedded) train'),
     test: interleave(digitBytes, (d) => nTrain[d]!, nTest, testCount, 'mnist (embedded) test'),
   };
 }
 
-function checkCount(v: number | undefined, available: number, what: string): number {
+function checkCount(v: number | undefined, available: number, what: string, where: string): number {
   if (v === undefined) return available;
-  if (!Number.isInteger(v) || v < 0) throw new RangeError(`loadEmbeddedMnist: ${what} must be a non-negative integer, got ${v}`);
-  if (v > available) throw new RangeError(`loadEmbeddedMnist: ${what} ${v} is more than the ${available} samples the embedded split has`);
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`${where}: ${what} must be a non-negative integer, got ${v}`);
+  if (v > available) throw new RangeError(`${where}: ${what} ${v} is more than the ${available} samples the embedded split has`);
   return v;
 }
 

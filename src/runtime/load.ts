@@ -23,7 +23,7 @@ export type WasmSource = BufferSource | Response | URL | string;
 export interface LoadOptions {
   /** Which build `runtime.kernels` uses. 'auto' (default): SIMD when supported. */
   build?: BuildName | 'auto';
-  /** Where to get each build: bytes, a Response, or a URL/path. Defaults to build/<name>.wasm. */
+  /** Where to get each build: bytes, a Response, or a URL/path. Default: build/<name>.wasm in Node; in a browser, the copy next to this module (BROWSER_URLS). */
   sources?: Partial<Record<BuildName, WasmSource>>;
   /** Base URL of the folder holding the builds, in a browser (default: the copies next to this module, see BROWSER_URLS). */
   baseUrl?: string | URL;
@@ -65,7 +65,7 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 /**
  * The builds' default browser URLs, each written as `new URL('./<file>', import.meta.url)` so that
- * Vite, webpack and Parcel find the files and emit them with the bundle. The package keeps a copy
+ * Vite and webpack find the files and emit them with the bundle. The package keeps a copy
  * of each build next to this module (build/lib/runtime/, made by `npm run build`); esbuild leaves
  * the expression alone, so there the files must sit next to the bundle that runs this code.
  */

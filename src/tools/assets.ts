@@ -6,7 +6,7 @@
 //                                                   (format: src/data/mnist-embedded.ts)
 // Run from the compiled output (node build/lib/tools/assets.js) after tsc.
 
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { loadEmbeddedDigitBytes } from '../data/mnist-node.js';
@@ -18,6 +18,13 @@ const buildDir = new URL(import.meta.url.includes('/build/lib/') ? '../../' : '.
 export const WASM_FILES = ['naive.wasm', 'simd.wasm', 'naive.shared.wasm', 'simd.shared.wasm'] as const;
 export const DIGITS_FILE = 'mnist-embedded.bin';
 
+/** Writes via a temporary name and a rename, so a reader (another test, a server) never sees half a file. */
+async function replace(to: URL, write: (tmp: URL) => Promise<void>): Promise<void> {
+  const tmp = new URL(`${to.href}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  await write(tmp);
+  await rename(tmp, to);
+}
+
 export async function buildAssets(): Promise<string[]> {
   const runtimeDir = new URL('lib/runtime/', buildDir);
   const browserDir = new URL('lib/browser/', buildDir);
@@ -27,7 +34,7 @@ export async function buildAssets(): Promise<string[]> {
   for (const f of WASM_FILES) {
     const to = new URL(f, runtimeDir);
     try {
-      await copyFile(new URL(f, buildDir), to);
+      await replace(to, (tmp) => copyFile(new URL(f, buildDir), tmp));
     } catch (e) {
       throw new Error(`assets: cannot copy build/${f} (run "npm run asbuild" first): ${(e as Error).message}`);
     }
@@ -35,7 +42,8 @@ export async function buildAssets(): Promise<string[]> {
   }
   const digits = encodeEmbeddedDigits(await loadEmbeddedDigitBytes());
   const to = new URL(DIGITS_FILE, browserDir);
-  await writeFile(to, gzipSync(digits, { level: 9 }));
+  const gz = gzipSync(digits, { level: 9 });
+  await replace(to, (tmp) => writeFile(tmp, gz));
   written.push(fileURLToPath(to));
   return written;
 }

@@ -81,14 +81,14 @@ describe('browser data loaders', () => {
     await expect(loadEmbeddedDigits({ url: `${base}/missing.bin` })).rejects.toThrow(/loadEmbeddedDigits: fetching http:\/\/127.0.0.1:\d+\/missing.bin failed with HTTP 404 Not Found/);
     files.set('/corrupt.bin', gzipSync(badMagic));
     await expect(loadEmbeddedDigits({ url: `${base}/corrupt.bin` })).rejects.toThrow(/\/corrupt.bin \(decompressed\): at byte offset 0: bad magic/);
-    await expect(loadEmbeddedDigits({ url: `${base}/digits.bin`, trainCount: 9000 })).rejects.toThrow(/trainCount 9000 is more than the 7996 samples/);
+    await expect(loadEmbeddedDigits({ url: `${base}/digits.bin`, trainCount: 9000 })).rejects.toThrow(/loadEmbeddedDigits: trainCount 9000 is more than the 7996 samples/);
   });
 
   it('loadIdxFrom reads IDX images and labels from bytes, Blob, File, URL, gzipped or not', async () => {
     const rng = makeRng(3);
     const n = 12;
-    const imgBytes = encodeIdx('u8', [n, 5, 4], Array.from({ length: n * 20 }, () => Math.floor(rng() * 256)));
-    const lblBytes = encodeIdx('u8', [n], Array.from({ length: n }, (_, i) => i % 3));
+    const imgBytes = encodeIdx('u8', [n, 5, 4], Array.from({ length: n * 20 }, () => Math.floor(rng() * 256))) as Uint8Array<ArrayBuffer>;
+    const lblBytes = encodeIdx('u8', [n], Array.from({ length: n }, (_, i) => i % 3)) as Uint8Array<ArrayBuffer>;
     const want = idxToDataset(parseIdx(imgBytes), parseIdx(lblBytes), 'set', { numClasses: 3 });
     files.set('/img.idx.gz', gzipSync(imgBytes));
     files.set('/lbl.idx', lblBytes);
@@ -106,7 +106,7 @@ describe('browser data loaders', () => {
     expect(first.count).toBe(4);
     expect(first.name).toBe('Uint8Array');
     // Errors name the file, and say when the offsets count in decompressed data.
-    const cut = gzipSync(imgBytes.subarray(0, 30));
+    const cut = new Uint8Array(gzipSync(imgBytes.subarray(0, 30)));
     await expect(loadIdxFrom(new File([cut], 'train-images.gz'), lblBytes)).rejects.toThrow(/train-images.gz \(decompressed\): at byte offset/);
     await expect(loadIdxFrom(new File([new Uint8Array([0x1f, 0x8b, 1, 2, 3])], 'bad.gz'), lblBytes))
       .rejects.toThrow(/bad.gz: starts with the gzip magic 1f 8b but does not decompress/);
@@ -128,7 +128,7 @@ describe('browser data loaders', () => {
     const two = await loadCifarFrom([a, 'http://127.0.0.1:1/never-fetched'], { count: 2 });
     expect(two.count).toBe(2);
     expect(Array.from(two.labels)).toEqual(Array.from(pa.labels.subarray(0, 2)));
-    await expect(loadCifarFrom([new File([a.subarray(0, 3000)], 'data_batch_1.bin')])).rejects.toThrow(/data_batch_1.bin: at byte offset 0: size 3000 bytes/);
+    await expect(loadCifarFrom([new File([a.slice(0, 3000)], 'data_batch_1.bin')])).rejects.toThrow(/data_batch_1.bin: at byte offset 0: size 3000 bytes/);
     await expect(loadCifarFrom([])).rejects.toThrow(/loadCifarFrom: expected a non-empty array/);
     await expect(loadCifarFrom([a], { count: 9 })).rejects.toThrow(/take: asked for 9 samples but 'cifar' has only 3/);
   });
