@@ -1,6 +1,7 @@
 // Live loss and accuracy charts on canvases. Training curves get a point per progress event (x:
 // epochs as a fraction, e.g. 1.5 halfway through epoch 2; y: the mean over the batches since the
-// previous event, see main.ts); validation curves a marked point per epoch. Redraws are coalesced to one per animation frame, however often progress arrives.
+// previous event, see main.ts); validation curves a marked point per epoch. Redraws are
+// coalesced: at most one per REDRAW_MS, in an animation frame, however often progress arrives.
 //
 // Why canvas and not the training report's SVG chart (src/report/line-chart.ts): replacing an SVG
 // of a hundred elements ten times a second made Chromium re-layerize and repaint it on the page's
@@ -12,6 +13,12 @@ import { niceTicks } from '../report/svg.js';
 
 const TRAIN = '#2f6fed';
 const VALIDATION = '#e8590c';
+/**
+ * Redraw at most this often. The page's main thread shares the cores with training; on the busy
+ * 2-core development machine a redraw could take tens of ms of wall time, so fewer of them keep
+ * frames coming. Four a second still looks live.
+ */
+const REDRAW_MS = 250;
 const FONT = 'system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif';
 
 interface Curve { x: number[]; y: number[] }
@@ -132,6 +139,7 @@ export class LiveCharts {
   private readonly accuracy: ChartSpec;
   private epochs = 1;
   private pending = false;
+  private drawnAt = -Infinity;
 
   constructor(lossCanvas: HTMLCanvasElement, accuracyCanvas: HTMLCanvasElement) {
     this.loss = { canvas: lossCanvas, title: 'loss', percent: false, train: curve(), validation: curve() };
@@ -166,10 +174,12 @@ export class LiveCharts {
   private schedule(): void {
     if (this.pending) return;
     this.pending = true;
-    requestAnimationFrame(() => {
+    const wait = Math.max(0, this.drawnAt + REDRAW_MS - performance.now());
+    setTimeout(() => requestAnimationFrame(() => {
       this.pending = false;
+      this.drawnAt = performance.now();
       draw(this.loss, this.epochs);
       draw(this.accuracy, this.epochs);
-    });
+    }), wait);
   }
 }
