@@ -40,6 +40,16 @@ describe('demo command line', () => {
     expect(await readdir(other)).toEqual(['notes.txt']);
   });
 
+  it('refuses an empty --host (exit 2) and names a host it cannot listen on (exit 1)', async () => {
+    const empty = await runCli(main, ['--host', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.err).toMatch(/--host is empty/);
+    // 203.0.113.1 (TEST-NET-3) is no address of this machine: bind fails at once, nothing is sent.
+    const foreign = await runCli(main, ['--port', '0', '--host', '203.0.113.1', '--out', join(scratch.dir, 'foreign')]);
+    expect(foreign.code).toBe(1);
+    expect(foreign.err).toMatch(/cannot listen on host '203\.0\.113\.1' \(EADDRNOTAVAIL\)/);
+  });
+
   it('says which port is taken and how to pick another (exit code 1)', async () => {
     const busy: Server = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
