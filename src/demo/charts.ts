@@ -134,6 +134,32 @@ function draw(c: ChartSpec, epochs: number): void {
   }
 }
 
+/**
+ * Progress events carry the epoch's running mean loss and accuracy. Plotted as they are, the curve
+ * would jump at every epoch start (a new mean over few batches) and flatten as an epoch goes on.
+ * The chart shows the mean over the batches since the previous event instead: from running means
+ * m1 over n1 batches and m2 over n2, (m2·n2 − m1·n1) / (n2 − n1). (Batches count alike; only an
+ * epoch's last batch may be smaller, which this ignores.)
+ */
+export class RecentMeans {
+  private epoch = -1;
+  private batches = 0;
+  private loss = 0;
+  private accuracy = 0;
+
+  next(p: { epoch: number; batch: number; loss: number; accuracy: number }): { loss: number; accuracy: number } | undefined {
+    if (p.epoch !== this.epoch) { this.epoch = p.epoch; this.batches = 0; this.loss = 0; this.accuracy = 0; }
+    const n = p.batch + 1;
+    if (n <= this.batches) return undefined;
+    const out = {
+      loss: (p.loss * n - this.loss * this.batches) / (n - this.batches),
+      accuracy: (p.accuracy * n - this.accuracy * this.batches) / (n - this.batches),
+    };
+    this.batches = n; this.loss = p.loss; this.accuracy = p.accuracy;
+    return out;
+  }
+}
+
 export class LiveCharts {
   private readonly loss: ChartSpec;
   private readonly accuracy: ChartSpec;

@@ -8,7 +8,7 @@
 import { createTrainerWorker, loadEmbeddedDigits, type BatchProgress, type TrainerWorker } from '../browser/index.js';
 import type { Dataset, DataSplit } from '../data/dataset.js';
 import { zooEntry, zooNames } from '../model/zoo.js';
-import { LiveCharts } from './charts.js';
+import { LiveCharts, RecentMeans } from './charts.js';
 import { digitsForModel, inSharedMemory } from './data.js';
 import { DrawingPad } from './draw.js';
 import { DIGIT_SIDE, digitForInput, toMnistDigit } from './preprocess.js';
@@ -103,32 +103,6 @@ function dataFor(name: string): { train: Dataset; test: Dataset } {
 
 // ---- training -------------------------------------------------------------------------------
 
-/**
- * Progress events carry the epoch's running mean loss and accuracy. Plotted as they are, the curve
- * would jump at every epoch start (a new mean over few batches) and flatten as an epoch goes on.
- * The chart shows the mean over the batches since the previous event instead: from running means
- * m1 over n1 batches and m2 over n2, (m2·n2 − m1·n1) / (n2 − n1). (Batches count alike; only an
- * epoch's last batch may be smaller, which this ignores.)
- */
-class RecentMeans {
-  private epoch = -1;
-  private batches = 0;
-  private loss = 0;
-  private accuracy = 0;
-
-  next(p: { epoch: number; batch: number; loss: number; accuracy: number }): { loss: number; accuracy: number } | undefined {
-    if (p.epoch !== this.epoch) { this.epoch = p.epoch; this.batches = 0; this.loss = 0; this.accuracy = 0; }
-    const n = p.batch + 1;
-    if (n <= this.batches) return undefined;
-    const out = {
-      loss: (p.loss * n - this.loss * this.batches) / (n - this.batches),
-      accuracy: (p.accuracy * n - this.accuracy * this.batches) / (n - this.batches),
-    };
-    this.batches = n; this.loss = p.loss; this.accuracy = p.accuracy;
-    return out;
-  }
-}
-
 async function train(): Promise<void> {
   const name = ui.model.value;
   const entry = zooEntry(name);
@@ -160,14 +134,14 @@ async function train(): Promise<void> {
         ui.epoch.textContent = `epoch ${p.epoch + 1} / ${epochs} · batch ${p.batch + 1} / ${p.batches}`;
         setProgress(x / epochs);
         ui.speed.textContent = `${int(p.imagesPerSecond)} images/s`;
-        ui.loss.textContent = p.loss.toFixed(3);
+        ui.loss.textContent = `train ${p.loss.toFixed(3)}`;
       },
       epoch: (p) => {
         charts.addValidation(p.epoch + 1, p.valLoss, p.valAccuracy);
         ui.epoch.textContent = `epoch ${p.epoch + 1} / ${p.epochs} done`;
         setProgress((p.epoch + 1) / p.epochs);
         ui.speed.textContent = `${int(p.imagesPerSecond)} images/s`;
-        ui.loss.textContent = (p.valLoss ?? p.loss).toFixed(3);
+        ui.loss.textContent = p.valLoss !== undefined ? `validation ${p.valLoss.toFixed(3)}` : `train ${p.loss.toFixed(3)}`;
         if (p.valAccuracy !== undefined) ui.accuracy.textContent = `validation ${pct(p.valAccuracy)}`;
       },
     });
