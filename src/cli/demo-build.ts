@@ -13,16 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { loadEmbeddedDigitBytes } from '../data/mnist-node.js';
 import { encodeEmbeddedDigits } from '../data/mnist-embedded.js';
+// The kernel builds the worker may load, and the digits file loadEmbeddedDigits fetches by default.
+import { DIGITS_FILE, WASM_FILES } from '../tools/assets.js';
 
 /** The repository root (this file is src/cli/demo-build.ts, or build/lib/cli/demo-build.js). */
 const ROOT = fileURLToPath(new URL(import.meta.url.includes('/build/lib/') ? '../../../' : '../../', import.meta.url));
 const DEMO_SRC = join(ROOT, 'src', 'demo');
 export const DEFAULT_DEMO_DIR = join(ROOT, 'build', 'demo');
 
-/** The kernel builds the page's worker may load (shared ones when the page is cross-origin isolated). */
-const WASM_FILES = ['naive.wasm', 'simd.wasm', 'naive.shared.wasm', 'simd.shared.wasm'];
-/** The name loadEmbeddedDigits fetches by default. */
-const DIGITS_FILE = 'mnist-embedded.bin';
 
 export interface DemoBuild {
   outDir: string;
