@@ -29,6 +29,8 @@ export async function bytesOf(src: BlobLike, what: string): Promise<Uint8Array> 
   if (ArrayBuffer.isView(src)) return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
   if (src instanceof Blob) return new Uint8Array(await src.arrayBuffer());
   if (typeof src === 'string' || src instanceof URL) {
+    const file = nodeFileBytes(src, what);
+    if (file !== undefined) return file;
     let res: Response;
     try {
       res = await fetch(src);
@@ -40,6 +42,20 @@ export async function bytesOf(src: BlobLike, what: string): Promise<Uint8Array> 
     return new Uint8Array(await res.arrayBuffer());
   }
   throw new TypeError(`${what}: expected a File, Blob, ArrayBuffer, Uint8Array or URL, got ${shown(src)}`);
+}
+
+/**
+ * In Node, a file: URL (the default asset URL when the package runs there) is read from disk:
+ * Node's fetch does not read files. process.getBuiltinModule keeps node:fs out of bundles.
+ */
+function nodeFileBytes(src: URL | string, what: string): Promise<Uint8Array> | undefined {
+  const url = src instanceof URL ? src : /^file:/i.test(src) ? new URL(src) : undefined;
+  if (url?.protocol !== 'file:') return undefined;
+  const p = (globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } }).process;
+  const fs = p?.getBuiltinModule?.('node:fs/promises') as { readFile(u: URL): Promise<Uint8Array> } | undefined;
+  if (fs === undefined) return undefined; // not Node (or Node < 20.16): let fetch say what it can do
+  return fs.readFile(url).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength),
+    (e: Error) => { throw new Error(`${what}: reading ${url.href} failed: ${e.message}`); });
 }
 
 /** True when `b` starts with the gzip magic bytes. */

@@ -108,6 +108,15 @@ describe('trainer worker client and core (over a MessageChannel)', () => {
     expect(full.history.loss).toHaveLength(1);
   });
 
+  it('throttles batch events to one per progressEvery ms, but always sends the first batch and each epoch\'s last', async () => {
+    const { client } = await connect({ threads: 1 });
+    await client.compile({ zoo: 'lenet5', seed: 2 });
+    const events: number[][] = [];
+    await client.fit(data.train, { epochs: 2, progressEvery: 1e9 }, { batch: (p) => events.push([p.epoch, p.batch]) });
+    expect(events).toEqual([[0, 0], [0, 19], [1, 19]]);
+    await expect(client.fit(data.train, { progressEvery: -1 })).rejects.toThrow(/fit: progressEvery must be a number of milliseconds ≥ 0, got -1/);
+  });
+
   it('errors keep their name and message; a DivergenceError comes back as one', async () => {
     const { client } = await connect({ threads: 1 });
     await expect(client.fit(data.train)).rejects.toThrow(/fit needs a model; call compile first/);

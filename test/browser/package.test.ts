@@ -55,12 +55,16 @@ window.result = { info: worker.info, pool, loss: fit.history.loss, batches, prob
 `;
 
 const NODE_CHECK = `
-import { zooModel, loadRuntime } from 'simdnet';
+import { zooModel, loadRuntime, loadEmbeddedDigits } from 'simdnet';
 import { loadEmbeddedMnist } from 'simdnet/node';
 const { train, test } = await loadEmbeddedMnist({ trainCount: 256, testCount: 4 });
+// The asset at its default URL (a file: URL here) holds the same digits as the mnist package.
+const asset = await loadEmbeddedDigits({ trainCount: 256, testCount: 4 });
+const same = Buffer.compare(Buffer.from(asset.train.images.buffer), Buffer.from(train.images.buffer)) === 0 &&
+  Buffer.compare(Buffer.from(asset.train.labels.buffer), Buffer.from(train.labels.buffer)) === 0;
 const model = await zooModel('lenet5', { seed: 5, threads: 1, runtime: await loadRuntime({ build: 'simd' }) });
 const h = await model.fit(train, { epochs: 1, batchSize: 32 });
-console.log(JSON.stringify({ loss: h.loss, probs: Array.from(model.predict(test.images).probabilities) }));
+console.log(JSON.stringify({ same, loss: h.loss, probs: Array.from(model.predict(test.images).probabilities) }));
 `;
 
 describe.skipIf(!haveChromium)('the packed tarball in a fresh bundled project', () => {
@@ -140,7 +144,8 @@ describe.skipIf(!haveChromium)('the packed tarball in a fresh bundled project', 
     expect(r.pool.workerTasks, 'the pool\'s Web Workers ran part of the training').toBeGreaterThan(0);
     expect(r.info.build).toBe('simd');
     expect(r.batches).toBe(8);
-    const inNode = JSON.parse((await node).stdout) as { loss: number[]; probs: number[] };
+    const inNode = JSON.parse((await node).stdout) as { same: boolean; loss: number[]; probs: number[] };
+    expect(inNode.same, 'in Node, loadEmbeddedDigits() from the package = loadEmbeddedMnist').toBe(true);
     expect(r.loss).toEqual(inNode.loss);
     expect(r.probs, 'predictions equal to the bit with the installed package in Node').toEqual(inNode.probs);
     expect(r.probs).toHaveLength(40);

@@ -57,7 +57,7 @@ describe('browser data loaders', () => {
     expect(got.test.count).toBe(2004);
     expectSameDataset(got.train, want.train);
     expectSameDataset(got.test, want.test);
-    const some = await loadEmbeddedDigits({ url: new URL(`${base}/digits.bin`), trainCount: 100, testCount: 7 });
+    const some = await loadEmbeddedDigits({ url: ASSET, trainCount: 100, testCount: 7 }); // a file: URL, read from disk in Node
     const wantSome = await loadEmbeddedMnist({ trainCount: 100, testCount: 7 });
     expectSameDataset(some.train, wantSome.train);
     expectSameDataset(some.test, wantSome.test);
@@ -79,6 +79,7 @@ describe('browser data loaders', () => {
     badLabel[24 + 5] = 12;
     expect(() => decodeEmbeddedDigits(badLabel, 'x.bin')).toThrow(/at byte offset 29: label 12 of sample 5, expected 0..9/);
     await expect(loadEmbeddedDigits({ url: `${base}/missing.bin` })).rejects.toThrow(/loadEmbeddedDigits: fetching http:\/\/127.0.0.1:\d+\/missing.bin failed with HTTP 404 Not Found/);
+    await expect(loadEmbeddedDigits({ url: new URL('file:///nonexistent/d.bin') })).rejects.toThrow(/loadEmbeddedDigits: reading file:\/\/\/nonexistent\/d.bin failed: ENOENT/);
     files.set('/corrupt.bin', gzipSync(badMagic));
     await expect(loadEmbeddedDigits({ url: `${base}/corrupt.bin` })).rejects.toThrow(/\/corrupt.bin \(decompressed\): at byte offset 0: bad magic/);
     await expect(loadEmbeddedDigits({ url: `${base}/digits.bin`, trainCount: 9000 })).rejects.toThrow(/loadEmbeddedDigits: trainCount 9000 is more than the 7996 samples/);
