@@ -304,7 +304,7 @@ async function checkOutputPath(flag: string, path: string, kind: OutputTarget['k
       throw bad(`is a directory; expected a file name (e.g. ${join(path, flag.startsWith('--save') ? 'model.simdnet' : 'run.json')})`);
     }
     if (kind === 'dir') {
-      if (!target.isDirectory()) throw bad('is a file, not a directory; --report writes a folder of files');
+      if (!target.isDirectory()) throw bad(`is a file, not a directory; ${flag} writes a folder of files`);
       await checkWritableDir(path, bad);
       return;
     }
