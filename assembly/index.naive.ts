@@ -6,7 +6,7 @@ export { fill_naive as fill, scale_naive as scale, add_naive as add, build_is_si
 export { geom_layout } from "./abi"; // one implementation: the ABI constants themselves
 export { gemm_nn_naive as gemm_nn, gemm_tn_naive as gemm_tn, gemm_nt_naive as gemm_nt, bias_add_naive as bias_add, bias_grad_naive as bias_grad } from "./gemm/naive";
 export { gemm_nn_packed_naive as gemm_nn_packed, gemm_packed_scratch_bytes_naive as gemm_packed_scratch_bytes } from "./gemm/packed-naive";
-export { conv2d_scratch_bytes_naive as conv2d_scratch_bytes, conv2d_forward_naive as conv2d_forward, conv2d_backward_input_naive as conv2d_backward_input, conv2d_backward_filter_naive as conv2d_backward_filter } from "./conv2d/naive";
+export { conv2d_scratch_bytes_naive as conv2d_scratch_bytes, conv2d_forward_naive as conv2d_forward, conv2d_forward_act_naive as conv2d_forward_act, conv2d_backward_input_naive as conv2d_backward_input, conv2d_backward_filter_naive as conv2d_backward_filter } from "./conv2d/naive";
 export { maxpool2d_forward_naive as maxpool2d_forward, maxpool2d_backward_naive as maxpool2d_backward, avgpool2d_forward_naive as avgpool2d_forward, avgpool2d_backward_naive as avgpool2d_backward } from "./pool/naive";
 export { relu_forward_naive as relu_forward, relu_backward_naive as relu_backward, tanh_forward_naive as tanh_forward, tanh_backward_naive as tanh_backward, sigmoid_forward_naive as sigmoid_forward, sigmoid_backward_naive as sigmoid_backward, softmax_forward_naive as softmax_forward, softmax_backward_naive as softmax_backward, mul_naive as mul } from "./act/naive";
 export { softmax_xent_naive as softmax_xent, sigmoid_bce_naive as sigmoid_bce, argmax_rows_naive as argmax_rows } from "./loss/naive";

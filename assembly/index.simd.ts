@@ -4,7 +4,7 @@ export { fill_simd as fill, scale_simd as scale, add_simd as add, build_is_simd_
 export { geom_layout } from "./abi"; // one implementation: the ABI constants themselves
 export { gemm_nn_simd as gemm_nn, gemm_tn_simd as gemm_tn, gemm_nt_simd as gemm_nt, bias_add_simd as bias_add, bias_grad_simd as bias_grad } from "./gemm/simd";
 export { gemm_nn_packed_simd as gemm_nn_packed, gemm_packed_scratch_bytes_simd as gemm_packed_scratch_bytes } from "./gemm/packed";
-export { conv2d_scratch_bytes_simd as conv2d_scratch_bytes, conv2d_forward_simd as conv2d_forward, conv2d_backward_input_simd as conv2d_backward_input, conv2d_backward_filter_simd as conv2d_backward_filter } from "./conv2d/simd";
+export { conv2d_scratch_bytes_simd as conv2d_scratch_bytes, conv2d_forward_simd as conv2d_forward, conv2d_forward_act_simd as conv2d_forward_act, conv2d_backward_input_simd as conv2d_backward_input, conv2d_backward_filter_simd as conv2d_backward_filter } from "./conv2d/simd";
 export { maxpool2d_forward_simd as maxpool2d_forward, maxpool2d_backward_simd as maxpool2d_backward, avgpool2d_forward_simd as avgpool2d_forward, avgpool2d_backward_simd as avgpool2d_backward } from "./pool/simd";
 export { relu_forward_simd as relu_forward, relu_backward_simd as relu_backward, tanh_forward_simd as tanh_forward, tanh_backward_simd as tanh_backward, sigmoid_forward_simd as sigmoid_forward, sigmoid_backward_simd as sigmoid_backward, softmax_forward_simd as softmax_forward, softmax_backward_simd as softmax_backward, mul_simd as mul } from "./act/simd";
 export { softmax_xent_naive as softmax_xent, sigmoid_bce_naive as sigmoid_bce, argmax_rows_naive as argmax_rows } from "./loss/naive"; // one implementation (see loss/naive.ts)

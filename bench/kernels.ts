@@ -1,22 +1,27 @@
 // Kernel benchmark: every kernel family at the shapes the reference models use, naive and
 // SIMD side by side in one run (benchmark.js), after checking that the two agree.
 //
-//   npm run bench:kernels [-- --json FILE] [--quick] [--filter TEXT]
+//   npm run bench:kernels [-- --json FILE] [--quick] [--filter TEXT] [--baseline DIR]
 //
 // Prints, per kernel and shape: median time per call for each build, GFLOP/s where the
 // kernel has a flop count, the SIMD/naive speed-up, and SIMD GFLOP/s as a share of this
 // machine's f32x4 multiply+add peak, measured at the start of the same run.
+// --baseline DIR loads another checkout's SIMD build (DIR/simd.wasm, or simd.shared.wasm when
+// the memory is shared, e.g. /work/main/build) into the same memory and times it in the same
+// suite as a third variant, so old and new kernels are compared side by side on a busy
+// machine: the "new/old" column is baseline time / SIMD time.
 
 import Benchmark from 'benchmark';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { execSync } from 'node:child_process';
 import { loadRuntime, type Runtime } from '../src/runtime/load.js';
-import { writeGeom, GEOM_BYTES, type Kernels } from '../src/runtime/abi.js';
+import { writeGeom, GEOM_BYTES, CONV_ACT, type Kernels } from '../src/runtime/abi.js';
 import { windowGeom } from '../src/tensor/geometry.js';
 import { convShapes, gemmShapes, poolShapes, squareGemms, paramCounts, activationSizes } from './shapes.js';
 
-interface Args { json?: string; quick: boolean; filter?: string }
+interface Args { json?: string; quick: boolean; filter?: string; baseline?: string }
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { quick: false };
@@ -25,9 +30,11 @@ function parseArgs(argv: string[]): Args {
     if (a === '--json') args.json = argv[++i];
     else if (a === '--quick') args.quick = true;
     else if (a === '--filter') args.filter = argv[++i];
-    else throw new Error(`bench:kernels: unknown argument ${a} (expected --json FILE, --quick, --filter TEXT)`);
+    else if (a === '--baseline') args.baseline = argv[++i];
+    else throw new Error(`bench:kernels: unknown argument ${a} (expected --json FILE, --quick, --filter TEXT, --baseline DIR)`);
   }
   if (args.json === undefined && argv.includes('--json')) throw new Error('bench:kernels: --json needs a file name');
+  if (args.baseline === undefined && argv.includes('--baseline')) throw new Error('bench:kernels: --baseline needs a directory holding simd.wasm');
   return args;
 }
 
@@ -38,6 +45,8 @@ interface Case {
   flops?: number;
   /** Runs the kernel once with the given build. */
   run(k: Kernels): void;
+  /** The same work on the baseline build, where it lacks the kernel (default: run). */
+  runBaseline?(k: Kernels): void;
   /** Runs each build once from the same starting state and returns null if they agree, else why not. */
   check(): string | null;
 }
@@ -128,7 +137,7 @@ function gemmCases(rt: Runtime): Case[] {
   return out;
 }
 
-function convCases(rt: Runtime, B: number): Case[] {
+function convCases(rt: Runtime, B: number, baseline?: Kernels): Case[] {
   const out: Case[] = [];
   for (const s of convShapes(B)) {
     const g = windowGeom([s.B, s.H, s.W, s.C], s.OC, { kernel: [s.K, s.K], stride: [s.stride, s.stride], padding: s.padding }, s.name);
@@ -145,7 +154,7 @@ function convCases(rt: Runtime, B: number): Case[] {
     const dx = rt.arena.alloc(nx * 4);
     const dw = rt.arena.alloc(nw * 4);
     const db = rt.arena.alloc(s.OC * 4);
-    const scratchBytes = Math.max(rt.naive.conv2d_scratch_bytes(gp), rt.simd!.conv2d_scratch_bytes(gp));
+    const scratchBytes = Math.max(rt.naive.conv2d_scratch_bytes(gp), rt.simd!.conv2d_scratch_bytes(gp), baseline?.conv2d_scratch_bytes(gp) ?? 0);
     const scratch = rt.arena.alloc(Math.max(scratchBytes, 16));
     const flops = 2 * s.B * g.OH * g.OW * s.OC * s.K * s.K * s.C;
     const shape = `${s.name} ${s.H}x${s.W}x${s.C}->${s.OC}@${s.K}x${s.K} ${s.padding}`;
@@ -153,6 +162,14 @@ function convCases(rt: Runtime, B: number): Case[] {
       kernel: 'conv2d_forward', shape, flops,
       run: (k) => k.conv2d_forward(y, x, w, bias, gp, scratch),
       check: () => checkPair(rt, [{ ptr: y, n: ny }], (k, [yy]) => k.conv2d_forward(yy!, x, w, bias, gp, scratch)),
+    });
+    // The inference path's fused conv + bias + relu; the baseline build has no such kernel, so
+    // it runs what an inference step did before: conv2d_forward, then relu_forward over y.
+    out.push({
+      kernel: 'conv2d_forward_act relu', shape, flops,
+      run: (k) => k.conv2d_forward_act(y, x, w, bias, gp, scratch, CONV_ACT.relu),
+      runBaseline: (k) => { k.conv2d_forward(y, x, w, bias, gp, scratch); k.relu_forward(y, y, ny); },
+      check: () => checkPair(rt, [{ ptr: y, n: ny }], (k, [yy]) => k.conv2d_forward_act(yy!, x, w, bias, gp, scratch, CONV_ACT.relu)),
     });
     out.push({
       kernel: 'conv2d_backward_input', shape, flops,
@@ -247,15 +264,17 @@ function percentile(sorted: number[], q: number): number {
   return sorted[i]!;
 }
 
-/** Times naive and SIMD side by side in one benchmark.js suite; returns seconds per call. */
-function timePair(c: Case, rt: Runtime, maxTime: number): { naive: Timing; simd: Timing } {
+/** Times naive, SIMD and the baseline (if any) side by side in one benchmark.js suite; seconds per call. */
+function timeVariants(c: Case, rt: Runtime, maxTime: number, baseline?: Kernels): { naive: Timing; simd: Timing; baseline?: Timing } {
   const timings: Record<string, Timing> = {};
   const suite = new Benchmark.Suite();
-  for (const [name, k] of [['naive', rt.naive], ['simd', rt.simd!]] as const) {
+  const variants: [string, (k: Kernels) => void, Kernels][] = [['naive', c.run, rt.naive], ['simd', c.run, rt.simd!]];
+  if (baseline) variants.push(['baseline', c.runBaseline ?? c.run, baseline]);
+  for (const [name, run, k] of variants) {
     const t0 = performance.now();
-    c.run(k); // the first call, before V8 tiers the wasm up
+    run(k); // the first call, before V8 tiers the wasm up
     const cold = (performance.now() - t0) / 1000;
-    suite.add(name, () => c.run(k), {
+    suite.add(name, () => run(k), {
       maxTime, minSamples: 5,
       onComplete(this: Benchmark) {
         const s = [...this.stats.sample].sort((a, b) => a - b);
@@ -264,7 +283,7 @@ function timePair(c: Case, rt: Runtime, maxTime: number): { naive: Timing; simd:
     });
   }
   suite.run({ async: false });
-  return { naive: timings.naive!, simd: timings.simd! };
+  return { naive: timings.naive!, simd: timings.simd!, baseline: timings.baseline };
 }
 
 function measurePeak(peak: { peak_madd(n: number, a: number, b: number): number; PEAK_FLOPS_PER_ITERATION: WebAssembly.Global }): number {
@@ -305,31 +324,41 @@ async function main(): Promise<void> {
   const peakGflops = measurePeak(peak);
   const overhead = callOverheadNs(peak);
   console.log(`wasm f32x4 mul+add peak (one core): ${peakGflops.toFixed(1)} GFLOP/s; empty JS→wasm call: ${overhead.toFixed(1)} ns`);
+  const baseline = args.baseline === undefined ? undefined : await loadBaseline(args.baseline, rt);
 
-  let cases = [...gemmCases(rt), ...convCases(rt, 32), ...convCases(rt, 1), ...poolCases(rt, 32), ...elementwiseCases(rt)];
+  let cases = [...gemmCases(rt), ...convCases(rt, 32, baseline), ...convCases(rt, 1, baseline), ...poolCases(rt, 32), ...elementwiseCases(rt)];
   if (args.filter) cases = cases.filter((c) => `${c.kernel} ${c.shape}`.includes(args.filter!));
   const maxTime = args.quick ? 0.25 : 1;
 
   const results = [];
-  const header = ['kernel', 'shape', 'naive', 'simd', 'speed-up', 'naive GF/s', 'simd GF/s', '% peak'];
+  const header = ['kernel', 'shape', 'naive', 'simd', 'speed-up', 'naive GF/s', 'simd GF/s', '% peak',
+    ...(baseline ? ['baseline GF/s', 'baseline % peak', 'new/old'] : [])];
   console.log(header.join(' | '));
   for (const c of cases) {
     const why = c.check();
     if (why) throw new Error(`${c.kernel} ${c.shape}: naive and SIMD disagree: ${why}`);
-    const t = timePair(c, rt, maxTime);
+    const t = timeVariants(c, rt, maxTime, baseline);
     const speedup = t.naive.median / t.simd.median;
     const naiveGflops = c.flops ? c.flops / t.naive.median / 1e9 : undefined;
     const simdGflops = c.flops ? c.flops / t.simd.median / 1e9 : undefined;
     const percentOfPeak = simdGflops !== undefined ? 100 * simdGflops / peakGflops : undefined;
+    const baseGflops = c.flops && t.baseline ? c.flops / t.baseline.median / 1e9 : undefined;
     results.push({
       kernel: c.kernel, shape: c.shape, flops: c.flops ?? null,
       naiveSeconds: t.naive.median, simdSeconds: t.simd.median, speedup,
       naiveGflops: naiveGflops ?? null, simdGflops: simdGflops ?? null, percentOfPeak: percentOfPeak ?? null,
       naiveP10: t.naive.p10, naiveP90: t.naive.p90, simdP10: t.simd.p10, simdP90: t.simd.p90,
       naiveColdSeconds: t.naive.cold, simdColdSeconds: t.simd.cold,
+      ...(t.baseline ? {
+        baselineSeconds: t.baseline.median, baselineGflops: baseGflops ?? null,
+        baselinePercentOfPeak: baseGflops !== undefined ? 100 * baseGflops / peakGflops : null,
+        speedupVsBaseline: t.baseline.median / t.simd.median,
+      } : {}),
     });
+    const pct = (g: number | undefined) => (g !== undefined ? `${(100 * g / peakGflops).toFixed(0)}%` : '-');
     console.log([c.kernel, c.shape, fmtTime(t.naive.median), fmtTime(t.simd.median), `${speedup.toFixed(1)}x`,
-      naiveGflops?.toFixed(2) ?? '-', simdGflops?.toFixed(2) ?? '-', percentOfPeak !== undefined ? `${percentOfPeak.toFixed(0)}%` : '-'].join(' | '));
+      naiveGflops?.toFixed(2) ?? '-', simdGflops?.toFixed(2) ?? '-', pct(simdGflops),
+      ...(t.baseline ? [baseGflops?.toFixed(2) ?? '-', pct(baseGflops), `${(t.baseline.median / t.simd.median).toFixed(2)}x`] : [])].join(' | '));
   }
 
   if (args.json) {
@@ -338,7 +367,7 @@ async function main(): Promise<void> {
     const doc = {
       peakGflops, callOverheadNs: overhead,
       node: process.version, v8: process.versions.v8, cpu: os.cpus()[0]?.model ?? 'unknown', commit,
-      date: new Date().toISOString(), maxTimePerVariant: maxTime,
+      date: new Date().toISOString(), maxTimePerVariant: maxTime, baseline: args.baseline ?? null,
       results,
     };
     const tmp = `${args.json}.tmp-${process.pid}`;
@@ -346,6 +375,17 @@ async function main(): Promise<void> {
     await rename(tmp, args.json);
     console.log(`wrote ${args.json}`);
   }
+}
+
+/** Another checkout's SIMD build over this runtime's memory (see --baseline in the header). */
+async function loadBaseline(dir: string, rt: Runtime): Promise<Kernels> {
+  const file = path.join(dir, rt.shared ? 'simd.shared.wasm' : 'simd.wasm');
+  const bytes = await readFile(file).catch((e: unknown) => {
+    throw new Error(`bench:kernels: --baseline ${dir}: cannot read ${file} (${e instanceof Error ? e.message : e})`);
+  });
+  const { instance } = await WebAssembly.instantiate(bytes, { env: { memory: rt.arena.memory } });
+  console.log(`baseline: ${file}`);
+  return instance.exports as unknown as Kernels;
 }
 
 main().catch((e: unknown) => {

@@ -95,16 +95,26 @@ const I32_LIMIT = 2 ** 31;
 export const CONV_SIMD_BLOCK = 64;
 
 /**
- * f32 slots of scratch the SIMD conv asks for (conv2d_scratch_bytes / 4, see the scratch layout
- * in assembly/conv2d/simd.ts): packed weights, padded bias, one im2col block and one padded
- * dY block, OCp·Kp + OCp + MB·(Kp + OCp) with Kp, OCp = KH·KW·C, OC rounded up to 4 and
- * MB = min(CONV_SIMD_BLOCK, B·OH·OW).
+ * f32 slots of scratch the SIMD conv asks for (conv2d_scratch_bytes / 4). The im2col path (see
+ * the scratch layout in assembly/conv2d/simd.ts): packed weights, padded bias, one im2col block
+ * and one padded dY block, OCp·Kp + OCp + MB·(Kp + OCp) with Kp, OCp = KH·KW·C, OC rounded up
+ * to 4 and MB = min(CONV_SIMD_BLOCK, B·OH·OW). With C = 1 and SW = 1 the direct kernels
+ * (assembly/conv2d/direct.ts) take forward and backward_filter, and with SH = 1 and OC < 16
+ * backward_input too; they need the padded image, dy transposed and the filter's partial sums, or dy padded.
  */
 export function convScratchFloats(g: Geom2d): number {
-  const Kp = Math.ceil((g.KH * g.KW * g.C) / 4) * 4;
-  const OCp = Math.ceil(g.OC / 4) * 4;
+  const up4 = (n: number) => Math.ceil(n / 4) * 4;
+  const Kp = up4(g.KH * g.KW * g.C);
+  const OCp = up4(g.OC);
   const MB = Math.min(CONV_SIMD_BLOCK, g.B * g.OH * g.OW);
-  return OCp * Kp + OCp + MB * (Kp + OCp);
+  const im2col = OCp * Kp + OCp + MB * (Kp + OCp);
+  if (g.C !== 1 || g.SW !== 1) return im2col;
+  const OV = Math.ceil(g.OW / 4);
+  const padded = up4(((g.OH - 1) * g.SH + g.KH) * (4 * OV + g.KW - 1));
+  const filter = padded + g.OH * OV * g.OC * 4 + (g.KH * g.KW * g.OC + g.OC) * 4;
+  if (g.SH !== 1 || g.OC >= 16) return Math.max(filter, im2col); // backward_input takes im2col
+  const input = g.OC * (g.OH + 2 * (g.KH - 1)) * (up4(g.W) + g.PL + 2 * (g.KW - 1));
+  return Math.max(filter, input);
 }
 
 function checkAddressable(g: Geom2d, pool: boolean, label: string): void {
@@ -118,7 +128,7 @@ function checkAddressable(g: Geom2d, pool: boolean, label: string): void {
     const OCp = Math.ceil(OC / 4) * 4;
     const MB = Math.min(CONV_SIMD_BLOCK, B * OH * OW);
     sizes.push(['weights', KH * KW * C * OC, `[KH, KW, C, OC] = [${KH}, ${KW}, ${C}, ${OC}]`]);
-    sizes.push(['conv scratch', convScratchFloats(g), `(packed weights [${Kp}][${OCp}] and ${MB}-pixel im2col blocks)`]);
+    sizes.push(['conv scratch', convScratchFloats(g), `(packed weights [${Kp}][${OCp}] and ${MB}-pixel im2col blocks, or padded images)`]);
   }
   for (const [what, n, shape] of sizes) {
     if (n >= MAX_TENSOR_ELEMENTS) {
