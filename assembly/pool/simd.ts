@@ -26,7 +26,7 @@ import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_KH, GEOM_K
 
 /** Max over the window [hs, he) × [ws, we) for channels c..c+3 of one output position. */
 @inline function maxBlock4(y: usize, argmax: usize, xb: usize, o: i32, c: i32,
-  hs: i32, he: i32, ws: i32, we: i32, W: i32, C: i32): void {
+  hs: i32, he: i32, ws: i32, we: i32, W: i32, C: i32, withArg: bool): void {
   const lane = i32x4(0, 1, 2, 3);
   // Start from the first in-bounds element (as the naive bi < 0 case does).
   const first = (hs * W + ws) * C + c;
@@ -38,11 +38,11 @@ import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_KH, GEOM_K
       const v = v128.load(f32At(xb, i));
       const m = f32x4.gt(v, best);
       best = v128.bitselect(v, best, m);
-      bi = v128.bitselect(i32x4.add(i32x4.splat(i), lane), bi, m);
+      if (withArg) bi = v128.bitselect(i32x4.add(i32x4.splat(i), lane), bi, m);
     }
   }
   v128.store(f32At(y, o + c), best);
-  v128.store(f32At(argmax, o + c), bi);
+  if (withArg) v128.store(f32At(argmax, o + c), bi);
 }
 
 /** Mean over the window for channels c..c+3 of one output position. */
@@ -69,10 +69,16 @@ export function maxpool2d_forward_simd(y: usize, argmax: usize, x: usize, g: usi
         const w0 = ow * SW - PL;
         const ws = max(w0, 0), we = min(w0 + KW, W);
         let c = 0;
-        for (; c + 4 <= C; c += 4) maxBlock4(y, argmax, xb, o, c, hs, he, ws, we, W, C);
+        if (argmax != 0) {
+          for (; c + 4 <= C; c += 4) maxBlock4(y, argmax, xb, o, c, hs, he, ws, we, W, C, true);
+        } else {
+          for (; c + 4 <= C; c += 4) maxBlock4(y, argmax, xb, o, c, hs, he, ws, we, W, C, false);
+        }
         if (c < C) {
           if (C >= 4) {
-            maxBlock4(y, argmax, xb, o, C - 4, hs, he, ws, we, W, C); // overlapped tail, see header
+            // overlapped tail, see header
+            if (argmax != 0) maxBlock4(y, argmax, xb, o, C - 4, hs, he, ws, we, W, C, true);
+            else maxBlock4(y, argmax, xb, o, C - 4, hs, he, ws, we, W, C, false);
           } else {
             for (; c < C; c++) {
               let best: f32 = -Infinity;
@@ -85,7 +91,7 @@ export function maxpool2d_forward_simd(y: usize, argmax: usize, x: usize, g: usi
                 }
               }
               store<f32>(f32At(y, o + c), best);
-              store<i32>(f32At(argmax, o + c), bi);
+              if (argmax != 0) store<i32>(f32At(argmax, o + c), bi);
             }
           }
         }

@@ -91,7 +91,10 @@ export interface Kernels {
   conv2d_backward_filter(dw: Ptr, db: Ptr, dy: Ptr, x: Ptr, g: Ptr, scratch: Ptr): void;
 
   // ---- pooling (x [B,H,W,C], y [B,OH,OW,C]; windows clipped to the input) ---
-  /** y = max over window; argmax (i32 per output) = flat index h*W*C + w*C + c within the sample. */
+  /**
+   * y = max over window; argmax (i32 per output) = flat index h*W*C + w*C + c within the sample.
+   * argmax = 0: y only (inference plans keep no argmax), the same y bit for bit.
+   */
   maxpool2d_forward(y: Ptr, argmax: Ptr, x: Ptr, g: Ptr): void;
   /** dx = 0, then dx[argmax] += dy. Overwrites dx (overlapping windows add). */
   maxpool2d_backward(dx: Ptr, dy: Ptr, argmax: Ptr, g: Ptr): void;
