@@ -49,7 +49,7 @@ interface Model {
   getWeights(): { name: string; data: Float32Array }[];
   setWeights(w: { name: string; data: Float32Array }[]): void;
   readonly numClasses: number;
-  readonly inputSize: number;
+  readonly inputShape: readonly number[];
   dispose(): void;
 }
 type ZooModel = (name: string, o: { threads: number; seed: number }) => Promise<Model>;
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
       for (const B of [256, 1]) {
         const variants: Variant[] = [{ name: 'new', model, plan: model.plan(B, 'infer') }];
         if (old) variants.push({ name: 'old', model: old, plan: old.plan(B, 'infer') });
-        const n = model.inputSize;
+        const n = model.inputShape.reduce((a, b) => a * b, 1);
         let s = 12345;
         const x = Float32Array.from({ length: B * n }, () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; });
         for (const v of variants) { stage(v, x); v.model.inferStep(v.plan, false); }
