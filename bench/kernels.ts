@@ -9,7 +9,8 @@
 // --baseline DIR loads another checkout's SIMD build (DIR/simd.wasm, or simd.shared.wasm when
 // the memory is shared, e.g. /work/main/build) into the same memory and times it in the same
 // suite as a third variant, so old and new kernels are compared side by side on a busy
-// machine: the "new/old" column is baseline time / SIMD time.
+// machine: the "new/old" column is baseline time / SIMD time (benchmark.js medians), and "new/old
+// (paired min)" the same from alternating single calls (pairedMin), the steadier of the two.
 
 import Benchmark from 'benchmark';
 import { readFile, rename, writeFile } from 'node:fs/promises';
@@ -286,6 +287,26 @@ function timeVariants(c: Case, rt: Runtime, maxTime: number, baseline?: Kernels)
   return { naive: timings.naive!, simd: timings.simd!, baseline: timings.baseline };
 }
 
+/**
+ * SIMD against the baseline in alternating single calls, `rounds` of each: the fastest call of
+ * each, and their ratio. benchmark.js times one variant after the other, so load that changes
+ * between them (a busy machine) moves its ratio; alternating calls see the same load, and the
+ * fastest of many is the one least disturbed.
+ */
+function pairedMin(c: Case, simd: Kernels, baseline: Kernels, rounds: number): { simd: number; baseline: number } {
+  const runBase = c.runBaseline ?? c.run;
+  let a = Infinity, b = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    let t0 = performance.now();
+    c.run(simd);
+    a = Math.min(a, performance.now() - t0);
+    t0 = performance.now();
+    runBase(baseline);
+    b = Math.min(b, performance.now() - t0);
+  }
+  return { simd: a / 1000, baseline: b / 1000 };
+}
+
 function measurePeak(peak: { peak_madd(n: number, a: number, b: number): number; PEAK_FLOPS_PER_ITERATION: WebAssembly.Global }): number {
   const perIter = peak.PEAK_FLOPS_PER_ITERATION.value as number;
   const iters = 5_000_000;
@@ -332,7 +353,7 @@ async function main(): Promise<void> {
 
   const results = [];
   const header = ['kernel', 'shape', 'naive', 'simd', 'speed-up', 'naive GF/s', 'simd GF/s', '% peak',
-    ...(baseline ? ['baseline GF/s', 'baseline % peak', 'new/old'] : [])];
+    ...(baseline ? ['baseline GF/s', 'baseline % peak', 'new/old', 'new/old (paired min)', '% peak (paired min)'] : [])];
   console.log(header.join(' | '));
   for (const c of cases) {
     const why = c.check();
@@ -343,6 +364,7 @@ async function main(): Promise<void> {
     const simdGflops = c.flops ? c.flops / t.simd.median / 1e9 : undefined;
     const percentOfPeak = simdGflops !== undefined ? 100 * simdGflops / peakGflops : undefined;
     const baseGflops = c.flops && t.baseline ? c.flops / t.baseline.median / 1e9 : undefined;
+    const paired = baseline ? pairedMin(c, rt.simd!, baseline, args.quick ? 10 : 30) : undefined;
     results.push({
       kernel: c.kernel, shape: c.shape, flops: c.flops ?? null,
       naiveSeconds: t.naive.median, simdSeconds: t.simd.median, speedup,
@@ -353,12 +375,16 @@ async function main(): Promise<void> {
         baselineSeconds: t.baseline.median, baselineGflops: baseGflops ?? null,
         baselinePercentOfPeak: baseGflops !== undefined ? 100 * baseGflops / peakGflops : null,
         speedupVsBaseline: t.baseline.median / t.simd.median,
+        pairedMinSimdSeconds: paired!.simd, pairedMinBaselineSeconds: paired!.baseline,
+        pairedSpeedupVsBaseline: paired!.baseline / paired!.simd,
+        pairedSimdPercentOfPeak: c.flops ? 100 * c.flops / paired!.simd / 1e9 / peakGflops : null,
       } : {}),
     });
     const pct = (g: number | undefined) => (g !== undefined ? `${(100 * g / peakGflops).toFixed(0)}%` : '-');
     console.log([c.kernel, c.shape, fmtTime(t.naive.median), fmtTime(t.simd.median), `${speedup.toFixed(1)}x`,
       naiveGflops?.toFixed(2) ?? '-', simdGflops?.toFixed(2) ?? '-', pct(simdGflops),
-      ...(t.baseline ? [baseGflops?.toFixed(2) ?? '-', pct(baseGflops), `${(t.baseline.median / t.simd.median).toFixed(2)}x`] : [])].join(' | '));
+      ...(t.baseline ? [baseGflops?.toFixed(2) ?? '-', pct(baseGflops), `${(t.baseline.median / t.simd.median).toFixed(2)}x`,
+        `${(paired!.baseline / paired!.simd).toFixed(2)}x`, c.flops ? pct(c.flops / paired!.simd / 1e9) : '-'] : [])].join(' | '));
   }
 
   if (args.json) {

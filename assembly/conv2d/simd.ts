@@ -1,5 +1,7 @@
 // conv2d kernels, SIMD (f32x4) variant: im2col one block of output pixels at a time into
-// scratch, then a register-tiled "splat" matrix product on that block.
+// scratch, then a register-tiled "splat" matrix product on that block. Single-channel inputs
+// with unit width stride (directApplies) go to the direct kernels of conv2d/direct.ts instead,
+// which need no im2col; conv2d_forward_act adds the inference path's fused relu.
 //
 // Shapes and semantics are those of conv2d/naive.ts (same formulas, same reads/writes/
 // accumulates; x NHWC [B][H][W][C], w HWIO [KH][KW][C][OC], y/dy NHWC [B][OH][OW][OC]).
