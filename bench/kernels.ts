@@ -205,6 +205,10 @@ function poolCases(rt: Runtime, B: number): Case[] {
     out.push(
       { kernel: 'maxpool2d_forward', shape, run: (k) => k.maxpool2d_forward(y, arg, x, gp),
         check: () => checkPair(rt, [{ ptr: y, n: ny }], (k, [yy]) => k.maxpool2d_forward(yy!, arg, x, gp)) },
+      // The inference plans' call (no argmax); the baseline runs what inference ran before, with one.
+      { kernel: 'maxpool2d_forward no argmax', shape, run: (k) => k.maxpool2d_forward(y, 0, x, gp),
+        runBaseline: (k) => k.maxpool2d_forward(y, arg, x, gp),
+        check: () => checkPair(rt, [{ ptr: y, n: ny }], (k, [yy]) => k.maxpool2d_forward(yy!, 0, x, gp)) },
       { kernel: 'maxpool2d_backward', shape, run: (k) => k.maxpool2d_backward(dx, dy, arg, gp),
         check: () => checkPair(rt, [{ ptr: dx, n: nx }], (k, [d]) => k.maxpool2d_backward(d!, dy, arg, gp)) },
       { kernel: 'avgpool2d_forward', shape, run: (k) => k.avgpool2d_forward(y, x, gp),
