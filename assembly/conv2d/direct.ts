@@ -174,6 +174,25 @@ function fwd2w2(y: usize, ps: usize, n: i32, p: usize, prs: usize, w: usize, ws:
 function fwd2w3(y: usize, ps: usize, n: i32, p: usize, prs: usize, w: usize, ws: usize, KH: i32, KW: i32, b: usize, relu: bool): void { fwdTile(2, 3, y, ps, n, p, prs, w, ws, KH, KW, b, relu); }
 function fwd2w4(y: usize, ps: usize, n: i32, p: usize, prs: usize, w: usize, ws: usize, KH: i32, KW: i32, b: usize, relu: bool): void { fwdTile(2, 4, y, ps, n, p, prs, w, ws, KH, KW, b, relu); }
 
+/**
+ * `tiles` whole 2-vector tiles (8 valid pixels each) along one output row, W channels stored;
+ * one call per row and channel group instead of one per tile (the call cost as much as a
+ * 3x3 tile's arithmetic).
+ */
+@inline function fwdRow(W: i32, tiles: i32, y: usize, ps: usize, p: usize, prs: usize,
+  w: usize, ws: usize, KH: i32, KW: i32, bias: usize, relu: bool): void {
+  const ystep = ps << 3;
+  for (let t = 0; t < tiles; t++) {
+    fwdTile(2, W, y, ps, 8, p, prs, w, ws, KH, KW, bias, relu);
+    y += ystep;
+    p += 32;
+  }
+}
+function fwdRow1(t: i32, y: usize, ps: usize, p: usize, prs: usize, w: usize, ws: usize, KH: i32, KW: i32, b: usize, relu: bool): void { fwdRow(1, t, y, ps, p, prs, w, ws, KH, KW, b, relu); }
+function fwdRow2(t: i32, y: usize, ps: usize, p: usize, prs: usize, w: usize, ws: usize, KH: i32, KW: i32, b: usize, relu: bool): void { fwdRow(2, t, y, ps, p, prs, w, ws, KH, KW, b, relu); }
+function fwdRow3(t: i32, y: usize, ps: usize, p: usize, prs: usize, w: usize, ws: usize, KH: i32, KW: i32, b: usize, relu: bool): void { fwdRow(3, t, y, ps, p, prs, w, ws, KH, KW, b, relu); }
+function fwdRow4(t: i32, y: usize, ps: usize, p: usize, prs: usize, w: usize, ws: usize, KH: i32, KW: i32, b: usize, relu: bool): void { fwdRow(4, t, y, ps, p, prs, w, ws, KH, KW, b, relu); }
+
 export function conv2d_forward_direct(y: usize, x: usize, w: usize, bias: usize, g: usize, scratch: usize, act: i32): void {
   const B = geom(g, GEOM_B), OH = geom(g, GEOM_OH), OW = geom(g, GEOM_OW), OC = geom(g, GEOM_OC);
   const KH = geom(g, GEOM_KH), KW = geom(g, GEOM_KW), SH = geom(g, GEOM_SH);
@@ -197,7 +216,16 @@ export function conv2d_forward_direct(y: usize, x: usize, w: usize, bias: usize,
       for (let oc0 = 0; oc0 < OC; oc0 += 4) {
         const W = imin(4, OC - oc0);
         const pw = f32At(wp, oc0), pb = f32At(bp, oc0);
-        for (let v = 0; v < OV; v += 2) {
+        // Whole 8-pixel tiles in one call per row, then the last 1..7 pixels, if any.
+        const tiles = OW >> 3;
+        const py0 = f32At(yrow, oc0);
+        switch (W) {
+          case 1: fwdRow1(tiles, py0, ps, prow, prs, pw, ws, KH, KW, pb, relu); break;
+          case 2: fwdRow2(tiles, py0, ps, prow, prs, pw, ws, KH, KW, pb, relu); break;
+          case 3: fwdRow3(tiles, py0, ps, prow, prs, pw, ws, KH, KW, pb, relu); break;
+          default: fwdRow4(tiles, py0, ps, prow, prs, pw, ws, KH, KW, pb, relu); break;
+        }
+        for (let v = 2 * tiles; v < OV; v += 2) {
           const R = imin(2, OV - v);
           const n = imin(4 * R, OW - 4 * v);
           const py = f32At(yrow, 4 * v * OC + oc0);
