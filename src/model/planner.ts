@@ -21,9 +21,10 @@ import {
  * (the largest output in a slot) of each slot, and a layer uses the first outSize of them.
  * With `keep` (training, or an inference plan asked to keep them) every layer has its own.
  */
-export function activationSlots(stack: readonly Layer[], training: boolean, keep: boolean): {
+export function activationSlots(stack: readonly Layer[], inputSize: number, training: boolean, keep: boolean): {
   slot: number[]; row: number;
-  rowFloats(stack: readonly Layer[], inputSize: number): { x: number; y: number }[];
+  /** Per layer, floats between consecutive samples' rows of its x and y (for placing shards). */
+  rowFloats: { x: number; y: number }[];
 } {
   const slot = stack.map(() => -1);
   let row = 0;
@@ -39,19 +40,14 @@ export function activationSlots(stack: readonly Layer[], training: boolean, keep
       row = Math.max(row, l.outSize);
     });
   }
-  return {
-    slot, row,
-    // Floats between consecutive samples' rows of each layer's x and y (for placing shards).
-    rowFloats(st, inputSize) {
-      let x = inputSize;
-      return st.map((l, j) => {
-        const y = slot[j]! >= 0 ? row : (l.aliasesInput(training) ? x : l.outSize);
-        const r = { x, y };
-        x = y;
-        return r;
-      });
-    },
-  };
+  let x = inputSize;
+  const rowFloats = stack.map((l, j) => {
+    const y = slot[j]! >= 0 ? row : (l.aliasesInput(training) ? x : l.outSize);
+    const r = { x, y };
+    x = y;
+    return r;
+  });
+  return { slot, row, rowFloats };
 }
 
 /** Parameters per update task. */
@@ -77,7 +73,7 @@ export class Planner {
     const most = largestShard(B, mode, params.n);
     const layout = new Layout();
     const iX0 = layout.add('input', 'input', 4 * B * inputSize);
-    const slots = activationSlots(stack, training, training || keepActivations);
+    const slots = activationSlots(stack, inputSize, training, training || keepActivations);
     const iPing = slots.row > 0 ? [0, 1].map((i) => layout.add(`activation ${i === 0 ? 'ping' : 'pong'}`, 'activations', 4 * B * slots.row)) : [];
     const iY = stack.map((l, j) => {
       if (l.aliasesInput(training)) return -1;
@@ -166,7 +162,7 @@ export class Planner {
       const plan: Plan = {
         gradRow, mode, B, rows: 0, activeShards: 0, x0, labels: off(iLabels), pred: off(iPred), logits, dlogits, probs: off(iProbs),
         dx0: mode === 'grad' ? runs[0]!.dx : 0, dx0Row: stack[0]!.aliasesInput(true) ? gradRow : inputSize,
-        runs, shards, tables: off(iTables), rowFloats: slots.rowFloats(stack, inputSize),
+        runs, shards, tables: off(iTables), rowFloats: slots.rowFloats,
         update: { table: off(iTables) + 16 * PROGRAMS * S, tape: 0, cap: 0, chunks },
         work, scratchBytes, bytes: layout.bytes, byKind: layout.byKind(), blocks, stack,
       };
