@@ -1,6 +1,6 @@
 // conv2d kernels, SIMD (f32x4) variant: im2col one block of output pixels at a time into
 // scratch, then a register-tiled "splat" matrix product on that block. Single-channel inputs
-// with unit width stride (directApplies) go to the direct kernels of conv2d/direct.ts instead,
+// with unit width stride (directApplies) go to the direct kernels of conv2d/direct*.ts instead,
 // which need no im2col; conv2d_forward_act adds the inference path's fused relu.
 //
 // Shapes and semantics are those of conv2d/naive.ts (same formulas, same reads/writes/
@@ -58,10 +58,9 @@ import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_OC, GEOM_K
 import { f32At } from "../util/ptr";
 import { tile4x8, START_ZERO, START_C, START_ROW } from "../gemm/tile";
 import { roundUp4, imin, imax, zeroF32, copyF32, addF32, reluInPlace } from "./vec";
-import {
-  ACT_RELU, directApplies, directInputApplies, directScratchBytes,
-  conv2d_forward_direct, conv2d_backward_filter_direct, conv2d_backward_input_direct,
-} from "./direct";
+import { ACT_RELU, directApplies, directInputApplies, directScratchBytes, conv2d_forward_direct } from "./direct";
+import { conv2d_backward_filter_direct } from "./direct-filter";
+import { conv2d_backward_input_direct } from "./direct-input";
 
 /** Output pixels per im2col block (any size ≥ 1 is correct; see the header for the choice). */
 const BLOCK: i32 = 64;

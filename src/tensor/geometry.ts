@@ -99,7 +99,7 @@ export const CONV_SIMD_BLOCK = 64;
  * the scratch layout in assembly/conv2d/simd.ts): packed weights, padded bias, one im2col block
  * and one padded dY block, OCp·Kp + OCp + MB·(Kp + OCp) with Kp, OCp = KH·KW·C, OC rounded up
  * to 4 and MB = min(CONV_SIMD_BLOCK, B·OH·OW). With C = 1 and SW = 1 the direct kernels
- * (assembly/conv2d/direct.ts) take forward and backward_filter, and with SH = 1 and OC < 16
+ * (assembly/conv2d/direct*.ts) take forward and backward_filter, and with SH = 1 and OC < 16
  * backward_input too; they need the padded image, dy transposed and the filter's partial sums, or dy padded.
  */
 export function convScratchFloats(g: Geom2d): number {
