@@ -56,19 +56,27 @@ import { imin, roundUp4, zeroF32, copyF32 } from "./vec";
 export const ACT_LINEAR: i32 = 0;
 export const ACT_RELU: i32 = 1;
 
-/** Whether the direct kernels take geometry g (forward and backward_filter). */
-export function directApplies(g: usize): bool {
+/**
+ * At most this many f32 of scratch for the direct kernels (4 MiB): their scratch holds a whole
+ * padded image and its transposed dy, so a huge single-channel image would need gigabytes;
+ * past the cap the im2col path (whose scratch is a 64-pixel block) takes it. Mirrored in
+ * src/tensor/geometry.ts (convScratchFloats).
+ */
+export const DIRECT_SCRATCH_CAP: i64 = 1 << 20;
+
+/** The direct kernels' shape condition, before the scratch cap: C = 1, unit width stride. */
+@inline function directShape(g: usize): bool {
   return geom(g, GEOM_C) == 1 && geom(g, GEOM_SW) == 1;
 }
 
 /**
- * Whether backward_input takes the direct path too: unit strides both ways and OC < 16. The
- * im2col path's product reduces over OC, so it is short exactly when OC is small: measured
- * side by side (B = 32), direct ran 2.6x the im2col path at 28x28x1→6@5x5, 0.95x at →24@5x5
- * and 0.88x at →32@3x3.
+ * backward_input's further condition: unit height stride and OC < 16. The im2col path's
+ * product reduces over OC, so it is short exactly when OC is small: measured side by side
+ * (B = 32), direct ran 2.6x the im2col path at 28x28x1→6@5x5, 0.95x at →24@5x5 and 0.88x at
+ * →32@3x3.
  */
-export function directInputApplies(g: usize): bool {
-  return directApplies(g) && geom(g, GEOM_SH) == 1 && geom(g, GEOM_OC) < 16;
+@inline function directInputShape(g: usize): bool {
+  return geom(g, GEOM_SH) == 1 && geom(g, GEOM_OC) < 16;
 }
 
 @inline export function vecsPerRow(g: usize): i32 { return (geom(g, GEOM_OW) + 3) >> 2; }
@@ -80,13 +88,29 @@ export function directInputApplies(g: usize): bool {
 @inline export function dRows(g: usize): i32 { return geom(g, GEOM_OH) + 2 * (geom(g, GEOM_KH) - 1); }
 @inline export function dCols(g: usize): i32 { return roundUp4(geom(g, GEOM_W)) + geom(g, GEOM_PL) + geom(g, GEOM_KW) - 1 + geom(g, GEOM_KW) - 1; }
 
-/** Scratch bytes of the direct kernels for geometry g (the most any of the three needs). */
+/** Floats the direct kernels need (the most any of the three does), in i64 so huge shapes cannot wrap. */
+function directFloats(g: usize): i64 {
+  const OC = <i64>geom(g, GEOM_OC), OH = <i64>geom(g, GEOM_OH), OV = <i64>vecsPerRow(g);
+  const K = <i64>geom(g, GEOM_KH) * <i64>geom(g, GEOM_KW);
+  const padded = ((<i64>padH(g) * <i64>padW(g)) + 3) & ~3;
+  const filter = padded + OH * OV * OC * 4 + (K * OC + OC) * 4;
+  const input = directInputShape(g) ? OC * <i64>dRows(g) * <i64>(roundUp4(geom(g, GEOM_W)) + geom(g, GEOM_PL) + 2 * (geom(g, GEOM_KW) - 1)) : 0;
+  return filter > input ? filter : input;
+}
+
+/** Whether the direct kernels take geometry g (forward and backward_filter). */
+export function directApplies(g: usize): bool {
+  return directShape(g) && directFloats(g) <= DIRECT_SCRATCH_CAP;
+}
+
+/** Whether backward_input takes the direct path too (see directInputShape). */
+export function directInputApplies(g: usize): bool {
+  return directApplies(g) && directInputShape(g);
+}
+
+/** Scratch bytes of the direct kernels for geometry g, when directApplies(g) (≤ 4 MiB). */
 export function directScratchBytes(g: usize): i32 {
-  const OC = geom(g, GEOM_OC), OH = geom(g, GEOM_OH);
-  const K = geom(g, GEOM_KH) * geom(g, GEOM_KW);
-  const filter = padFloats(g) + OH * vecsPerRow(g) * OC * 4 + (K * OC + OC) * 4;
-  const input = directInputApplies(g) ? OC * dRows(g) * dCols(g) : 0;
-  return 4 * (filter > input ? filter : input);
+  return 4 * <i32>directFloats(g);
 }
 
 /** Copies sample b of x into the zero-padded image P (header). */
