@@ -18,13 +18,15 @@ export interface GemmShape {
   M: number; N: number; K: number;
 }
 
-/** Conv layers of the zoo models at batch B. */
+/** Conv layers of the zoo models at batch B (`fast`: 24@5x5 valid, maxpool 2, 32@3x3 valid). */
 export function convShapes(B: number): ConvShape[] {
   return [
     { name: `lenet.conv1 B=${B}`, B, H: 28, W: 28, C: 1, OC: 6, K: 5, stride: 1, padding: 'same' },
     { name: `lenet.conv2 B=${B}`, B, H: 14, W: 14, C: 6, OC: 16, K: 5, stride: 1, padding: 'valid' },
     { name: `convnet.conv1 B=${B}`, B, H: 28, W: 28, C: 1, OC: 32, K: 3, stride: 1, padding: 'valid' },
     { name: `convnet.conv2 B=${B}`, B, H: 26, W: 26, C: 32, OC: 64, K: 3, stride: 1, padding: 'valid' },
+    { name: `fast.conv1 B=${B}`, B, H: 28, W: 28, C: 1, OC: 24, K: 5, stride: 1, padding: 'valid' },
+    { name: `fast.conv2 B=${B}`, B, H: 12, W: 12, C: 24, OC: 32, K: 3, stride: 1, padding: 'valid' },
   ];
 }
 

@@ -11,6 +11,7 @@
 //
 //   forward:          y[b,oh,ow,oc]  = bias[oc] + Σ_{kh,kw,c} x[b,ih,iw,c]·w[kh,kw,c,oc]
 //                     reads x, w, bias; OVERWRITES y.
+//   forward_act:      forward, then y = max(y, 0) if act = 1 (relu), the inference path's fusion.
 //   backward_input:   dx[b,ih,iw,c]  = Σ over (oh,ow,kh,kw) with oh·SH−PT+kh = ih and
 //                     ow·SW−PL+kw = iw, and over oc, of dy[b,oh,ow,oc]·w[kh,kw,c,oc]
 //                     reads dy, w; OVERWRITES every element of dx (dx is never 0).
@@ -59,6 +60,17 @@ export function conv2d_forward_naive(y: usize, x: usize, w: usize, bias: usize, 
       }
     }
   }
+}
+
+/**
+ * conv2d_forward_naive, then y = max(y, 0) when act = 1 (relu; 0 = linear): relu_forward's
+ * operation on the same values, so bit-identical to the two kernels one after the other.
+ */
+export function conv2d_forward_act_naive(y: usize, x: usize, w: usize, bias: usize, g: usize, scratch: usize, act: i32): void {
+  conv2d_forward_naive(y, x, w, bias, g, scratch);
+  if (act != 1) return;
+  const n = geom(g, GEOM_B) * geom(g, GEOM_OH) * geom(g, GEOM_OW) * geom(g, GEOM_OC);
+  for (let i = 0; i < n; i++) store<f32>(f32At(y, i), max<f32>(load<f32>(f32At(y, i)), 0));
 }
 
 export function conv2d_backward_input_naive(dx: usize, dy: usize, w: usize, g: usize, scratch: usize): void {

@@ -1,5 +1,7 @@
 // conv2d kernels, SIMD (f32x4) variant: im2col one block of output pixels at a time into
-// scratch, then a register-tiled "splat" matrix product on that block.
+// scratch, then a register-tiled "splat" matrix product on that block. Single-channel inputs
+// with unit width stride (directApplies) go to the direct kernels of conv2d/direct*.ts instead,
+// which need no im2col; conv2d_forward_act adds the inference path's fused relu.
 //
 // Shapes and semantics are those of conv2d/naive.ts (same formulas, same reads/writes/
 // accumulates; x NHWC [B][H][W][C], w HWIO [KH][KW][C][OC], y/dy NHWC [B][OH][OW][OC]).
@@ -55,54 +57,33 @@ import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_OC, GEOM_K
   GEOM_SH, GEOM_SW, GEOM_PT, GEOM_PL } from "../abi";
 import { f32At } from "../util/ptr";
 import { tile4x8, START_ZERO, START_C, START_ROW } from "../gemm/tile";
+import { roundUp4, imin, imax, zeroF32, copyF32, addF32, reluInPlace } from "./vec";
+import { ACT_RELU, directApplies, directInputApplies, directScratchBytes, conv2d_forward_direct } from "./direct";
+import { conv2d_backward_filter_direct } from "./direct-filter";
+import { conv2d_backward_input_direct } from "./direct-input";
 
 /** Output pixels per im2col block (any size ≥ 1 is correct; see the header for the choice). */
 const BLOCK: i32 = 64;
 
-
-@inline function roundUp4(n: i32): i32 { return (n + 3) & ~3; }
-@inline function imin(a: i32, b: i32): i32 { return a < b ? a : b; }
-@inline function imax(a: i32, b: i32): i32 { return a > b ? a : b; }
 
 /** Rows of the im2col block for geometry g. */
 @inline function blockRows(g: usize): i32 {
   return imin(BLOCK, geom(g, GEOM_B) * geom(g, GEOM_OH) * geom(g, GEOM_OW));
 }
 
-export function conv2d_scratch_bytes_simd(g: usize): i32 {
+/** Scratch of the im2col path. */
+function im2colScratchBytes(g: usize): i32 {
   const Kp = roundUp4(geom(g, GEOM_KH) * geom(g, GEOM_KW) * geom(g, GEOM_C));
   const OCp = roundUp4(geom(g, GEOM_OC));
   return 4 * (OCp * Kp + OCp + blockRows(g) * (Kp + OCp));
 }
 
-// ---- small vector helpers ---------------------------------------------------------------
-
-/** dst[i] = 0 for i < n. */
-function zeroF32(dst: usize, n: i32): void {
-  const z = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(f32At(dst, i), z);
-  for (; i < n; i++) store<f32>(f32At(dst, i), 0);
-}
-
-/** dst[i] = src[i] for i < n. */
-function copyF32(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(f32At(dst, i), v128.load(f32At(src, i)));
-  for (; i < n; i++) store<f32>(f32At(dst, i), load<f32>(f32At(src, i)));
-}
-
-/** dst[i] += src[i] for i < n. */
-function addF32(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const p = f32At(dst, i);
-    v128.store(p, f32x4.add(v128.load(p), v128.load(f32At(src, i))));
-  }
-  for (; i < n; i++) {
-    const p = f32At(dst, i);
-    store<f32>(p, load<f32>(p) + load<f32>(f32At(src, i)));
-  }
+export function conv2d_scratch_bytes_simd(g: usize): i32 {
+  if (!directApplies(g)) return im2colScratchBytes(g);
+  const direct = directScratchBytes(g);
+  if (directInputApplies(g)) return direct;
+  const im2col = im2colScratchBytes(g); // backward_input takes the im2col path
+  return direct > im2col ? direct : im2col;
 }
 
 // ---- the product kernel -----------------------------------------------------------------
@@ -281,6 +262,17 @@ function col2imBlock(dx: usize, d: usize, g: usize, p0: i32, mb: i32, Kp: i32): 
 // ---- the three kernels -------------------------------------------------------------------
 
 export function conv2d_forward_simd(y: usize, x: usize, w: usize, bias: usize, g: usize, scratch: usize): void {
+  conv2d_forward_act_simd(y, x, w, bias, g, scratch, 0);
+}
+
+/**
+ * conv2d_forward, then the activation `act` (0 linear, 1 relu) on the output: in the direct
+ * kernel while the tile is in registers, on the im2col path over each block's output rows
+ * right after its product (still in cache). Either way the same f32x4.max(z, 0) that
+ * relu_forward applies to the same z, so the result equals forward + relu_forward bit for bit.
+ */
+export function conv2d_forward_act_simd(y: usize, x: usize, w: usize, bias: usize, g: usize, scratch: usize, act: i32): void {
+  if (directApplies(g)) { conv2d_forward_direct(y, x, w, bias, g, scratch, act); return; }
   const C = geom(g, GEOM_C), OC = geom(g, GEOM_OC);
   const K = geom(g, GEOM_KH) * geom(g, GEOM_KW) * C;
   const Kp = roundUp4(K), OCp = roundUp4(OC);
@@ -306,10 +298,12 @@ export function conv2d_forward_simd(y: usize, x: usize, w: usize, bias: usize, g
       im2colBlock(a, x, g, p0, mb, Kp);
       gemmBlock(f32At(y, p0 * OC), <usize>OC << 2, OC, a, <usize>Kp << 2, 4, wp, <usize>OCp << 2, mb, K, START_ROW, bp);
     }
+    if (act == ACT_RELU) reluInPlace(f32At(y, p0 * OC), mb * OC);
   }
 }
 
 export function conv2d_backward_input_simd(dx: usize, dy: usize, w: usize, g: usize, scratch: usize): void {
+  if (directInputApplies(g)) { conv2d_backward_input_direct(dx, dy, w, g, scratch); return; }
   const C = geom(g, GEOM_C), OC = geom(g, GEOM_OC);
   const K = geom(g, GEOM_KH) * geom(g, GEOM_KW) * C;
   const Kp = roundUp4(K), OCp = roundUp4(OC);
@@ -333,6 +327,7 @@ export function conv2d_backward_input_simd(dx: usize, dy: usize, w: usize, g: us
 }
 
 export function conv2d_backward_filter_simd(dw: usize, db: usize, dy: usize, x: usize, g: usize, scratch: usize): void {
+  if (directApplies(g)) { conv2d_backward_filter_direct(dw, db, dy, x, g, scratch); return; }
   const C = geom(g, GEOM_C), OC = geom(g, GEOM_OC);
   const K = geom(g, GEOM_KH) * geom(g, GEOM_KW) * C;
   const Kp = roundUp4(K), OCp = roundUp4(OC);

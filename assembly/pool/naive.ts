@@ -10,7 +10,8 @@
 // maxpool2d_forward(y, argmax, x, g)
 //   y[b,oh,ow,c] = max over the window of x[b,h,w,c]
 //   argmax[b,oh,ow,c] = h·W·C + w·C + c of that max (i32, within the sample); the first
-//   maximum in (h, w) scan order wins ties. Writes y and argmax; reads x.
+//   maximum in (h, w) scan order wins ties. Writes y and argmax; reads x. argmax = 0 (inference,
+//   nothing to backpropagate): writes y only, the same values.
 //   (An empty window, impossible under the precondition, would give y = −inf, argmax = −1.)
 // maxpool2d_backward(dx, dy, argmax, g)
 //   dx = 0, then dx[b, argmax[b,o,c]] += dy[b,o,c] for every output, in output order
@@ -50,7 +51,7 @@ export function maxpool2d_forward_naive(y: usize, argmax: usize, x: usize, g: us
             }
           }
           store<f32>(f32At(y, o), best);
-          store<i32>(f32At(argmax, o), bi);
+          if (argmax != 0) store<i32>(f32At(argmax, o), bi);
           o++;
         }
       }

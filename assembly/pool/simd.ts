@@ -7,7 +7,8 @@
 // to the naive build, including the overlapping-window accumulations of avgpool backward.
 //
 // maxpool2d_forward: running max per lane with f32x4.gt (strict, so the first maximum in
-//   (h, w) order wins ties) and v128.bitselect to carry both the value and its i32 index.
+//   (h, w) order wins ties) and v128.bitselect to carry both the value and its i32 index
+//   (skipped when argmax = 0). A whole 2 × 2 window with C ≥ 4 is unrolled (max2x2Block4).
 // maxpool2d_backward: the naive kernel (memory.fill, then one scalar scatter-add per output).
 //   The vector alternative, adding each output's dy over its whole window with lanes masked
 //   by (argmax == flat index), costs KH·KW vector read-modify-writes per four outputs instead
@@ -26,7 +27,7 @@ import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_KH, GEOM_K
 
 /** Max over the window [hs, he) × [ws, we) for channels c..c+3 of one output position. */
 @inline function maxBlock4(y: usize, argmax: usize, xb: usize, o: i32, c: i32,
-  hs: i32, he: i32, ws: i32, we: i32, W: i32, C: i32): void {
+  hs: i32, he: i32, ws: i32, we: i32, W: i32, C: i32, withArg: bool): void {
   const lane = i32x4(0, 1, 2, 3);
   // Start from the first in-bounds element (as the naive bi < 0 case does).
   const first = (hs * W + ws) * C + c;
@@ -38,11 +39,38 @@ import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_KH, GEOM_K
       const v = v128.load(f32At(xb, i));
       const m = f32x4.gt(v, best);
       best = v128.bitselect(v, best, m);
-      bi = v128.bitselect(i32x4.add(i32x4.splat(i), lane), bi, m);
+      if (withArg) bi = v128.bitselect(i32x4.add(i32x4.splat(i), lane), bi, m);
     }
   }
   v128.store(f32At(y, o + c), best);
-  v128.store(f32At(argmax, o + c), bi);
+  if (withArg) v128.store(f32At(argmax, o + c), bi);
+}
+
+/**
+ * maxBlock4 for a whole 2 × 2 window (no clipping): the same comparisons in the same (h, w)
+ * order, unrolled (the first element starts the max, so its compare with itself is dropped; it
+ * would select nothing). The loops' bounds and branches cost more than the four compares.
+ */
+@inline function max2x2Block4(y: usize, argmax: usize, xb: usize, o: i32, c: i32,
+  hs: i32, ws: i32, W: i32, C: i32, withArg: bool): void {
+  const lane = i32x4(0, 1, 2, 3);
+  const i0 = (hs * W + ws) * C + c, i1 = i0 + C, i2 = i0 + W * C, i3 = i2 + C;
+  let best = v128.load(f32At(xb, i0));
+  let bi = i32x4.add(i32x4.splat(i0), lane);
+  let v = v128.load(f32At(xb, i1));
+  let m = f32x4.gt(v, best);
+  best = v128.bitselect(v, best, m);
+  if (withArg) bi = v128.bitselect(i32x4.add(i32x4.splat(i1), lane), bi, m);
+  v = v128.load(f32At(xb, i2));
+  m = f32x4.gt(v, best);
+  best = v128.bitselect(v, best, m);
+  if (withArg) bi = v128.bitselect(i32x4.add(i32x4.splat(i2), lane), bi, m);
+  v = v128.load(f32At(xb, i3));
+  m = f32x4.gt(v, best);
+  best = v128.bitselect(v, best, m);
+  if (withArg) bi = v128.bitselect(i32x4.add(i32x4.splat(i3), lane), bi, m);
+  v128.store(f32At(y, o + c), best);
+  if (withArg) v128.store(f32At(argmax, o + c), bi);
 }
 
 /** Mean over the window for channels c..c+3 of one output position. */
@@ -69,10 +97,28 @@ export function maxpool2d_forward_simd(y: usize, argmax: usize, x: usize, g: usi
         const w0 = ow * SW - PL;
         const ws = max(w0, 0), we = min(w0 + KW, W);
         let c = 0;
-        for (; c + 4 <= C; c += 4) maxBlock4(y, argmax, xb, o, c, hs, he, ws, we, W, C);
+        if (KH == 2 && KW == 2 && he - hs == 2 && we - ws == 2 && C >= 4) {
+          // The common 2 × 2 window, whole: unrolled, overlapped tail as below.
+          if (argmax != 0) {
+            for (; c + 4 <= C; c += 4) max2x2Block4(y, argmax, xb, o, c, hs, ws, W, C, true);
+            if (c < C) max2x2Block4(y, argmax, xb, o, C - 4, hs, ws, W, C, true);
+          } else {
+            for (; c + 4 <= C; c += 4) max2x2Block4(y, argmax, xb, o, c, hs, ws, W, C, false);
+            if (c < C) max2x2Block4(y, argmax, xb, o, C - 4, hs, ws, W, C, false);
+          }
+          o += C;
+          continue;
+        }
+        if (argmax != 0) {
+          for (; c + 4 <= C; c += 4) maxBlock4(y, argmax, xb, o, c, hs, he, ws, we, W, C, true);
+        } else {
+          for (; c + 4 <= C; c += 4) maxBlock4(y, argmax, xb, o, c, hs, he, ws, we, W, C, false);
+        }
         if (c < C) {
           if (C >= 4) {
-            maxBlock4(y, argmax, xb, o, C - 4, hs, he, ws, we, W, C); // overlapped tail, see header
+            // overlapped tail, see header
+            if (argmax != 0) maxBlock4(y, argmax, xb, o, C - 4, hs, he, ws, we, W, C, true);
+            else maxBlock4(y, argmax, xb, o, C - 4, hs, he, ws, we, W, C, false);
           } else {
             for (; c < C; c++) {
               let best: f32 = -Infinity;
@@ -85,7 +131,7 @@ export function maxpool2d_forward_simd(y: usize, argmax: usize, x: usize, g: usi
                 }
               }
               store<f32>(f32At(y, o + c), best);
-              store<i32>(f32At(argmax, o + c), bi);
+              if (argmax != 0) store<i32>(f32At(argmax, o + c), bi);
             }
           }
         }

@@ -1,7 +1,8 @@
 // Looking inside a trained model for the report: the first conv layer's filters, one image's
 // activations after that layer, and the misclassified test images.
 //
-// Activations are read through the model's own inference plan for batch size 1: stage the image
+// Activations are read through the model's own inference plan for batch size 1 (one that keeps
+// every layer's output, not the lean one whose buffers later layers reuse): stage the image
 // at plan.x0, run the forward pass, and copy the chosen layer's output (plan.runs[j].y, NHWC with
 // B = 1, i.e. [H][W][C]). Conv2D applies its activation in place, so this is conv + activation.
 
@@ -35,7 +36,7 @@ export function layerOutput(model: Sequential, image: Float32Array, j: number): 
   if (!(j >= 0 && j < model.stackSize)) throw new RangeError(`layerOutput: layer ${j} is not one of the model's ${model.stackSize} layers`);
   const inSize = product(model.inputShape);
   if (image.length !== inSize) throw new RangeError(`layerOutput: the image has ${image.length} values, the model takes ${inSize}`);
-  const plan = model.plan(1, 'infer');
+  const plan = model.plan(1, 'infer', true); // keeps every layer's output (no ping-pong)
   model.setBatch(plan, 1);
   model.f32().set(image, plan.x0 >> 2);
   model.input.apply(plan.x0, inSize); // as predict sees it: after the model's normalization

@@ -1,6 +1,7 @@
 // Conv2D: y = act(conv(x, kernel) + bias), NHWC in and out, kernel HWIO [KH][KW][C][OC].
 //
-// Forward: conv2d_forward writes z = conv + bias into y, then the activation runs in place on y.
+// Forward: conv2d_forward writes z = conv + bias into y, then the activation runs in place on y;
+// at inference a relu runs inside the conv kernel instead (conv2d_forward_act, bit-identical).
 // Cache: none besides y itself: relu/tanh/sigmoid derivatives are computed from the output y,
 // and backward_filter rereads the input x, which the model keeps (every activation has its own
 // buffer in a training plan).
@@ -9,7 +10,7 @@
 // Scratch: declared here (bufferSpecs, kind 'scratch'), sized by conv2d_scratch_bytes for the
 // geometry; the plan gives each shard one scratch region shared by its layers.
 
-import type { Geom2d, Kernels } from '../runtime/abi.js';
+import { CONV_ACT, type Geom2d, type Kernels } from '../runtime/abi.js';
 import { windowGeom, checkPadding, type Padding } from '../tensor/geometry.js';
 import {
   Layer, activationBackward, activationForward, checkActivation, checkPair, checkPositiveInt,
@@ -98,8 +99,13 @@ export class Conv2D extends Layer {
     return 6 * B * this.outSize * KH * KW * this.inShape[2]!; // forward + both backward products
   }
 
-  forward(k: Kernels, r: LayerRun): void {
+  forward(k: Kernels, r: LayerRun, training: boolean): void {
     const b = this.useBias ? r.values[1]! : 0;
+    if (!training && this.activation === 'relu') {
+      // Inference: relu in the conv kernel's epilogue, the same bits as the two calls below.
+      k.conv2d_forward_act(r.y, r.x, r.values[0]!, b, r.bufs.geom!, r.bufs.scratch ?? 0, CONV_ACT.relu);
+      return;
+    }
     k.conv2d_forward(r.y, r.x, r.values[0]!, b, r.bufs.geom!, r.bufs.scratch ?? 0);
     activationForward(k, this.activation, r.y, r.B, this.outSize);
   }

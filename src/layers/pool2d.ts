@@ -2,8 +2,8 @@
 // ('same' padding never reads padding values: max over / mean of the in-bounds part).
 //
 // MaxPool2D caches the argmax of every output (i32, flat index h·W·C + w·C + c within the
-// sample, written by maxpool2d_forward) and backward scatters dy through it. The argmax buffer
-// is also planned for inference because the forward kernel always writes it.
+// sample, written by maxpool2d_forward) and backward scatters dy through it. Inference plans
+// have no argmax buffer: the kernel then writes y only (argmax pointer 0).
 // AvgPool2D keeps nothing: backward spreads each dy evenly over its window (geometry only).
 // Both overwrite dx (overlapping windows add up inside the kernel) and have no parameters.
 
@@ -62,12 +62,12 @@ export class MaxPool2D extends Pool2D {
 
   constructor(config: Pool2DConfig = {}) { super(config, MaxPool2D.type); }
 
-  override bufferSpecs(B: number): BufferSpec[] {
-    return [{ name: 'argmax', bytes: 4 * B * this.outSize, kind: 'rows' }];
+  override bufferSpecs(B: number, training: boolean): BufferSpec[] {
+    return training ? [{ name: 'argmax', bytes: 4 * B * this.outSize, kind: 'rows' }] : [];
   }
 
   forward(k: Kernels, r: LayerRun): void {
-    k.maxpool2d_forward(r.y, r.bufs.argmax!, r.x, r.bufs.geom!);
+    k.maxpool2d_forward(r.y, r.bufs.argmax ?? 0, r.x, r.bufs.geom!);
   }
 
   backward(k: Kernels, r: LayerRun): void {

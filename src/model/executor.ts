@@ -99,13 +99,18 @@ export class Executor {
 
   // ---- plans -----------------------------------------------------------------------------
 
-  /** The plan for batch size B and mode, created on first use and kept. */
-  plan(B: number, mode: PlanMode): Plan {
+  /**
+   * The plan for batch size B and mode, created on first use and kept. `keepActivations`: an
+   * inference plan that keeps every layer's output (to read them afterwards) instead of reusing
+   * two ping-pong buffers; training plans always keep them.
+   */
+  plan(B: number, mode: PlanMode, keepActivations = false): Plan {
     if (!Number.isInteger(B) || B < 1) throw new RangeError(`batch size must be a positive integer, got ${shown(B)}`);
-    const key = `${mode}:${B}`;
+    const keep = keepActivations && mode === 'infer';
+    const key = `${mode}:${B}${keep ? ':keep' : ''}`;
     let p = this.plans.get(key);
     if (p === undefined) {
-      p = this.planner.makePlan(B, mode);
+      p = this.planner.makePlan(B, mode, keep);
       this.plans.set(key, p);
     }
     return p;

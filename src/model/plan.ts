@@ -8,7 +8,8 @@
 // order, so the result is the same bits however many threads ran the shards.
 //
 // Layout (one block, src/model/layout.ts): input; one output buffer per layer (layers that
-// alias their input get none); per-sample caches ('rows' buffers); per shard: geometry
+// alias their input get none; a lean inference plan has two ping-pong buffers instead and only
+// the logits get their own); per-sample caches ('rows' buffers); per shard: geometry
 // structs, one scratch region (max over its layers' 'scratch' buffers), gradient copy;
 // two ping-pong gradient buffers (train/grad); labels, predictions, probabilities (infer);
 // one f64 loss slot per shard; the task tables. The tapes (recorded kernel calls) follow in
@@ -136,6 +137,12 @@ export interface Plan {
    * are the gradient buffers' starts, with rows gradRow floats apart.
    */
   readonly runs: LayerRun[];
+  /**
+   * Per layer, floats between consecutive samples' rows of its x and y: inSize / outSize, or
+   * the ping-pong row of a lean inference plan (planner.ts activationSlots), where samples' rows
+   * are that far apart between shards (inside a shard they are contiguous as usual).
+   */
+  readonly rowFloats: readonly { x: number; y: number }[];
   readonly shards: Shard[];
   /** Byte offset of the task tables: PROGRAMS tables of MAX shards f64 pairs, then the update table. */
   readonly tables: number;

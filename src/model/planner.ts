@@ -12,6 +12,44 @@ import {
   type Barrier, type Piece, type Plan, type PlanMode, type Program, type Shard,
 } from './plan.js';
 
+/**
+ * Where each layer's output lives in a lean inference plan: slot 0 or 1 of the ping-pong
+ * buffers, or −1 for a buffer of its own. Only the last layer that writes an output (the logits,
+ * read by the loss, softmax and argmax as rows of numClasses) keeps its own; the ones before it
+ * alternate, each writing the slot its input is not in (an aliasing layer stays in its input's).
+ * Shards run at their own pace, so as in the gradient ping-pong every sample owns `row` floats
+ * (the largest output in a slot) of each slot, and a layer uses the first outSize of them.
+ * With `keep` (training, or an inference plan asked to keep them) every layer has its own.
+ */
+export function activationSlots(stack: readonly Layer[], inputSize: number, training: boolean, keep: boolean): {
+  slot: number[]; row: number;
+  /** Per layer, floats between consecutive samples' rows of its x and y (for placing shards). */
+  rowFloats: { x: number; y: number }[];
+} {
+  const slot = stack.map(() => -1);
+  let row = 0;
+  if (!keep) {
+    let owner = -1;
+    stack.forEach((l, j) => { if (!l.aliasesInput(false)) owner = j; });
+    let cur = -1; // the slot holding the current activations (−1: the input)
+    stack.forEach((l, j) => {
+      if (l.aliasesInput(false)) { slot[j] = cur; return; }
+      if (j === owner) { cur = -1; return; }
+      cur = cur === 0 ? 1 : 0;
+      slot[j] = cur;
+      row = Math.max(row, l.outSize);
+    });
+  }
+  let x = inputSize;
+  const rowFloats = stack.map((l, j) => {
+    const y = slot[j]! >= 0 ? row : (l.aliasesInput(training) ? x : l.outSize);
+    const r = { x, y };
+    x = y;
+    return r;
+  });
+  return { slot, row, rowFloats };
+}
+
 /** Parameters per update task. */
 export const CHUNK = 16384;
 
@@ -23,15 +61,25 @@ function scratchSize(l: Layer, rows: number, training: boolean): number {
 export class Planner {
   constructor(private readonly m: ModelCore, private readonly rec: Recorder) {}
 
-  /** Lays out, records and returns the plan for batch size B and mode. */
-  makePlan(B: number, mode: PlanMode): Plan {
+  /**
+   * Lays out, records and returns the plan for batch size B and mode. An inference plan keeps
+   * nothing for a backward pass: unless `keepActivations` (for reading every layer's output
+   * afterwards), the layers' outputs alternate between two ping-pong buffers (activationSlots).
+   */
+  makePlan(B: number, mode: PlanMode, keepActivations = false): Plan {
     const { stack, params, runtime, numClasses: N, inputSize } = this.m;
     const training = mode !== 'infer';
     const S = shardCount(B, mode, params.n);
     const most = largestShard(B, mode, params.n);
     const layout = new Layout();
     const iX0 = layout.add('input', 'input', 4 * B * inputSize);
-    const iY = stack.map((l) => (l.aliasesInput(training) ? -1 : layout.add(`${l.name} output`, 'activations', 4 * B * l.outSize)));
+    const slots = activationSlots(stack, inputSize, training, training || keepActivations);
+    const iPing = slots.row > 0 ? [0, 1].map((i) => layout.add(`activation ${i === 0 ? 'ping' : 'pong'}`, 'activations', 4 * B * slots.row)) : [];
+    const iY = stack.map((l, j) => {
+      if (l.aliasesInput(training)) return -1;
+      const slot = slots.slot[j]!;
+      return slot >= 0 ? iPing[slot]! : layout.add(`${l.name} output`, 'activations', 4 * B * l.outSize);
+    });
     const rowBufs = stack.map((l) => {
       const one = l.bufferSpecs(1, training).filter((s) => s.kind === 'rows');
       const all = l.bufferSpecs(B, training).filter((s) => s.kind === 'rows');
@@ -125,7 +173,7 @@ export class Planner {
       const plan: Plan = {
         gradRow, mode, B, rows: 0, activeShards: 0, x0, labels: off(iLabels), pred: off(iPred), logits, dlogits, probs: off(iProbs),
         dx0: mode === 'grad' ? runs[0]!.dx : 0, dx0Row: stack[0]!.aliasesInput(true) ? gradRow : inputSize,
-        runs, shards, tables: off(iTables),
+        runs, shards, tables: off(iTables), rowFloats: slots.rowFloats,
         update: { table: off(iTables) + 16 * PROGRAMS * S, tape: 0, cap: 0, chunks, norms: off(iNorms) },
         work, scratchBytes, bytes: layout.bytes, byKind: layout.byKind(), blocks, stack,
         barriers: [], pieces: [], barrierBlock: { tape: 0, cap: 0, tables: 0 },
@@ -180,8 +228,8 @@ export class Planner {
         const full = plan.runs[j]!;
         const r = sh.runs[j]!;
         r.B = sh.rows;
-        r.x = full.x + 4 * sh.start * l.inSize;
-        r.y = full.y + 4 * sh.start * l.outSize;
+        r.x = full.x + 4 * sh.start * plan.rowFloats[j]!.x;
+        r.y = full.y + 4 * sh.start * plan.rowFloats[j]!.y;
         // Gradient rows are gradRow floats apart in the ping-pong buffers (see makePlan).
         r.dy = full.dy === 0 ? 0 : full.dy + 4 * sh.start * plan.gradRow;
         // Only the first layer's own input-gradient buffer (grad plans) has rows inSize apart; a

@@ -254,7 +254,7 @@ export class Sequential {
   // ---- plans and steps (the executor's surface) ---------------------------------------------
 
   /** The plan for batch size B and mode, created (memory grows) on first use and kept. */
-  plan(B: number, mode: PlanMode): Plan { this.need('planning'); return this.executor.plan(B, mode); }
+  plan(B: number, mode: PlanMode, keepActivations = false): Plan { this.need('planning'); return this.executor.plan(B, mode, keepActivations); }
 
   /** A plan for batches of up to `b` rows (see Executor.planAtLeast). */
   planAtLeast(b: number, mode: PlanMode): Plan { this.need('planning'); return this.executor.planAtLeast(b, mode); }

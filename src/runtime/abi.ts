@@ -14,6 +14,8 @@
 export const GEOM = {
   B: 0, H: 1, W: 2, C: 3, OH: 4, OW: 5, OC: 6, KH: 7, KW: 8, SH: 9, SW: 10, PT: 11, PL: 12,
 } as const;
+/** Activation codes of conv2d_forward_act (assembly/conv2d/direct.ts ACT_*). */
+export const CONV_ACT = { linear: 0, relu: 1 } as const;
 /** i32 slots in a Geom2d struct (64 bytes). */
 export const GEOM_I32S = 16;
 export const GEOM_BYTES = GEOM_I32S * 4;
@@ -77,13 +79,22 @@ export interface Kernels {
   conv2d_scratch_bytes(g: Ptr): number;
   /** y = conv(x, w) + bias (bias may be 0 = absent). Overwrites y. */
   conv2d_forward(y: Ptr, x: Ptr, w: Ptr, bias: Ptr, g: Ptr, scratch: Ptr): void;
+  /**
+   * conv2d_forward, then the activation `act` (CONV_ACT: 0 linear, 1 relu) applied to y; the
+   * inference path's fused conv + bias + activation. Bit-identical to conv2d_forward followed by
+   * relu_forward in the same build (the same max(z, 0) on the same z). Overwrites y.
+   */
+  conv2d_forward_act(y: Ptr, x: Ptr, w: Ptr, bias: Ptr, g: Ptr, scratch: Ptr, act: number): void;
   /** dx = conv_transpose(dy, w). Overwrites dx. */
   conv2d_backward_input(dx: Ptr, dy: Ptr, w: Ptr, g: Ptr, scratch: Ptr): void;
   /** dw += corr(x, dy); db += Σ dy (db may be 0 = absent). Accumulates. */
   conv2d_backward_filter(dw: Ptr, db: Ptr, dy: Ptr, x: Ptr, g: Ptr, scratch: Ptr): void;
 
   // ---- pooling (x [B,H,W,C], y [B,OH,OW,C]; windows clipped to the input) ---
-  /** y = max over window; argmax (i32 per output) = flat index h*W*C + w*C + c within the sample. */
+  /**
+   * y = max over window; argmax (i32 per output) = flat index h*W*C + w*C + c within the sample.
+   * argmax = 0: y only (inference plans keep no argmax), the same y bit for bit.
+   */
   maxpool2d_forward(y: Ptr, argmax: Ptr, x: Ptr, g: Ptr): void;
   /** dx = 0, then dx[argmax] += dy. Overwrites dx (overlapping windows add). */
   maxpool2d_backward(dx: Ptr, dy: Ptr, argmax: Ptr, g: Ptr): void;
@@ -257,6 +268,7 @@ export const KERNEL_TABLE = {
   // conv2d
   conv2d_scratch_bytes: { params: 1, returns: true },
   conv2d_forward: { params: 6, returns: false },
+  conv2d_forward_act: { params: 7, returns: false },
   conv2d_backward_input: { params: 5, returns: false },
   conv2d_backward_filter: { params: 6, returns: false },
   // pooling

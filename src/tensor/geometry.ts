@@ -94,17 +94,33 @@ const I32_LIMIT = 2 ** 31;
  */
 export const CONV_SIMD_BLOCK = 64;
 
+/** DIRECT_SCRATCH_CAP of assembly/conv2d/direct.ts: the direct kernels' most scratch, in f32. */
+export const DIRECT_SCRATCH_CAP = 2 ** 20;
+
 /**
- * f32 slots of scratch the SIMD conv asks for (conv2d_scratch_bytes / 4, see the scratch layout
- * in assembly/conv2d/simd.ts): packed weights, padded bias, one im2col block and one padded
- * dY block, OCp·Kp + OCp + MB·(Kp + OCp) with Kp, OCp = KH·KW·C, OC rounded up to 4 and
- * MB = min(CONV_SIMD_BLOCK, B·OH·OW).
+ * f32 slots of scratch the SIMD conv asks for (conv2d_scratch_bytes / 4). The im2col path (see
+ * the scratch layout in assembly/conv2d/simd.ts): packed weights, padded bias, one im2col block
+ * and one padded dY block, OCp·Kp + OCp + MB·(Kp + OCp) with Kp, OCp = KH·KW·C, OC rounded up
+ * to 4 and MB = min(CONV_SIMD_BLOCK, B·OH·OW). With C = 1 and SW = 1 the direct kernels
+ * (assembly/conv2d/direct*.ts) take forward and backward_filter, and with SH = 1 and OC < 16
+ * backward_input too; they need the padded image, dy transposed and the filter's partial sums,
+ * or dy padded, and take the geometry only while that is at most DIRECT_SCRATCH_CAP floats.
  */
 export function convScratchFloats(g: Geom2d): number {
-  const Kp = Math.ceil((g.KH * g.KW * g.C) / 4) * 4;
-  const OCp = Math.ceil(g.OC / 4) * 4;
+  const up4 = (n: number) => Math.ceil(n / 4) * 4;
+  const Kp = up4(g.KH * g.KW * g.C);
+  const OCp = up4(g.OC);
   const MB = Math.min(CONV_SIMD_BLOCK, g.B * g.OH * g.OW);
-  return OCp * Kp + OCp + MB * (Kp + OCp);
+  const im2col = OCp * Kp + OCp + MB * (Kp + OCp);
+  if (g.C !== 1 || g.SW !== 1) return im2col;
+  const OV = Math.ceil(g.OW / 4);
+  const padded = up4(((g.OH - 1) * g.SH + g.KH) * (4 * OV + g.KW - 1));
+  const filter = padded + g.OH * OV * g.OC * 4 + (g.KH * g.KW * g.OC + g.OC) * 4;
+  const inputDirect = g.SH === 1 && g.OC < 16;
+  const input = inputDirect ? g.OC * (g.OH + 2 * (g.KH - 1)) * (up4(g.W) + g.PL + 2 * (g.KW - 1)) : 0;
+  const direct = Math.max(filter, input);
+  if (direct > DIRECT_SCRATCH_CAP) return im2col; // too big: the im2col path takes it
+  return inputDirect ? direct : Math.max(direct, im2col); // else backward_input takes im2col
 }
 
 function checkAddressable(g: Geom2d, pool: boolean, label: string): void {

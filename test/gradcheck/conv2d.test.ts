@@ -48,6 +48,8 @@ const CASES: [string, ConvGeom][] = [
   ['B2 7x6x2 -> 3@3x3 stride 2 pad 1', geom(2, 7, 6, 2, 3, 3, 3, 2, 2, 1)],
   ['B1 6x5x3 -> 2@3x2 stride (2,1) same', geom(1, 6, 5, 3, 2, 3, 2, 2, 1, 'same')],
   ['B1 4x4x1 -> 5@5x5 same (C = 1, kernel larger than the image)', geom(1, 4, 4, 1, 5, 5, 5, 1, 1, 'same')],
+  ['B2 5x7x1 -> 6@5x5 same (C = 1, odd width: the shape class of the direct SIMD kernels)', geom(2, 5, 7, 1, 6, 5, 5, 1, 1, 'same')],
+  ['B1 6x9x1 -> 3@3x3 stride (2,1) pad 1 (C = 1)', geom(1, 6, 9, 1, 3, 3, 3, 2, 1, 1)],
 ];
 
 describe('conv2d reference gradients match central differences (h = 1e-6, rel err < 1e-6)', () => {

@@ -85,6 +85,20 @@ const CASES: Case[] = [
   // C = 1 takes the SIMD build's transposed-im2col path: strided gathers, rows split by blocks.
   c(3, 10, 11, 1, 8, [3, 2], [3, 3], 'valid'),
   c(3, 9, 13, 1, 3, [3, 3], [2, 1], 'same', false),
+  // C = 1 with SW = 1 takes the SIMD build's direct kernels (conv2d/direct.ts): 8-pixel tiles
+  // with 1..7-pixel tails (OW mod 8 from 1 to 7), channel groups of 4 with 1..3 left over
+  // (OC = 1, 2, 3, 5, 6, 7, 15, 24), OC < 16 for the direct backward_input and 16, 24 for the
+  // im2col one, 'same' and explicit padding wider than the image, SH = 2, kernels wider than W.
+  c(2, 28, 28, 1, 6, [5, 5], [1, 1], 'same'),
+  c(2, 12, 13, 1, 24, [5, 5], [1, 1], 'valid'),
+  c(2, 9, 11, 1, 7, [3, 3], [1, 1], 'valid', false),
+  c(1, 6, 6, 1, 2, [5, 5], [1, 1], 2),
+  c(3, 5, 5, 1, 3, [3, 3], [1, 1], 'same'),
+  c(2, 8, 14, 1, 15, [3, 3], [1, 1], 'valid'),
+  c(2, 7, 10, 1, 16, [3, 2], [1, 1], 'same'),
+  c(1, 11, 9, 1, 5, [5, 3], [2, 1], 1),
+  c(2, 3, 2, 1, 6, [5, 5], [1, 1], 'same', false),
+  c(1, 4, 21, 1, 1, [1, 7], [1, 1], 'same'),
 ];
 
 const caseName = (k: Case) =>

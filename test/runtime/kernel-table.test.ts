@@ -165,7 +165,10 @@ describe('constants mirrored from AssemblyScript', () => {
       // B·OH·OW on both sides of 32, 64 and 128, so a block of any other of those sizes shows;
       // KH·KW·C and OC off multiples of 4, so the rounding shows too.
       const pixels: [number, number, number][] = [[1, 1, 1], [1, 1, 31], [1, 4, 8], [1, 3, 11], [1, 8, 8], [5, 13, 1],
-        [1, 127, 1], [2, 8, 8], [1, 1, 129], [32, 26, 26]];
+        [1, 127, 1], [2, 8, 8], [1, 1, 129], [32, 26, 26],
+        // Single-channel images either side of the direct kernels' scratch cap (2^20 floats):
+        // 200x200 takes them, 600x600 the im2col path.
+        [1, 200, 200], [1, 600, 600]];
       for (const [B, OH, OW] of pixels) {
         for (const [KH, KW, C, OC] of [[3, 3, 1, 6], [5, 5, 6, 16], [1, 1, 3, 5], [3, 3, 32, 64]] as const) {
           const g: Geom2d = { B, H: OH + KH - 1, W: OW + KW - 1, C, OH, OW, OC, KH, KW, SH: 1, SW: 1, PT: 0, PL: 0 };
