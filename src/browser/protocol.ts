@@ -11,7 +11,7 @@
 // event loop (fit yields to it every few tens of milliseconds otherwise).
 
 import type { Dataset } from '../data/dataset.js';
-import type { History } from '../train/trainer.js';
+import type { History } from '../train/fit-options.js';
 import type { BuildName } from '../runtime/load.js';
 
 export interface TrainerWorkerOptions {

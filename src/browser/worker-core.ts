@@ -8,7 +8,9 @@ import { resolveThreads, threadsUnavailable, threadStats } from '../pool/pool.js
 import { zooModel } from '../model/zoo.js';
 import type { Sequential } from '../model/sequential.js';
 import { modelFromSerialized, serialize } from '../io/model-io.js';
-import { checkDataFits, DivergenceError, type FitOptions } from '../train/trainer.js';
+import { checkDataFits } from '../train/checks.js';
+import { DivergenceError } from '../train/divergence.js';
+import type { FitOptions } from '../train/fit-options.js';
 import { splitValidation } from '../data/transforms.js';
 import { layerOutput } from '../cli/inspect.js';
 import { product } from '../layers/layer.js';

@@ -10,7 +10,7 @@ import { access, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/pro
 import { dirname, basename, join, resolve } from 'node:path';
 import { constants as fsConstants, readdirSync, realpathSync, rmSync, type Stats } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Evaluation } from '../train/trainer.js';
+import type { Evaluation } from '../train/evaluate.js';
 
 /** A writable text stream: process.stdout/stderr, or a collector in tests. */
 export interface OutStream {

@@ -6,7 +6,7 @@
 
 import { Option } from 'commander';
 import type { BuildName } from '../runtime/load.js';
-import type { Evaluation } from '../train/trainer.js';
+import type { Evaluation } from '../train/evaluate.js';
 import {
   isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, table, writeJsonAtomic, confusionRows, checkOutputPaths,
   threadsOption, type CliIO, type OutStream, type Threads,

@@ -11,7 +11,7 @@
 // array, and reads the clock; the bar is redrawn at most 10 times a second.
 
 import cliProgress from 'cli-progress';
-import type { BatchLogs, EpochLogs } from '../train/trainer.js';
+import type { BatchLogs, EpochLogs } from '../train/fit-options.js';
 import { fmtSeconds, onInterrupt, pct, println, type CliIO } from './common.js';
 
 export interface ProgressOptions {

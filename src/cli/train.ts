@@ -30,7 +30,8 @@ import type { Dataset } from '../data/dataset.js';
 import type { BuildName } from '../runtime/load.js';
 import { writeReport } from '../report/write-node.js';
 import type { ReportInput } from '../report/types.js';
-import type { Evaluation, History } from '../train/trainer.js';
+import type { Evaluation } from '../train/evaluate.js';
+import type { History } from '../train/fit-options.js';
 import {
   isMainModule, newProgram, numberIn, pct, fmtSeconds, positiveInt, println, processIO, run, runAsScript,
   seedValue, UsageError, writeJsonAtomic, confusionRows, checkOutputPaths, onInterrupt, removeOwnTempFilesSync,

@@ -21,8 +21,13 @@ import { Executor, type StepPhases } from './executor.js';
 import type { Plan, PlanMode } from './plan.js';
 import { resolveThreads, type ThreadsOption } from '../pool/pool.js';
 import type { Dataset } from '../data/dataset.js';
-import * as trainer from '../train/trainer.js';
-import type { FitOptions, History, EvaluateOptions, Evaluation, PredictOptions, Prediction, TrainStream } from '../train/trainer.js';
+import { fit as fitModel } from '../train/trainer.js';
+import { evaluate as evaluateModel } from '../train/evaluate.js';
+import { predict as predictModel } from '../train/predict.js';
+import { checkDataFits } from '../train/checks.js';
+import type { FitOptions, History, TrainStream } from '../train/fit-options.js';
+import type { EvaluateOptions, Evaluation } from '../train/evaluate.js';
+import type { PredictOptions, Prediction } from '../train/predict.js';
 import { shown } from '../util/format.js';
 import { InputTransform } from './input-transform.js';
 import type { Normalization } from './normalization.js';
@@ -395,15 +400,15 @@ export class Sequential {
   /** Sets 'standardize' statistics fitted to `data` (per input channel) and returns them. */
   adaptNormalization(data: Dataset): Normalization {
     this.need('adaptNormalization');
-    trainer.checkDataFits(this, data, 'adaptNormalization');
+    checkDataFits(this, data, 'adaptNormalization');
     return this.input.adapt(data.images, `adaptNormalization '${this.name}'`);
   }
 
-  // ---- training API (src/train/trainer.ts) ------------------------------------------------------
+  // ---- training API (src/train/) ------------------------------------------------------------------
 
-  async fit(train: Dataset, options: FitOptions = {}): Promise<History> { this.need('fit'); return trainer.fit(this, train, options); }
-  evaluate(data: Dataset, options: EvaluateOptions = {}): Evaluation { this.need('evaluate'); return trainer.evaluate(this, data, options); }
-  predict(input: Float32Array | Dataset, options: PredictOptions = {}): Prediction { this.need('predict'); return trainer.predict(this, input, options); }
+  async fit(train: Dataset, options: FitOptions = {}): Promise<History> { this.need('fit'); return fitModel(this, train, options); }
+  evaluate(data: Dataset, options: EvaluateOptions = {}): Evaluation { this.need('evaluate'); return evaluateModel(this, data, options); }
+  predict(input: Float32Array | Dataset, options: PredictOptions = {}): Prediction { this.need('predict'); return predictModel(this, input, options); }
 
   // ---- description -----------------------------------------------------------------------------
 
