@@ -13,22 +13,20 @@
 // during training. Typed-array views come from model.f32()/i32(), which re-create them only if
 // memory.buffer changed (e.g. a callback that planned something new).
 //
-// The rest of the training API: fit-options.ts (FitOptions, logs, History), evaluate.ts,
+// The rest of the training API: fit-options.ts (FitOptions and their checks, logs, History), evaluate.ts,
 // predict.ts, checks.ts (what is checked before any work), divergence.ts (DivergenceError).
 
 import type { Sequential } from '../model/sequential.js';
 import type { Dataset } from '../data/dataset.js';
-import { splitValidation } from '../data/transforms.js';
 import { EpochOrder } from '../data/batcher.js';
 import { product } from '../layers/layer.js';
-import { shown } from '../util/format.js';
-import { checkCallbacks, type CallbackContext } from './callbacks.js';
-import { checkAugment, shiftKey } from './augment.js';
+import type { CallbackContext } from './callbacks.js';
+import { shiftKey } from './augment.js';
 import { writeGeom } from '../runtime/abi.js';
 import { withThreads } from './with-threads.js';
 import { yieldToEventLoop } from './event-loop.js';
-import type { BatchLogs, EpochLogs, FitOptions, History, TrainStream } from './fit-options.js';
-import { checkDataFits, checkPositiveInt, nonFiniteParam } from './checks.js';
+import { checkFitOptions, type BatchLogs, type EpochLogs, type FitOptions, type History, type TrainStream } from './fit-options.js';
+import { nonFiniteParam } from './checks.js';
 import { stage } from './staging.js';
 import { runEval } from './evaluate.js';
 import { DivergenceError, describeLr } from './divergence.js';
@@ -39,63 +37,8 @@ export async function fit(model: Sequential, trainIn: Dataset, options: FitOptio
 }
 
 async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): Promise<History> {
-  const epochs = checkPositiveInt(options.epochs ?? 1, 'fit: epochs');
-  const batchSize = checkPositiveInt(options.batchSize ?? 32, 'fit: batchSize');
-  const evalBatch = checkPositiveInt(options.evalBatchSize ?? 256, 'fit: evalBatchSize');
-  const yieldEvery = options.yieldEvery ?? 50;
-  if (typeof yieldEvery !== 'number' || !(yieldEvery >= 0) || !Number.isFinite(yieldEvery)) {
-    throw new RangeError(`fit: yieldEvery must be a number of milliseconds ≥ 0, got ${shown(options.yieldEvery)}`);
-  }
-  // Default shuffle seed: the model seed mixed with the epochs already trained, so fit(epochs: 1)
-  // called in a loop still sees a new order every time (and stays reproducible).
-  // The validation split must NOT vary between calls (a new split would move already-trained
-  // samples into validation), so it uses the unmixed seed.
-  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new RangeError(`fit: seed must be an integer, got ${shown(options.seed)}`);
-  let seed = options.seed ?? (model.seed ^ Math.imul(model.epochsTrained + 1, 0x9e3779b9)) >>> 0;
-  let splitSeed = options.seed ?? model.seed;
-  let skipEpochs = 0;
-  const resume = options.resume ?? false;
-  if (typeof resume !== 'boolean') throw new TypeError(`fit: resume must be true or false, got ${shown(options.resume)}`);
-  if (resume) {
-    const st = model.trainStream;
-    if (st === undefined) {
-      throw new Error(`fit: resume needs a model that has been trained by fit or loaded with its training state; model '${model.name}' has neither`);
-    }
-    if (options.seed !== undefined && options.seed >>> 0 !== st.orderSeed) {
-      throw new RangeError(`fit: resume continues the shuffle stream of seed ${st.orderSeed}; got seed ${options.seed} (omit it or give the same)`);
-    }
-    seed = st.orderSeed;
-    splitSeed = st.splitSeed;
-    skipEpochs = st.orderEpochs;
-  }
-  const lrOption = options.lr === undefined ? undefined : model.optimizer.checkedLr(options.lr, 'fit: lr');
-  if (options.validationData !== undefined && options.validationSplit !== undefined) {
-    throw new Error('fit: give validationData or validationSplit, not both');
-  }
-  let train = trainIn;
-  let val = options.validationData;
-  if (options.validationSplit !== undefined) {
-    const f = options.validationSplit;
-    if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new RangeError(`fit: validationSplit must be in (0, 1), got ${shown(f)}`);
-    checkDataFits(model, trainIn, 'fit (train)');
-    const parts = splitValidation(trainIn, f, splitSeed);
-    train = parts.train;
-    val = parts.validation;
-  }
-  checkDataFits(model, train, 'fit (train)');
-  if (val !== undefined) checkDataFits(model, val, 'fit (validation)');
-  if (options.normalize !== undefined && options.normalize !== 'standardize') {
-    throw new RangeError(`fit: normalize must be 'standardize' (or absent), got ${shown(options.normalize)}`);
-  }
-  const shift = checkAugment(options.augment, model.inputShape, 'fit');
-  const callbacks = checkCallbacks(options.callbacks);
-  if (resume) {
-    const was = model.trainStream!;
-    if (was.samples !== train.count || was.batchSize !== batchSize) {
-      throw new RangeError(`fit: resume continues a run of ${was.samples} training samples in batches of ${was.batchSize}; ` +
-        `this call has ${train.count} samples in batches of ${batchSize} (give the same data, validation split and batchSize)`);
-    }
-  }
+  const { epochs, batchSize, evalBatch, yieldEvery, seed, splitSeed, skipEpochs, lrOption, train, val, shift, callbacks } =
+    checkFitOptions(model, trainIn, options);
 
   // The learning rate or schedule for this fit, and a schedule's total steps (the last check).
   model.optimizer.prepareFit(lrOption, Math.ceil(train.count / Math.min(batchSize, train.count)), epochs);
