@@ -12,7 +12,8 @@
 
 import cliProgress from 'cli-progress';
 import type { BatchLogs, EpochLogs } from '../train/fit-options.js';
-import { fmtSeconds, onInterrupt, pct, println, type CliIO } from './common.js';
+import { type CliIO, fmtSeconds, pct, println } from './common.js';
+import { onInterrupt } from './interrupts.js';
 
 export interface ProgressOptions {
   epochs: number;
