@@ -1,11 +1,10 @@
-// What fit, evaluate and predict check before any work: positive integer options, data that fits
+// What fit, evaluate and predict check before any work: data that fits
 // the model (shape, finite values, labels in range), and weights that are finite.
 
 import type { Sequential } from '../model/sequential.js';
 import { imageSize, type Dataset } from '../data/dataset.js';
 import { checkDataset } from '../data/transforms.js';
 import { formatShape, product } from '../layers/layer.js';
-import { shown } from '../util/format.js';
 
 /** Index of the first NaN or infinity in a[from, to), or -1. */
 function firstNonFinite(a: Float32Array, from: number, to: number): number {
@@ -35,11 +34,6 @@ export function nonFiniteParam(model: Sequential): string | undefined {
     if (i >= 0) return `${v.name}[${i - base}] = ${f32[i]}`;
   }
   return undefined;
-}
-
-export function checkPositiveInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${shown(v)}`);
-  return v;
 }
 
 /**

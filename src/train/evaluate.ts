@@ -3,11 +3,11 @@
 
 import type { Sequential, BatchPlan } from '../model/sequential.js';
 import type { Dataset } from '../data/dataset.js';
-import { product } from '../layers/layer.js';
+import { checkPositiveInt, product } from '../layers/layer.js';
 import { precisionRecall } from './metrics.js';
 import type { ThreadsOption } from '../pool/pool.js';
 import { withThreads } from './with-threads.js';
-import { checkDataFits, checkPositiveInt, checkWeightsFinite } from './checks.js';
+import { checkDataFits, checkWeightsFinite } from './checks.js';
 import { stage, type Staged } from './staging.js';
 
 export interface EvaluateOptions {
@@ -65,7 +65,7 @@ export function evaluate(model: Sequential, data: Dataset, options: EvaluateOpti
 function evaluateOn(model: Sequential, data: Dataset, options: EvaluateOptions): Evaluation {
   checkWeightsFinite(model, 'evaluate');
   checkDataFits(model, data, 'evaluate');
-  const B = Math.min(checkPositiveInt(options.batchSize ?? 256, 'evaluate: batchSize'), data.count);
+  const B = Math.min(checkPositiveInt(options.batchSize ?? 256, 'batchSize', 'evaluate'), data.count);
   const plan = model.planAtLeast(B, 'infer');
   const st = { ...stage(model, 'eval', data.images, data.labels, data.count), count: data.count };
   const N = model.numClasses;

@@ -9,7 +9,8 @@ import { checkCallbacks, type Callback } from './callbacks.js';
 import { checkAugment, type AugmentOptions } from './augment.js';
 import type { LearningRate } from '../optimizers/optimizer.js';
 import { shown } from '../util/format.js';
-import { checkDataFits, checkPositiveInt } from './checks.js';
+import { checkDataFits } from './checks.js';
+import { checkPositiveInt } from '../layers/layer.js';
 
 export interface BatchLogs {
   epoch: number;
@@ -141,9 +142,9 @@ export interface CheckedFit {
  * the training and validation parts. Nothing is planned or changed on the model.
  */
 export function checkFitOptions(model: Sequential, trainIn: Dataset, options: FitOptions): CheckedFit {
-  const epochs = checkPositiveInt(options.epochs ?? 1, 'fit: epochs');
-  const batchSize = checkPositiveInt(options.batchSize ?? 32, 'fit: batchSize');
-  const evalBatch = checkPositiveInt(options.evalBatchSize ?? 256, 'fit: evalBatchSize');
+  const epochs = checkPositiveInt(options.epochs ?? 1, 'epochs', 'fit');
+  const batchSize = checkPositiveInt(options.batchSize ?? 32, 'batchSize', 'fit');
+  const evalBatch = checkPositiveInt(options.evalBatchSize ?? 256, 'evalBatchSize', 'fit');
   const yieldEvery = options.yieldEvery ?? 50;
   if (typeof yieldEvery !== 'number' || !(yieldEvery >= 0) || !Number.isFinite(yieldEvery)) {
     throw new RangeError(`fit: yieldEvery must be a number of milliseconds ≥ 0, got ${shown(options.yieldEvery)}`);

@@ -2,10 +2,10 @@
 
 import type { Sequential } from '../model/sequential.js';
 import type { Dataset } from '../data/dataset.js';
-import { formatShape, product } from '../layers/layer.js';
+import { checkPositiveInt, formatShape, product } from '../layers/layer.js';
 import type { ThreadsOption } from '../pool/pool.js';
 import { withThreads } from './with-threads.js';
-import { checkFinite, checkImagesFit, checkPositiveInt, checkWeightsFinite } from './checks.js';
+import { checkFinite, checkImagesFit, checkWeightsFinite } from './checks.js';
 import { stage } from './staging.js';
 
 export interface PredictOptions {
@@ -41,7 +41,7 @@ function predictOn(model: Sequential, input: Float32Array | Dataset, options: Pr
     images = input.images;
   }
   const n = images.length / inSize;
-  const B = Math.min(checkPositiveInt(options.batchSize ?? 256, 'predict: batchSize'), n);
+  const B = Math.min(checkPositiveInt(options.batchSize ?? 256, 'batchSize', 'predict'), n);
   const plan = model.planAtLeast(B, 'infer');
   const s = stage(model, 'predict', images, undefined, n);
   const N = model.numClasses;
