@@ -153,7 +153,7 @@ export function checkFitOptions(model: Sequential, trainIn: Dataset, options: Fi
   // called in a loop still sees a new order every time (and stays reproducible).
   // The validation split must NOT vary between calls (a new split would move already-trained
   // samples into validation), so it uses the unmixed seed.
-  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new RangeError(`fit: seed must be an integer, got ${shown(options.seed)}`);
+  checkSeed(options.seed);
   let seed = options.seed ?? (model.seed ^ Math.imul(model.epochsTrained + 1, 0x9e3779b9)) >>> 0;
   let splitSeed = options.seed ?? model.seed;
   let skipEpochs = 0;
@@ -178,9 +178,7 @@ export function checkFitOptions(model: Sequential, trainIn: Dataset, options: Fi
   let train = trainIn;
   let val = options.validationData;
   if (options.validationSplit !== undefined) {
-    const f = options.validationSplit;
-    if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new RangeError(`fit: validationSplit must be in (0, 1), got ${shown(f)}`);
-    checkDataFits(model, trainIn, 'fit (train)');
+    const f = checkValidationSplit(model, trainIn, options.validationSplit);
     const parts = splitValidation(trainIn, f, splitSeed);
     train = parts.train;
     val = parts.validation;
@@ -200,4 +198,19 @@ export function checkFitOptions(model: Sequential, trainIn: Dataset, options: Fi
     }
   }
   return { epochs, batchSize, evalBatch, yieldEvery, seed, splitSeed, skipEpochs, lrOption, train, val, shift, callbacks };
+}
+
+/** Throws unless the seed option is absent or an integer. */
+export function checkSeed(seed: unknown): void {
+  if (seed !== undefined && !Number.isInteger(seed)) throw new RangeError(`fit: seed must be an integer, got ${shown(seed)}`);
+}
+
+/**
+ * The validationSplit option as a fraction in (0, 1), after checking that `train` fits the model
+ * (splitValidation needs valid labels). The browser worker splits before fit with the same checks.
+ */
+export function checkValidationSplit(model: Sequential, train: Dataset, f: unknown): number {
+  if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new RangeError(`fit: validationSplit must be in (0, 1), got ${shown(f)}`);
+  checkDataFits(model, train, 'fit (train)');
+  return f;
 }
