@@ -81,8 +81,3 @@ export function installInterruptHandlers(name: string, io: CliIO): void {
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
 }
-
-/** Lets the event loop run once, so a pending signal is handled (e.g. between epochs). */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
-}

@@ -1,4 +1,5 @@
-// Yielding to the event loop mid-epoch (FitOptions.yieldEvery).
+// Yielding to the event loop: mid-epoch in fit (FitOptions.yieldEvery), and between epochs in the
+// train CLI (so a pending signal is handled).
 
 /** Resolvers waiting for the browser's yield message (see yieldToEventLoop). */
 const yielded: (() => void)[] = [];
