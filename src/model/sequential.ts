@@ -13,7 +13,7 @@
 
 import type { Kernels } from '../runtime/abi.js';
 import { buildKernels, buildUnavailable, isBuildName, loadRuntime, type BuildName, type Runtime } from '../runtime/load.js';
-import { Layer, formatShape, product, type ParamView } from '../layers/layer.js';
+import { Layer, product, type ParamView } from '../layers/layer.js';
 import { makeOptimizer, type Optimizer, type OptimizerSpec } from '../optimizers/index.js';
 import { makeLoss, type Loss } from '../losses/softmax-cross-entropy.js';
 import { Parameters, type NamedTensor } from './params.js';
@@ -32,6 +32,7 @@ import { shown } from '../util/format.js';
 import { InputTransform } from './input-transform.js';
 import { formatSummary } from './summary.js';
 import { inferShapes } from './shapes.js';
+import { lossAndGradients as batchLossAndGradients, lossOf as batchLossOf } from './batch-loss.js';
 import type { Normalization } from './normalization.js';
 
 export type { Plan, PlanMode, StepPhases };
@@ -301,56 +302,11 @@ export class Sequential {
     loss: number; logits: Float32Array; grads: Map<string, Float32Array>; inputGradient?: Float32Array;
   } {
     this.need('lossAndGradients');
-    const B = this.checkBatch(x, labels);
-    const plan = this.plan(B, options.inputGradient ? 'grad' : 'train');
-    this.setBatch(plan, B);
-    this.stage(plan, x, labels);
-    const sum = this.executor.gradientStep(plan);
-    const f32 = this.f32();
-    const grads = new Map(this.getGradients().map((g) => [g.name, g.data]));
-    const out: { loss: number; logits: Float32Array; grads: Map<string, Float32Array>; inputGradient?: Float32Array } = {
-      loss: sum / B, logits: f32.slice(plan.logits >> 2, (plan.logits >> 2) + B * this.numClasses), grads,
-    };
-    if (options.inputGradient) {
-      const inSize = x.length / B;
-      const g = new Float32Array(x.length);
-      for (let r = 0; r < B; r++) {
-        const at = (plan.dx0 >> 2) + r * plan.dx0Row;
-        g.set(f32.subarray(at, at + inSize), r * inSize);
-      }
-      out.inputGradient = g;
-    }
-    return out;
+    return batchLossAndGradients(this, x, labels, options);
   }
 
   /** Mean loss (inference forward) of one batch given in JS. For tests and gradient checks. */
-  lossOf(x: Float32Array, labels: Int32Array): number {
-    this.need('lossOf');
-    const B = this.checkBatch(x, labels);
-    const plan = this.plan(B, 'infer');
-    this.setBatch(plan, B);
-    this.stage(plan, x, labels);
-    return this.inferStep(plan, true) / B;
-  }
-
-  private checkBatch(x: Float32Array, labels: Int32Array): number {
-    const inSize = product(this.inputShape);
-    const B = labels.length;
-    if (!(x instanceof Float32Array) || x.length !== B * inSize || B === 0) {
-      throw new RangeError(`expected ${B} samples of ${formatShape(this.inputShape)} (${B * inSize} floats) for ${B} labels, got ${x?.length}`);
-    }
-    for (let i = 0; i < B; i++) {
-      if (!(labels[i]! >= 0 && labels[i]! < this.numClasses)) {
-        throw new RangeError(`label ${labels[i]} at index ${i} is outside [0, ${this.numClasses})`);
-      }
-    }
-    return B;
-  }
-
-  private stage(plan: Plan, x: Float32Array, labels: Int32Array): void {
-    this.f32().set(x, plan.x0 >> 2);
-    this.i32().set(labels, plan.labels >> 2);
-  }
+  lossOf(x: Float32Array, labels: Int32Array): number { this.need('lossOf'); return batchLossOf(this, x, labels); }
 
   // ---- input normalization ---------------------------------------------------------------------
 
