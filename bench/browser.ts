@@ -17,7 +17,6 @@
 
 import { Command } from 'commander';
 import { build } from 'esbuild';
-import { execSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +26,7 @@ import { loadEmbeddedMnist } from '../src/data/mnist-node.js';
 import { availableThreads } from '../src/pool/pool.js';
 import { buildDemo } from '../src/cli/demo-build.js';
 import { serveDemo } from '../src/cli/demo.js';
-import { writeJsonAtomic } from './lib/report.js';
+import { writeJsonAtomic, gitCommit } from './lib/report.js';
 
 const MODEL = 'lenet5';
 const SEED = 1;
@@ -144,8 +143,7 @@ async function main(): Promise<void> {
     console.log(`median: node ${nodeMedian.toFixed(0)} img/s, chromium ${chromeMedian.toFixed(0)} img/s; median ratio chromium/node ${ratio.toFixed(2)}x ` +
       `(target ≥ ${TARGET}x: ${ratio >= TARGET ? 'met' : 'MISSED'}); load average at the end ${load1.map((x) => x.toFixed(2)).join(' ')}`);
     if (args.json) {
-      let commit = 'unknown';
-      try { commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* not a checkout */ }
+      const commit = gitCommit();
       await writeJsonAtomic(args.json, {
         bench: 'browser', model: MODEL, batchSize, images: train.count, threads: args.threads, rounds: args.rounds,
         node: process.version, v8: process.versions.v8, chromium: chromeVersion, pageBuild: info.build, cpu, cores: os.cpus().length,

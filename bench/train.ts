@@ -26,7 +26,6 @@
 // Timings from a shared machine vary; the JSON records the load average before and after.
 
 import { Command } from 'commander';
-import { execSync } from 'node:child_process';
 import os from 'node:os';
 import { zooEntry, zooModel, zooNames } from '../src/model/zoo.js';
 import type { Sequential } from '../src/model/sequential.js';
@@ -39,7 +38,7 @@ import { pairedRatio, timeVariants, type Timing, type Variant } from './lib/timi
 import { verify, type Check } from './lib/verify.js';
 import { BusyLoop, BUSY_SOURCE } from './lib/busy.js';
 import { memoryCheck } from './lib/memory.js';
-import { TABLE_HEAD, evaluateTargets, formatRow, formatTarget, writeJsonAtomic, type Row } from './lib/report.js';
+import { TABLE_HEAD, evaluateTargets, formatRow, formatTarget, writeJsonAtomic, gitCommit, type Row } from './lib/report.js';
 
 /** Batch size per model: the zoo recipe's, except convnet at 256 (the size the issue asks about). */
 const BENCH_BATCH: Record<string, number> = { convnet: 256 };
@@ -248,8 +247,7 @@ async function main(): Promise<void> {
   console.log(`load average at the end: ${load1.map((x) => x.toFixed(2)).join(' ')}`);
 
   if (args.json) {
-    let commit = 'unknown';
-    try { commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* not a checkout */ }
+    const commit = gitCommit();
     await writeJsonAtomic(args.json, {
       node: process.version, v8: process.versions.v8, builds: ['naive', 'simd', ...(rt.relaxed ? ['relaxed'] : [])], cpu, cores: os.cpus().length, availableParallelism: os.availableParallelism(),
       commit, date: new Date().toISOString(), argv: process.argv.slice(2), quick: args.quick, threads: args.threads,

@@ -22,8 +22,11 @@ export { Sequential, defaultRuntime, type CompileOptions, type ModelTopology } f
 export { SoftmaxCrossEntropy, type Loss } from './losses/index.js';
 export { zoo, zooNames, zooEntry, zooModel, type ZooEntry } from './model/zoo.js';
 export * from './optimizers/index.js';
-export { fit, evaluate, predict, DivergenceError, type FitOptions, type History, type Evaluation, type Prediction,
-  type BatchLogs, type EpochLogs, type TrainStream } from './train/trainer.js';
+export { fit } from './train/trainer.js';
+export { evaluate, type Evaluation } from './train/evaluate.js';
+export { predict, type Prediction } from './train/predict.js';
+export { DivergenceError } from './train/divergence.js';
+export type { FitOptions, History, BatchLogs, EpochLogs, TrainStream } from './train/fit-options.js';
 export { confusionMatrix, precisionRecall } from './train/metrics.js';
 export { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, type Callback, type CallbackContext, type CheckpointInfo,
   type EarlyStoppingOptions, type ModelCheckpointOptions, type ReduceLROnPlateauOptions, type Monitor } from './train/callbacks.js';

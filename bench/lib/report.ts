@@ -1,5 +1,6 @@
 // Result rows, the printed table, the targets of issue 6, and the JSON file.
 
+import { execSync } from 'node:child_process';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BuildName } from '../../src/runtime/load.js';
@@ -110,4 +111,13 @@ export async function writeJsonAtomic(file: string, doc: unknown): Promise<void>
   const tmp = `${file}.tmp-${process.pid}`;
   await writeFile(tmp, JSON.stringify(doc, null, 2) + '\n');
   await rename(tmp, file);
+}
+
+/** The checkout's short commit hash, for a result file; 'unknown' outside a git checkout. */
+export function gitCommit(): string {
+  try {
+    return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return 'unknown'; // not a checkout
+  }
 }

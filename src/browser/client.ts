@@ -20,7 +20,7 @@
 // script that does not load) or is terminated rejects every pending and later call.
 
 import type { Dataset } from '../data/dataset.js';
-import { DivergenceError } from '../train/trainer.js';
+import { DivergenceError } from '../train/divergence.js';
 import type {
   BatchProgress, Calls, CompileResult, CompileSpec, EpochProgress, ErrorData, EvaluateResult, LayerActivation, Op,
   ReplyMessage, TrainerWorkerInfo, TrainerWorkerOptions, WeightData, WorkerFitOptions, WorkerFitResult, WorkerLike,

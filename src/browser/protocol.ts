@@ -11,7 +11,7 @@
 // event loop (fit yields to it every few tens of milliseconds otherwise).
 
 import type { Dataset } from '../data/dataset.js';
-import type { History } from '../train/trainer.js';
+import type { EpochLogs, History } from '../train/fit-options.js';
 import type { BuildName } from '../runtime/load.js';
 
 export interface TrainerWorkerOptions {
@@ -58,16 +58,9 @@ export interface BatchProgress {
   imagesPerSecond: number;
 }
 
-export interface EpochProgress {
-  /** 0-based, as in History. */
-  epoch: number;
+/** fit's EpochLogs (epoch 0-based, as in History), plus the epochs this fit runs. */
+export interface EpochProgress extends EpochLogs {
   epochs: number;
-  loss: number;
-  accuracy: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  imagesPerSecond: number;
-  seconds: number;
 }
 
 /** The structured-cloneable part of FitOptions, plus the progress throttle. */

@@ -8,7 +8,8 @@ import { resolveThreads, threadsUnavailable, threadStats } from '../pool/pool.js
 import { zooModel } from '../model/zoo.js';
 import type { Sequential } from '../model/sequential.js';
 import { modelFromSerialized, serialize } from '../io/model-io.js';
-import { checkDataFits, DivergenceError, type FitOptions } from '../train/trainer.js';
+import { DivergenceError } from '../train/divergence.js';
+import { checkSeed, checkValidationSplit, type FitOptions } from '../train/fit-options.js';
 import { splitValidation } from '../data/transforms.js';
 import { layerOutput } from '../cli/inspect.js';
 import { product } from '../layers/layer.js';
@@ -140,10 +141,8 @@ export class TrainerCore {
     let data = train;
     let validationData;
     if (options.validationSplit !== undefined) {
-      const f = options.validationSplit;
-      if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new RangeError(`fit: validationSplit must be in (0, 1), got ${shown(f)}`);
-      checkDataFits(model, train, 'fit (train)');
-      if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new RangeError(`fit: seed must be an integer, got ${shown(options.seed)}`);
+      const f = checkValidationSplit(model, train, options.validationSplit);
+      checkSeed(options.seed);
       const parts = splitValidation(train, f, options.seed ?? model.seed);
       data = parts.train;
       validationData = parts.validation;

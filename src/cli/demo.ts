@@ -11,9 +11,11 @@
 
 import { createServer, type Server } from 'node:http';
 import sirv from 'sirv';
-import {
-  checkOutputPaths, deferFirstInterrupt, UsageError, isMainModule, newProgram, numericFlag, println, processIO, run, runAsScript, type CliIO,
-} from './common.js';
+import { type CliIO, newProgram, println, processIO, run, UsageError } from './common.js';
+import { numericFlag } from './flags.js';
+import { deferFirstInterrupt } from './interrupts.js';
+import { isMainModule, runAsScript } from './script.js';
+import { checkOutputPaths } from './output-paths.js';
 import { buildDemo, DEFAULT_DEMO_DIR } from './demo-build.js';
 
 export const DEFAULT_PORT = 5173;

@@ -6,11 +6,12 @@
 
 import { Option } from 'commander';
 import type { BuildName } from '../runtime/load.js';
-import type { Evaluation } from '../train/trainer.js';
-import {
-  isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, table, writeJsonAtomic, confusionRows, checkOutputPaths,
-  threadsOption, type CliIO, type OutStream, type Threads,
-} from './common.js';
+import type { Evaluation } from '../train/evaluate.js';
+import { type CliIO, confusionRows, newProgram, type OutStream, pct, println, processIO, run, table } from './common.js';
+import { positiveInt, type Threads, threadsOption } from './flags.js';
+import { isMainModule, runAsScript } from './script.js';
+import { checkOutputPaths } from './output-paths.js';
+import { writeJsonAtomic } from './atomic-write.js';
 import { prepareData } from './data.js';
 import { loadTrainedModel, needsGuessedNormalization } from './model-file.js';
 

@@ -22,7 +22,8 @@ import type { OptimizerSpec } from '../optimizers/index.js';
 import type { ThreadsOption } from '../pool/pool.js';
 import type { BuildName } from '../runtime/load.js';
 import { zoo } from '../model/zoo.js';
-import { UsageError, writeFileAtomic } from './common.js';
+import { UsageError } from './common.js';
+import { writeFileAtomic } from './atomic-write.js';
 import type { Preprocessing } from './data.js';
 
 /**

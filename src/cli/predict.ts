@@ -18,10 +18,11 @@ import { imageSize } from '../data/dataset.js';
 import { decodePng, rgbaToGray, type DecodedPng } from '../image/png.js';
 import { resizeGray } from '../image/resize.js';
 import { product } from '../layers/layer.js';
-import {
-  isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, UsageError, writeJsonAtomic, checkOutputPaths,
-  threadsOption, type CliIO, type Threads,
-} from './common.js';
+import { type CliIO, newProgram, pct, println, processIO, run, UsageError } from './common.js';
+import { positiveInt, type Threads, threadsOption } from './flags.js';
+import { isMainModule, runAsScript } from './script.js';
+import { checkOutputPaths } from './output-paths.js';
+import { writeJsonAtomic } from './atomic-write.js';
 import { prepareData } from './data.js';
 import { loadTrainedModel, needsGuessedNormalization } from './model-file.js';
 

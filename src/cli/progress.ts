@@ -11,8 +11,9 @@
 // array, and reads the clock; the bar is redrawn at most 10 times a second.
 
 import cliProgress from 'cli-progress';
-import type { BatchLogs, EpochLogs } from '../train/trainer.js';
-import { fmtSeconds, onInterrupt, pct, println, type CliIO } from './common.js';
+import type { BatchLogs, EpochLogs } from '../train/fit-options.js';
+import { type CliIO, fmtSeconds, pct, println } from './common.js';
+import { onInterrupt } from './interrupts.js';
 
 export interface ProgressOptions {
   epochs: number;

@@ -15,7 +15,8 @@
 
 import { Option, type Command } from 'commander';
 import { OPTIMIZER_NAMES, SCHEDULE_TYPES, makeOptimizer, type ScheduleSpec } from '../optimizers/index.js';
-import { nonNegativeInt, numberIn, numericFlag, positiveInt, UsageError } from './common.js';
+import { UsageError } from './common.js';
+import { nonNegativeInt, numberIn, numericFlag, positiveInt } from './flags.js';
 
 export interface OptimFlags {
   optimizer?: string;

@@ -19,10 +19,11 @@ import { Option, type Command } from 'commander';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Sequential } from '../model/sequential.js';
 import type { ZooEntry } from '../model/zoo.js';
-import type { FitOptions } from '../train/trainer.js';
+import type { FitOptions } from '../train/fit-options.js';
 import { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, type Callback } from '../train/callbacks.js';
 import { checkpointPath } from '../io/model-node.js';
-import { nonNegativeInt, numberIn, positiveInt, UsageError } from './common.js';
+import { UsageError } from './common.js';
+import { nonNegativeInt, numberIn, positiveInt } from './flags.js';
 
 /** Largest shift of --augment shift, in pixels. */
 export const AUGMENT_SHIFT = 2;

@@ -30,13 +30,15 @@ import type { Dataset } from '../data/dataset.js';
 import type { BuildName } from '../runtime/load.js';
 import { writeReport } from '../report/write-node.js';
 import type { ReportInput } from '../report/types.js';
-import type { Evaluation, History } from '../train/trainer.js';
-import {
-  isMainModule, newProgram, numberIn, pct, fmtSeconds, positiveInt, println, processIO, run, runAsScript,
-  seedValue, UsageError, writeJsonAtomic, confusionRows, checkOutputPaths, onInterrupt, removeOwnTempFilesSync,
-  removeStaleTempFiles, yieldToEventLoop, threadsOption, deferFirstInterrupt, setInterruptNote, INTERRUPTED_EXIT_CODE,
-  type CliIO, type Threads,
-} from './common.js';
+import type { Evaluation } from '../train/evaluate.js';
+import type { History } from '../train/fit-options.js';
+import { type CliIO, confusionRows, fmtSeconds, newProgram, pct, println, processIO, run, UsageError } from './common.js';
+import { numberIn, positiveInt, seedValue, type Threads, threadsOption } from './flags.js';
+import { deferFirstInterrupt, INTERRUPTED_EXIT_CODE, onInterrupt, setInterruptNote } from './interrupts.js';
+import { yieldToEventLoop } from '../train/event-loop.js';
+import { isMainModule, runAsScript } from './script.js';
+import { checkOutputPaths } from './output-paths.js';
+import { removeOwnTempFilesSync, removeStaleTempFiles, writeJsonAtomic } from './atomic-write.js';
 import { prepareData } from './data.js';
 import { TrainProgress } from './progress.js';
 import { loadSerializedTrained, readModelFile, saveTrainedModel, type LoadedModel, type RunRecord } from './model-file.js';

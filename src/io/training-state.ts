@@ -13,7 +13,7 @@
 // topology, as for any model file; the type is repeated here so a mismatch is caught.
 
 import type { Sequential } from '../model/sequential.js';
-import type { TrainStream } from '../train/trainer.js';
+import type { TrainStream } from '../train/fit-options.js';
 import { shown } from '../util/format.js';
 
 export interface TrainingStateHeader {

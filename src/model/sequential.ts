@@ -13,7 +13,7 @@
 
 import type { Kernels } from '../runtime/abi.js';
 import { buildKernels, buildUnavailable, isBuildName, loadRuntime, type BuildName, type Runtime } from '../runtime/load.js';
-import { Layer, formatShape, product, type ParamView } from '../layers/layer.js';
+import { Layer, product, type ParamView } from '../layers/layer.js';
 import { makeOptimizer, type Optimizer, type OptimizerSpec } from '../optimizers/index.js';
 import { makeLoss, type Loss } from '../losses/softmax-cross-entropy.js';
 import { Parameters, type NamedTensor } from './params.js';
@@ -21,10 +21,18 @@ import { Executor, type StepPhases } from './executor.js';
 import type { Plan, PlanMode } from './plan.js';
 import { resolveThreads, type ThreadsOption } from '../pool/pool.js';
 import type { Dataset } from '../data/dataset.js';
-import * as trainer from '../train/trainer.js';
-import type { FitOptions, History, EvaluateOptions, Evaluation, PredictOptions, Prediction, TrainStream } from '../train/trainer.js';
+import { fit as fitModel } from '../train/trainer.js';
+import { evaluate as evaluateModel } from '../train/evaluate.js';
+import { predict as predictModel } from '../train/predict.js';
+import { checkDataFits } from '../train/checks.js';
+import type { FitOptions, History, TrainStream } from '../train/fit-options.js';
+import type { EvaluateOptions, Evaluation } from '../train/evaluate.js';
+import type { PredictOptions, Prediction } from '../train/predict.js';
 import { shown } from '../util/format.js';
 import { InputTransform } from './input-transform.js';
+import { formatSummary } from './summary.js';
+import { inferShapes } from './shapes.js';
+import { lossAndGradients as batchLossAndGradients, lossOf as batchLossOf } from './batch-loss.js';
 import type { Normalization } from './normalization.js';
 
 export type { Plan, PlanMode, StepPhases };
@@ -155,7 +163,7 @@ export class Sequential {
     this.optimizer = optimizer;
     this.loss = loss;
 
-    this.inferShapes();
+    ({ stackSize: this.stackSize, numClasses: this.numClasses } = inferShapes(this.layers, this.inputShape, this.name));
     this.params = new Parameters(rt, this.k, this.layers, optimizer, this.seed, this.name);
     this.executor = new Executor({
       name: this.name, runtime: rt, k: this.k, build: this.build, stack: this.layers.slice(0, this.stackSize),
@@ -164,41 +172,6 @@ export class Sequential {
     this.compiled = true;
     this.input = new InputTransform(this);
     return this;
-  }
-
-  private inferShapes(): void {
-    const counts = new Map<string, number>();
-    const names = new Set<string>();
-    for (const l of this.layers) if (l.name !== undefined) names.add(l.name);
-    let shape = this.inputShape;
-    this.layers.forEach((l, i) => {
-      l.index = i;
-      if (l.name === undefined) {
-        const base = l.type.toLowerCase();
-        let n = counts.get(base) ?? 0;
-        let name: string;
-        do { name = `${base}_${++n}`; } while (names.has(name));
-        counts.set(base, n);
-        names.add(name);
-        l.name = name;
-      } else if (this.layers.some((o, j) => j < i && o.name === l.name)) {
-        throw new Error(`${l.label}: the name '${l.name}' is used by an earlier layer; layer names must be unique`);
-      }
-      l.inShape = [...shape];
-      l.outShape = l.outputShape(shape);
-      shape = l.outShape;
-    });
-    const lastIndex = this.layers.length - 1;
-    let fusedLayer = false;
-    this.layers.forEach((l, i) => { if (l.fuseWithLoss(i === lastIndex) === 'layer' && i === lastIndex) fusedLayer = true; });
-    this.stackSize = fusedLayer ? this.layers.length - 1 : this.layers.length;
-    if (this.stackSize === 0) throw new Error(`Sequential '${this.name}': a model of only a Softmax layer has nothing to train`);
-    const logitsShape = this.layers[this.stackSize - 1]!.outShape;
-    if (logitsShape.length !== 1 || logitsShape[0]! < 2) {
-      throw new RangeError(`Sequential '${this.name}': the last layer must output a vector of class scores [numClasses ≥ 2], ` +
-        `got ${formatShape(logitsShape)} from ${this.layers[this.stackSize - 1]!.label}; end the model with Flatten and Dense({ units: numClasses })`);
-    }
-    this.numClasses = logitsShape[0]!;
   }
 
   private need(what: string): void {
@@ -329,56 +302,11 @@ export class Sequential {
     loss: number; logits: Float32Array; grads: Map<string, Float32Array>; inputGradient?: Float32Array;
   } {
     this.need('lossAndGradients');
-    const B = this.checkBatch(x, labels);
-    const plan = this.plan(B, options.inputGradient ? 'grad' : 'train');
-    this.setBatch(plan, B);
-    this.stage(plan, x, labels);
-    const sum = this.executor.gradientStep(plan);
-    const f32 = this.f32();
-    const grads = new Map(this.getGradients().map((g) => [g.name, g.data]));
-    const out: { loss: number; logits: Float32Array; grads: Map<string, Float32Array>; inputGradient?: Float32Array } = {
-      loss: sum / B, logits: f32.slice(plan.logits >> 2, (plan.logits >> 2) + B * this.numClasses), grads,
-    };
-    if (options.inputGradient) {
-      const inSize = x.length / B;
-      const g = new Float32Array(x.length);
-      for (let r = 0; r < B; r++) {
-        const at = (plan.dx0 >> 2) + r * plan.dx0Row;
-        g.set(f32.subarray(at, at + inSize), r * inSize);
-      }
-      out.inputGradient = g;
-    }
-    return out;
+    return batchLossAndGradients(this, x, labels, options);
   }
 
   /** Mean loss (inference forward) of one batch given in JS. For tests and gradient checks. */
-  lossOf(x: Float32Array, labels: Int32Array): number {
-    this.need('lossOf');
-    const B = this.checkBatch(x, labels);
-    const plan = this.plan(B, 'infer');
-    this.setBatch(plan, B);
-    this.stage(plan, x, labels);
-    return this.inferStep(plan, true) / B;
-  }
-
-  private checkBatch(x: Float32Array, labels: Int32Array): number {
-    const inSize = product(this.inputShape);
-    const B = labels.length;
-    if (!(x instanceof Float32Array) || x.length !== B * inSize || B === 0) {
-      throw new RangeError(`expected ${B} samples of ${formatShape(this.inputShape)} (${B * inSize} floats) for ${B} labels, got ${x?.length}`);
-    }
-    for (let i = 0; i < B; i++) {
-      if (!(labels[i]! >= 0 && labels[i]! < this.numClasses)) {
-        throw new RangeError(`label ${labels[i]} at index ${i} is outside [0, ${this.numClasses})`);
-      }
-    }
-    return B;
-  }
-
-  private stage(plan: Plan, x: Float32Array, labels: Int32Array): void {
-    this.f32().set(x, plan.x0 >> 2);
-    this.i32().set(labels, plan.labels >> 2);
-  }
+  lossOf(x: Float32Array, labels: Int32Array): number { this.need('lossOf'); return batchLossOf(this, x, labels); }
 
   // ---- input normalization ---------------------------------------------------------------------
 
@@ -395,15 +323,15 @@ export class Sequential {
   /** Sets 'standardize' statistics fitted to `data` (per input channel) and returns them. */
   adaptNormalization(data: Dataset): Normalization {
     this.need('adaptNormalization');
-    trainer.checkDataFits(this, data, 'adaptNormalization');
+    checkDataFits(this, data, 'adaptNormalization');
     return this.input.adapt(data.images, `adaptNormalization '${this.name}'`);
   }
 
-  // ---- training API (src/train/trainer.ts) ------------------------------------------------------
+  // ---- training API (src/train/) ------------------------------------------------------------------
 
-  async fit(train: Dataset, options: FitOptions = {}): Promise<History> { this.need('fit'); return trainer.fit(this, train, options); }
-  evaluate(data: Dataset, options: EvaluateOptions = {}): Evaluation { this.need('evaluate'); return trainer.evaluate(this, data, options); }
-  predict(input: Float32Array | Dataset, options: PredictOptions = {}): Prediction { this.need('predict'); return trainer.predict(this, input, options); }
+  async fit(train: Dataset, options: FitOptions = {}): Promise<History> { this.need('fit'); return fitModel(this, train, options); }
+  evaluate(data: Dataset, options: EvaluateOptions = {}): Evaluation { this.need('evaluate'); return evaluateModel(this, data, options); }
+  predict(input: Float32Array | Dataset, options: PredictOptions = {}): Prediction { this.need('predict'); return predictModel(this, input, options); }
 
   // ---- description -----------------------------------------------------------------------------
 
@@ -431,42 +359,8 @@ export class Sequential {
    */
   summary(print?: (text: string) => void): string {
     this.need('summary');
-    const rows = this.layers.map((l, i) => {
-      const p = l.params.reduce((s, v) => s + v.size, 0);
-      const note = i >= this.stackSize || l.fuseWithLoss(i === this.layers.length - 1) === 'activation' ? ' *' : '';
-      return [`${l.name} (${l.type})${note}`, `(None, ${l.outShape.join(', ')})`, p.toLocaleString('en-US')];
-    });
-    const head = ['Layer (type)', 'Output shape', 'Param #'];
-    const w = [0, 1, 2].map((c) => Math.max(head[c]!.length, ...rows.map((r) => r[c]!.length)) + 2);
-    const line = (r: string[]) => r[0]!.padEnd(w[0]!) + r[1]!.padEnd(w[1]!) + r[2]!.padStart(w[2]!);
-    const rule = (ch: string) => ch.repeat(w[0]! + w[1]! + w[2]!);
-    const kb = (b: number) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
-    const mb = this.params.bytesByKind;
-    const nAll = this.params.views.reduce((t, v) => t + v.size, 0);
-    const out = [
-      `Model: "${this.name}"  input (None, ${this.inputShape.join(', ')}), build ${this.build}`,
-      rule('_'), line(head), rule('='),
-      ...rows.map(line),
-      rule('='),
-      `Total params: ${nAll.toLocaleString('en-US')} (${kb(4 * nAll)})` +
-        (this.optimizer.weightDecay > 0 ? `, ${this.nDecay.toLocaleString('en-US')} with weight decay` : ''),
-      ...(nAll > this.nParams ? [`Trainable params: ${this.nParams.toLocaleString('en-US')}; non-trainable: ${(nAll - this.nParams).toLocaleString('en-US')} (running statistics)`] : []),
-      `Optimizer: ${this.optimizer.type} ${JSON.stringify(this.optimizer.getConfig())}; loss: ${this.loss.type}` +
-        (this.layers.some((l, i) => i >= this.stackSize || l.fuseWithLoss(i === this.layers.length - 1) === 'activation') ? ' (* softmax fused with the loss)' : ''),
-      `Planned memory: parameters ${kb(mb.params ?? 0)}, gradients ${kb(mb.grads ?? 0)}, optimizer state ${kb(mb.optimizer ?? 0)}`,
-    ];
-    const plans = [...this.executor.allPlans()];
-    for (const p of plans) {
-      const k = p.byKind;
-      out.push(`  batch ${p.B} (${p.mode}, ${p.shards.length} shard${p.shards.length > 1 ? 's' : ''}): activations ${kb((k.activations ?? 0) + (k.input ?? 0))}, caches ${kb(k.caches ?? 0)}, ` +
-        `gradients ${kb((k.gradients ?? 0) + (k.grads ?? 0))}, scratch ${kb(k.scratch ?? 0)}, tapes ${kb(k.tape ?? 0)}, total ${kb(p.bytes)} (${p.bytes} bytes)`);
-    }
-    if (plans.length === 0) out.push('  no batch planned yet (fit/evaluate/predict plan on first use)');
     const dataBytes = [...this.slots.values()].reduce((s, d) => s + d.bytes, 0);
-    if (dataBytes > 0) out.push(`  data slots (datasets staged for fit/evaluate/predict): ${kb(dataBytes)}`);
-    const total = Object.values(mb).reduce((s, b) => s + (b ?? 0), 0) + plans.reduce((s, p) => s + p.bytes, 0) + dataBytes;
-    out.push(`  model total ${kb(total)} (${total} bytes); wasm memory ${kb(this.runtime.arena.capacity)}`);
-    const text = out.join('\n');
+    const text = formatSummary(this, dataBytes);
     print?.(text);
     return text;
   }

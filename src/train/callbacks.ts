@@ -13,7 +13,7 @@
 // onBatchEnd or an abort) is not reported to callbacks: its loss covers part of the data only.
 
 import type { Sequential } from '../model/sequential.js';
-import type { EpochLogs, History, Stop } from './trainer.js';
+import type { EpochLogs, History, Stop } from './fit-options.js';
 import { shown } from '../util/format.js';
 
 export interface CallbackContext {

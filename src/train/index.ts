@@ -1,4 +1,7 @@
-export { fit, evaluate, predict, checkDataFits } from './trainer.js';
-export type { FitOptions, History, BatchLogs, EpochLogs, EvaluateOptions, Evaluation, PredictOptions, Prediction } from './trainer.js';
+export { fit } from './trainer.js';
+export { evaluate, type EvaluateOptions, type Evaluation } from './evaluate.js';
+export { predict, type PredictOptions, type Prediction } from './predict.js';
+export { checkDataFits } from './checks.js';
+export type { FitOptions, History, BatchLogs, EpochLogs } from './fit-options.js';
 export { confusionMatrix, precisionRecall } from './metrics.js';
 export { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, type Callback, type CallbackContext } from './callbacks.js';

@@ -15,7 +15,6 @@
 // reason printed), except under CI=true, where a missing browser is a failure.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';
@@ -24,13 +23,9 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import * as lib from '../../src/index.js';
 import { makeRng } from '../helpers/rng.js';
+import { CHROMIUM, haveChromiumFor } from '../helpers/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) {
-  throw new Error(`browser tests: no Chromium at ${CHROMIUM}; .ci/run installs it with apt-get install chromium`);
-}
-if (!haveChromium) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+const haveChromium = haveChromiumFor('browser tests');
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let servers: Server[] = [];

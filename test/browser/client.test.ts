@@ -11,7 +11,7 @@ import { zooModel } from '../../src/model/zoo.js';
 import { Sequential } from '../../src/model/sequential.js';
 import { Conv2D, Flatten, Dense } from '../../src/layers/index.js';
 import { serialize } from '../../src/io/model-io.js';
-import { DivergenceError } from '../../src/train/trainer.js';
+import { DivergenceError } from '../../src/train/divergence.js';
 import { layerOutput } from '../../src/cli/inspect.js';
 import type { DataSplit } from '../../src/data/dataset.js';
 import { getRuntime } from '../helpers/runtime.js';

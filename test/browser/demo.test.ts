@@ -7,7 +7,6 @@
 // Skipped (with the reason printed) where there is no Chromium, except under CI=true.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +15,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { main, type DemoServer } from '../../src/cli/demo.js';
 import { capture } from '../cli/util.js';
 import { RELAXED_SIMD_PROBE } from '../../src/runtime/features.js';
+import { CHROMIUM, haveChromiumFor } from '../helpers/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) {
-  throw new Error(`demo tests: no Chromium at ${CHROMIUM}; .ci/run installs it with apt-get install chromium`);
-}
-if (!haveChromium) console.warn(`demo tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+const haveChromium = haveChromiumFor('demo tests');
 
 const ARTIFACTS = fileURLToPath(new URL('../../build/test-artifacts/', import.meta.url));
 

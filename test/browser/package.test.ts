@@ -20,12 +20,10 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { buildAssets } from '../../src/tools/assets.js';
+import { CHROMIUM, haveChromiumFor } from '../helpers/chromium.js';
 
 const run = promisify(execFile);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`browser tests: no Chromium at ${CHROMIUM}`);
-if (!haveChromium) console.warn(`package test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+const haveChromium = haveChromiumFor('package test');
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let dir = '';

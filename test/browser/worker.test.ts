@@ -8,7 +8,6 @@
 // Skipped without Chromium, as test/browser/browser.test.ts is (a failure under CI=true).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -21,11 +20,9 @@ import { zooModel } from '../../src/model/zoo.js';
 import { serialize } from '../../src/io/model-io.js';
 import { buildAssets } from '../../src/tools/assets.js';
 import { getRuntime } from '../helpers/runtime.js';
+import { CHROMIUM, haveChromiumFor } from '../helpers/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`browser tests: no Chromium at ${CHROMIUM}`);
-if (!haveChromium) console.warn(`browser worker tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+const haveChromium = haveChromiumFor('browser worker tests');
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const servers: Server[] = [];

@@ -10,7 +10,7 @@ import { Dense } from '../../src/layers/dense.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { firstConvFeatureMaps, firstConvFilters, layerOutput, misclassified } from '../../src/cli/inspect.js';
 import { TrainProgress } from '../../src/cli/progress.js';
-import type { BatchLogs, EpochLogs } from '../../src/train/trainer.js';
+import type { BatchLogs, EpochLogs } from '../../src/train/fit-options.js';
 import { conv2dForwardRef } from '../reference/conv2d.js';
 import { softmaxForwardRef } from '../reference/act.js';
 import { dotTol, expectWithin, relTol } from '../helpers/compare.js';

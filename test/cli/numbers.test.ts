@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { main as trainMain } from '../../src/cli/train.js';
 import { main as evaluateMain } from '../../src/cli/evaluate.js';
 import { main as predictMain } from '../../src/cli/predict.js';
-import { numericFlag } from '../../src/cli/common.js';
+import { numericFlag } from '../../src/cli/flags.js';
 import { runCli } from './util.js';
 
 type Main = typeof trainMain;

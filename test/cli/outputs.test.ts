@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { main as trainMain } from '../../src/cli/train.js';
 import { main as evaluateMain } from '../../src/cli/evaluate.js';
 import { main as predictMain } from '../../src/cli/predict.js';
-import { checkOutputPaths } from '../../src/cli/common.js';
+import { checkOutputPaths } from '../../src/cli/output-paths.js';
 import { runCli, scratchDir } from './util.js';
 
 let dir = '';

@@ -13,7 +13,7 @@ import { Sequential } from '../../src/model/sequential.js';
 import { Conv2D, Dense, Dropout, Flatten, MaxPool2D } from '../../src/layers/index.js';
 import { serialize, deserialize, modelFromSerialized } from '../../src/io/model-io.js';
 import { crc32, HEADER_BYTES, ModelFormatError } from '../../src/io/format.js';
-import type { History } from '../../src/train/trainer.js';
+import type { History } from '../../src/train/fit-options.js';
 import { synthDataset } from '../model/util.js';
 
 let rt: Runtime;

@@ -14,7 +14,7 @@ import { loadEmbeddedMnist } from '../../src/data/mnist-node.js';
 import { take } from '../../src/data/transforms.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, type Callback, type CallbackContext } from '../../src/train/callbacks.js';
-import type { EpochLogs } from '../../src/train/trainer.js';
+import type { EpochLogs } from '../../src/train/fit-options.js';
 import { expectBitIdentical } from '../helpers/compare.js';
 
 let mnist: Dataset;

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { getRuntime } from '../helpers/runtime.js';
 import { zooModel } from '../../src/model/zoo.js';
-import { DivergenceError } from '../../src/train/trainer.js';
+import { DivergenceError } from '../../src/train/divergence.js';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.js';
 import { take } from '../../src/data/transforms.js';
 import type { Dataset } from '../../src/data/dataset.js';
