@@ -13,12 +13,12 @@ export async function saveModel(model: Sequential, path: string, options: Serial
 /**
  * A ModelCheckpoint save function that writes the model to `path` atomically (saveModel), with
  * its training state unless `options` says otherwise, so training can resume from it.
- * `{epoch}` in the path is replaced by the 1-based epoch number (keep every checkpoint);
- * without it each checkpoint replaces the last.
+ * `{epoch}` in the path is replaced by the model's epoch count (1-based, across fit calls and
+ * resumed runs: keep every checkpoint); without it each checkpoint replaces the last.
  */
-export function checkpointWriter(path: string, options: SerializeOptions = { trainingState: true }): (model: Sequential, info: { epoch: number }) => Promise<void> {
+export function checkpointWriter(path: string, options: SerializeOptions = { trainingState: true }): (model: Sequential, info: { trainedEpochs: number }) => Promise<void> {
   if (typeof path !== 'string' || path === '') throw new TypeError(`checkpointWriter: path must be a non-empty string, got ${JSON.stringify(path)}`);
-  return (model, info) => saveModel(model, checkpointPath(path, info.epoch), options);
+  return (model, info) => saveModel(model, checkpointPath(path, info.trainedEpochs - 1), options);
 }
 
 /** `path` with `{epoch}` replaced by epoch + 1. */

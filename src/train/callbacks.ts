@@ -156,13 +156,19 @@ export class EarlyStopping implements Callback {
 }
 
 export interface CheckpointInfo {
-  /** The epoch just completed (fit's 0-based number). */
+  /** The epoch just completed (fit's 0-based number; it restarts at 0 in every fit call). */
   epoch: number;
+  /**
+   * The model's completed epochs, this one included, across fit calls and resumed files
+   * (model.epochsTrained): what checkpoints are numbered and `every` counted by, so a resumed
+   * run saves where a straight one would and never over an earlier run's checkpoints.
+   */
+  trainedEpochs: number;
   logs: EpochLogs;
 }
 
 export interface ModelCheckpointOptions {
-  /** Save after every `every`-th epoch: epochs every−1, 2·every−1, ... (default 1). */
+  /** Save after every `every`-th epoch of the model (its epochsTrained a multiple of `every`; default 1). */
   every?: number;
   /** Writes the model; fit waits for it. Node: checkpointWriter(path) writes atomically. */
   save: (model: Sequential, info: CheckpointInfo) => void | Promise<void>;
@@ -170,7 +176,7 @@ export interface ModelCheckpointOptions {
 
 export class ModelCheckpoint implements Callback {
   readonly every: number;
-  /** Epochs saved so far in this fit call. */
+  /** Epochs saved in this fit call, as the model's 0-based epoch numbers (trainedEpochs − 1). */
   readonly saved: number[] = [];
   private readonly save: ModelCheckpointOptions['save'];
 
@@ -185,9 +191,10 @@ export class ModelCheckpoint implements Callback {
   onTrainBegin(): void { this.saved.length = 0; }
 
   async onEpochEnd(epoch: number, logs: EpochLogs, ctx: CallbackContext): Promise<Stop> {
-    if ((epoch + 1) % this.every === 0) {
-      await this.save(ctx.model, { epoch, logs });
-      this.saved.push(epoch);
+    const trainedEpochs = ctx.model.epochsTrained; // fit counts the epoch before calling back
+    if (trainedEpochs % this.every === 0) {
+      await this.save(ctx.model, { epoch, trainedEpochs, logs });
+      this.saved.push(trainedEpochs - 1);
     }
     return undefined;
   }
