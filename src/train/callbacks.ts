@@ -170,8 +170,12 @@ export interface CheckpointInfo {
 export interface ModelCheckpointOptions {
   /** Save after every `every`-th epoch of the model (its epochsTrained a multiple of `every`; default 1). */
   every?: number;
-  /** Writes the model; fit waits for it. Node: checkpointWriter(path) writes atomically. */
-  save: (model: Sequential, info: CheckpointInfo) => void | Promise<void>;
+  /**
+   * Writes the model; fit waits for it. Node: checkpointWriter(path) writes atomically. A `check`
+   * method on it, when present, runs at the start of training (checkpointWriter's refuses a path
+   * that cannot be written, before the first batch).
+   */
+  save: ((model: Sequential, info: CheckpointInfo) => void | Promise<void>) & { check?: (model: Sequential) => void | Promise<void> };
 }
 
 export class ModelCheckpoint implements Callback {
@@ -188,7 +192,10 @@ export class ModelCheckpoint implements Callback {
     this.save = options.save;
   }
 
-  onTrainBegin(): void { this.saved.length = 0; }
+  async onTrainBegin(ctx: CallbackContext): Promise<void> {
+    this.saved.length = 0;
+    await this.save.check?.(ctx.model);
+  }
 
   async onEpochEnd(epoch: number, logs: EpochLogs, ctx: CallbackContext): Promise<Stop> {
     const trainedEpochs = ctx.model.epochsTrained; // fit counts the epoch before calling back
