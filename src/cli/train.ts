@@ -147,7 +147,8 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
       throw new UsageError(`--resume '${o.resume}': model '${String(recorded.model)}' is not a zoo model (${zooNames().join(', ')}); ` +
         '--resume continues runs of zoo models saved by "train --save FILE"');
     }
-    applyRunRecord(o as never, o.given, o.resume!, recorded, resumeFile.training !== undefined);
+    const note = applyRunRecord(o as never, o.given, o.resume!, recorded, resumeFile.training !== undefined);
+    if (note !== undefined) println(io.stdout, note);
   }
   const entry = zooEntry(o.model);
   const isImageRgb = entry.inputShape[2] === 3;
