@@ -77,6 +77,10 @@ export interface WorkerFitOptions {
   seed?: number;
   validationSplit?: number;
   shuffle?: boolean;
+  /** As fit's: 'standardize' fits per-channel mean and std to the training part (saved with the model). */
+  normalize?: 'standardize';
+  /** As fit's: { shift: 2 } moves each training image by up to ±2 px. */
+  augment?: { shift?: number };
   /** Milliseconds between batch events (default 100; 0: every batch). */
   progressEvery?: number;
 }
