@@ -135,7 +135,7 @@ export abstract class Optimizer {
    * interrupted run.)
    */
   private checkRunsWithin(s: ScheduleSpec, done: number, stepsPerEpoch: number, fitEpochs: number): void {
-    if (s.totalSteps === undefined || !(s.type === 'onecycle' || (s.type === 'cosine' && (s.minLr ?? 0) === 0))) return;
+    if (!(s.type === 'onecycle' || (s.type === 'cosine' && (s.minLr ?? 0) === 0)) || s.totalSteps === undefined) return;
     const left = Math.max(0, s.totalSteps - done);
     const steps = stepsPerEpoch * fitEpochs;
     if (steps - left < stepsPerEpoch) return;
