@@ -52,9 +52,9 @@ export function captureTrainingState(model: Sequential): TrainingState {
   return out;
 }
 
-function wholeNumber(v: unknown, what: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) {
-    throw new RangeError(`training state: ${what} must be a whole number in [0, ${max}], got ${shown(v)}`);
+function wholeNumber(v: unknown, what: string, max = Number.MAX_SAFE_INTEGER, min = 0): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+    throw new RangeError(`training state: ${what} must be a whole number in [${min}, ${max}], got ${shown(v)}`);
   }
   return v;
 }
@@ -106,8 +106,8 @@ export function applyTrainingState(model: Sequential, state: TrainingState): voi
       orderSeed: wholeNumber(st.orderSeed, 'stream.orderSeed', 0xffffffff),
       orderEpochs: wholeNumber(st.orderEpochs, 'stream.orderEpochs'),
       splitSeed: wholeNumber(st.splitSeed, 'stream.splitSeed', 0xffffffff),
-      samples: wholeNumber(st.samples, 'stream.samples'),
-      batchSize: wholeNumber(st.batchSize, 'stream.batchSize'),
+      samples: wholeNumber(st.samples, 'stream.samples', Number.MAX_SAFE_INTEGER, 1), // fit never records an empty run
+      batchSize: wholeNumber(st.batchSize, 'stream.batchSize', Number.MAX_SAFE_INTEGER, 1),
     };
   }
   // All checked: write.
