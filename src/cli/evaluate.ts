@@ -9,7 +9,7 @@ import type { BuildName } from '../runtime/load.js';
 import type { Evaluation } from '../train/trainer.js';
 import {
   isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, table, writeJsonAtomic, confusionRows, checkOutputPaths,
-  threadsOption, type CliIO, type OutStream, type Threads,
+  threadsOption, checkBuildFlag, type CliIO, type OutStream, type Threads,
 } from './common.js';
 import { prepareData } from './data.js';
 import { loadTrainedModel, needsGuessedNormalization } from './model-file.js';
@@ -29,6 +29,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     const o = program.opts<EvaluateOptions>();
     await checkOutputPaths([{ flag: '--json', path: o.json, kind: 'file' }]);
 
+    checkBuildFlag(o.build);
     const { model, preprocessing: prep } = await loadTrainedModel(o.model, o.build ?? 'auto');
     const spec = o.data ?? prep.data ?? 'mnist';
     const guess = needsGuessedNormalization(model);

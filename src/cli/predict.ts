@@ -20,7 +20,7 @@ import { resizeGray } from '../image/resize.js';
 import { product } from '../layers/layer.js';
 import {
   isMainModule, newProgram, pct, positiveInt, println, processIO, run, runAsScript, UsageError, writeJsonAtomic, checkOutputPaths,
-  threadsOption, type CliIO, type Threads,
+  threadsOption, checkBuildFlag, type CliIO, type Threads,
 } from './common.js';
 import { prepareData } from './data.js';
 import { loadTrainedModel, needsGuessedNormalization } from './model-file.js';
@@ -62,6 +62,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
 
     await checkOutputPaths([{ flag: '--json', path: o.json, kind: 'file' }]);
 
+    checkBuildFlag(o.build);
     const { model, preprocessing: prep } = await loadTrainedModel(o.model, o.build ?? 'auto');
     const [H, W, C] = model.inputShape as [number, number, number];
     if (model.inputShape.length !== 3 || (C !== 1 && C !== 3)) {

@@ -11,16 +11,10 @@
 // without training state (older, or saved with --no-training-state) fine-tunes its weights with
 // a fresh optimizer: the file's, or the one the optimizer flags describe.
 
-import { UsageError } from './common.js';
+import { buildAvailable, UsageError } from './common.js';
 import { OPTIM_FLAGS, type OptimFlags } from './train-optim.js';
 import type { RunRecord } from './model-file.js';
-import type { BuildName } from '../runtime/load.js';
-import { relaxedSimdSupported, simdSupported } from '../runtime/features.js';
-
-/** Whether this engine can run `b` (what loadRuntime would refuse or fall back from). */
-function buildAvailable(b: BuildName): boolean {
-  return b === 'naive' || (simdSupported() && (b === 'simd' || relaxedSimdSupported()));
-}
+import { simdSupported } from '../runtime/features.js';
 
 export const RUN_FLAGS: readonly (readonly [keyof RunRecord, string])[] = [
   ['model', '--model'], ['data', '--data'], ['seed', '--seed'], ['batch', '--batch'], ['trainCount', '--train-count'],

@@ -33,7 +33,7 @@ import type { ReportInput } from '../report/types.js';
 import type { Evaluation, History } from '../train/trainer.js';
 import {
   isMainModule, newProgram, numberIn, pct, fmtSeconds, positiveInt, println, processIO, run, runAsScript,
-  seedValue, UsageError, writeJsonAtomic, confusionRows, checkOutputPaths, onInterrupt, removeOwnTempFilesSync,
+  seedValue, UsageError, writeJsonAtomic, checkBuildFlag, confusionRows, checkOutputPaths, onInterrupt, removeOwnTempFilesSync,
   removeStaleTempFiles, yieldToEventLoop, threadsOption, deferFirstInterrupt, setInterruptNote, INTERRUPTED_EXIT_CODE,
   type CliIO, type Threads,
 } from './common.js';
@@ -125,6 +125,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
 
 async function train(o: TrainOptions, io: CliIO): Promise<number> {
   const wall0 = performance.now();
+  checkBuildFlag(o.build); // given on the command line (a resumed run's recorded build is settled in applyRunRecord)
   // Before any data is loaded: a bad output path must not cost a whole run.
   await checkOutputPaths([
     { flag: '--save', path: o.save, kind: 'file' },
