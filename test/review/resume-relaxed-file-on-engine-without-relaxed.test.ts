@@ -21,7 +21,7 @@ afterAll(() => cleanup());
 
 const common = ['--model', 'simple', '--train-count', '60', '--test-count', '10', '--batch', '16', '--seed', '2', '--threads', '1'];
 
-describe.skipIf(relaxedSimdSupported())('train --resume of a file trained on the relaxed build, on an engine without it', () => {
+describe('train --resume of a file trained on the relaxed build', () => {
   let file = '';
   beforeAll(async () => {
     const a = await runCli(trainMain, [...common, '--epochs', '1', '--build', 'simd', '--validation-split', '0', '--save', join(dir, 'simd.simdnet')]);
@@ -32,7 +32,7 @@ describe.skipIf(relaxedSimdSupported())('train --resume of a file trained on the
     await writeFile(file, encodeModel(topology as never, s.weights, s.training));
   });
 
-  it('without --build: resumes on simd, saying why the bits will differ from a straight run', async () => {
+  it.skipIf(relaxedSimdSupported())('without --build, on an engine without relaxed SIMD: resumes on simd, saying why the bits will differ', async () => {
     const r = await runCli(trainMain, ['--resume', file, '--epochs', '1', '--threads', '1']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -47,7 +47,14 @@ describe.skipIf(relaxedSimdSupported())('train --resume of a file trained on the
     expect(r.out).toMatch(/was trained with the relaxed build; resuming with --build simd/);
   });
 
-  it('--build relaxed, asked for by name, is still an error naming the flag', async () => {
+  it.skipIf(!relaxedSimdSupported())('without --build, on an engine with relaxed SIMD: resumes on relaxed, without a note', async () => {
+    const r = await runCli(trainMain, ['--resume', file, '--epochs', '1', '--threads', '1']);
+    expect(r.err).toBe('');
+    expect(r.out).not.toMatch(/^note:/m);
+    expect(r.out).toMatch(/relaxed kernels/);
+  });
+
+  it.skipIf(relaxedSimdSupported())('--build relaxed, asked for by name, is still an error naming the flag', async () => {
     const r = await runCli(trainMain, ['--resume', file, '--epochs', '1', '--build', 'relaxed']);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/relaxed/);
