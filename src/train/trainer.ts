@@ -401,6 +401,13 @@ function describeLr(model: Sequential): string {
     `lrScale ${o.lrScale}, next step ${o.nextLr}`;
 }
 
+/** What to try after a divergence: with clipping on, "clip the gradients" would mislead. */
+function remedies(model: Sequential): string {
+  const clip = model.optimizer.clipNorm;
+  return clip === undefined ? `lower the learning rate (${describeLr(model)}), clip the gradients, or check the data`
+    : `lower the learning rate (${describeLr(model)}) or clipNorm (now ${clip}; the last gradient norm was ${model.optimizer.lastGradNorm}), or check the data`;
+}
+
 export async function fit(model: Sequential, trainIn: Dataset, options: FitOptions = {}): Promise<History> {
   if (options === null || typeof options !== 'object') throw new TypeError('fit: options must be an object');
   return withThreads(model, options.threads, () => fitOn(model, trainIn, options));
@@ -531,7 +538,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
       if (sum - sum !== 0) {
         throw new DivergenceError(`fit: training diverged at epoch ${e + 1}, batch ${s + 1} of ${steps}: the batch loss is ${sum}` +
           `${lastLoss === undefined ? '' : ` (the last finite batch loss was ${lastLoss.toPrecision(5)})`}; ` +
-          `lower the learning rate (${describeLr(model)}), clip the gradients, or check the data`, e, s, history);
+          remedies(model), e, s, history);
       }
       lastLoss = sum / b;
       const i32 = model.i32();
@@ -566,7 +573,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
     if (bad !== undefined) {
       throw new DivergenceError(`fit: training diverged in epoch ${e + 1}: parameter ${bad}` +
         `${lastLoss === undefined ? '' : ` (the last batch loss was ${lastLoss.toPrecision(5)})`}; ` +
-        `lower the learning rate (${describeLr(model)}), clip the gradients, or check the data`, e, steps - 1, history);
+        remedies(model), e, steps - 1, history);
     }
     model.epochsTrained++;
     history.epoch.push(epochLogs.epoch);
