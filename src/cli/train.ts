@@ -230,6 +230,10 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   try { // a schedule too short for its warm-up is a flag problem: say so before training
     model.optimizer.resolveSchedule(steps, epochs);
   } catch (e) {
+    if (resume) { // the schedule is the file's, and the optimizer flags are refused: say what can be done
+      throw new UsageError(`--resume ${o.resume}: its ${model.optimizer.lrSchedule.type} schedule cannot run ${epochs} more epoch${epochs === 1 ? '' : 's'}: ` +
+        `${(e as Error).message.replace(/ Give the schedule .*$/, '')} Train the first leg with --schedule-epochs covering every leg of the run`);
+    }
     throw new UsageError(`--schedule ${o.schedule ?? model.optimizer.lrSchedule.type}: ${(e as Error).message} ` +
       `(${steps} batches per epoch × ${o.scheduleEpochs ?? epochs} epoch${(o.scheduleEpochs ?? epochs) === 1 ? '' : 's'})`);
   }
