@@ -2,6 +2,7 @@
 // seed, validationSplit, shuffle and progressEvery, so a page could not train with the
 // model-carried standardization or shift augmentation that fit gained in the same round (zoo
 // 'fast' and 'simple' recipes standardize): { normalize: 'standardize' } was refused as unknown.
+// It also took no lr, so a model whose schedule had run out could not train on in the worker.
 // Driven in Node through TrainerCore with a recording port (the protocol the page's client speaks).
 import { describe, expect, it } from 'vitest';
 import { TrainerCore } from '../../src/browser/worker-core.js';
@@ -40,5 +41,16 @@ describe('trainer worker fit: normalize and augment', () => {
     const a = inWorker.getWeights(), b = node.getWeights();
     for (let i = 0; i < a.length; i++) expect(Buffer.from(a[i]!.data.buffer).equals(Buffer.from(b[i]!.data.buffer)), a[i]!.name).toBe(true);
     await expect(call('fit', { train: data, options: { normalize: 'scale' } })).rejects.toThrow(/normalize must be 'standardize'/);
+  });
+
+  it('takes lr: a second fit after a onecycle schedule has run out is refused, and trains with a new lr', async () => {
+    const data = take((await loadEmbeddedMnist({ trainCount: 64, testCount: 8 })).train, 64);
+    const call = driver();
+    await call('init', { threads: 1, build: 'simd' });
+    await call('compile', { zoo: 'lenet5', seed: 4 });
+    await call('fit', { train: data, options: { epochs: 1, batchSize: 16, lr: { type: 'onecycle', maxLr: 0.01 } } });
+    await expect(call('fit', { train: data, options: { epochs: 1, batchSize: 16 } })).rejects.toThrow(/the onecycle schedule has 0 of its 4 steps left/);
+    const r = await call('fit', { train: data, options: { epochs: 1, batchSize: 16, lr: 1e-3 } }) as { history: { loss: number[] } };
+    expect(r.history.loss.length).toBe(1);
   });
 });
