@@ -491,7 +491,6 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const order = new EpochOrder(n, seed, { shuffle: options.shuffle ?? true });
   for (let e = 0; e < skipEpochs; e++) order.next(); // a resumed stream: the orders already drawn
   const stream: TrainStream = { orderSeed: seed >>> 0, orderEpochs: skipEpochs, splitSeed: splitSeed >>> 0, samples: n, batchSize };
-  model.trainStream = stream;
   const steps = Math.ceil(n / B);
   // Shift augmentation: image geometry for the kernel, and what a blank pixel is after normalization.
   const shiftGeom = shift > 0 ? model.slot('augment geometry', 64) : 0;
@@ -503,6 +502,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const shiftSeed = seed; // the shuffle seed: restored by a resume, like the epoch count
   const ctx: CallbackContext = { model, epochs, hasValidation: val !== undefined };
   for (const c of callbacks) await c.onTrainBegin?.(ctx);
+  model.trainStream = stream; // only now: a fit a callback refused must not replace the stream a resume continues
 
   const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], imagesPerSecond: [] };
   const logs: BatchLogs = { epoch: 0, batch: 0, size: 0, loss: 0, accuracy: 0 };
