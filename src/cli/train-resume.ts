@@ -44,6 +44,11 @@ export function applyRunRecord(
   }
   for (const [key, flag] of RUN_FLAGS) {
     const recorded = run[key];
+    // A whole record (train writes batch and seed always) without a count used every image: a count now is another run.
+    if (recorded === undefined && (key === 'trainCount' || key === 'testCount') && run.batch !== undefined && given(key)) {
+      throw new UsageError(`${flag} ${String(target[key])}: ${file} was trained without ${flag} (on every image); ` +
+        'a resumed run continues with the recorded data and batches (omit the flag)');
+    }
     if (recorded === undefined || key === 'build') continue;
     if (given(key) && target[key] !== recorded) {
       throw new UsageError(`${flag} ${String(target[key])}: ${file} was trained with ${flag} ${String(recorded)}; ` +
