@@ -7,6 +7,8 @@
 //   stream                    the data order: shuffle seed, epoch orders drawn, split seed,
 //                             samples and batch size (fit's TrainStream, for fit({ resume: true }))
 //   layerStates               each stateful layer's bytes as u32 words (the dropout RNGs)
+//   callbacks                 plateau counts of ReduceLROnPlateau / EarlyStopping (best, wait) by
+//                             callback key, which a resumed fit continues (absent: none)
 //   optimizer slots           the state tensors (momentum; Adam m, v; ...) over the trainable
 //                             parameters only, one f32 tensor of n values per slot, by name
 // The optimizer's type and config (with its schedule and the schedule's totalSteps) are in the
@@ -14,6 +16,7 @@
 
 import type { Sequential } from '../model/sequential.js';
 import type { TrainStream } from '../train/trainer.js';
+import type { PlateauState } from '../train/callbacks.js';
 import { shown } from '../util/format.js';
 
 export interface TrainingStateHeader {
@@ -24,6 +27,7 @@ export interface TrainingStateHeader {
   epochsTrained: number;
   stream?: TrainStream;
   layerStates: { layer: string; words: number[] }[];
+  callbacks?: Record<string, PlateauState>;
 }
 
 export interface TrainingState extends TrainingStateHeader {
@@ -49,6 +53,7 @@ export function captureTrainingState(model: Sequential): TrainingState {
     epochsTrained: model.epochsTrained, layerStates, slots,
   };
   if (model.trainStream !== undefined) out.stream = { ...model.trainStream };
+  if (Object.keys(model.callbackState).length > 0) out.callbacks = structuredClone(model.callbackState);
   return out;
 }
 
@@ -110,6 +115,18 @@ export function applyTrainingState(model: Sequential, state: TrainingState): voi
       batchSize: wholeNumber(st.batchSize, 'stream.batchSize', Number.MAX_SAFE_INTEGER, 1),
     };
   }
+  const callbacks: Record<string, PlateauState> = {};
+  if (state.callbacks !== undefined) {
+    const c = state.callbacks;
+    if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new TypeError(`training state: callbacks must be an object, got ${shown(c)}`);
+    for (const [key, v] of Object.entries(c)) {
+      const best = (v as PlateauState | null)?.best;
+      if (v === null || typeof v !== 'object' || !(best === null || (typeof best === 'number' && Number.isFinite(best)))) {
+        throw new TypeError(`training state: callbacks['${key}'] must be { best: a finite number or null, wait: a whole number }, got ${shown(v)}`);
+      }
+      callbacks[key] = { best, wait: wholeNumber(v.wait, `callbacks['${key}'].wait`) };
+    }
+  }
   // All checked: write.
   const f32 = model.f32();
   const { ptr } = o.stateRange;
@@ -121,4 +138,5 @@ export function applyTrainingState(model: Sequential, state: TrainingState): voi
   o.lrScale = state.lrScale;
   model.epochsTrained = epochsTrained;
   model.trainStream = stream;
+  model.callbackState = callbacks;
 }

@@ -23,6 +23,7 @@ import { resolveThreads, type ThreadsOption } from '../pool/pool.js';
 import type { Dataset } from '../data/dataset.js';
 import * as trainer from '../train/trainer.js';
 import type { FitOptions, History, EvaluateOptions, Evaluation, PredictOptions, Prediction, TrainStream } from '../train/trainer.js';
+import type { PlateauState } from '../train/callbacks.js';
 import { shown } from '../util/format.js';
 import { InputTransform } from './input-transform.js';
 import type { Normalization } from './normalization.js';
@@ -88,6 +89,11 @@ export class Sequential {
   epochsTrained = 0;
   /** The shuffle stream of the last fit (seeds and epochs drawn), which fit({ resume: true }) continues. */
   trainStream: TrainStream | undefined;
+  /**
+   * Plateau counters of the last fit's callbacks (ReduceLROnPlateau, EarlyStopping), by callback
+   * key, which fit({ resume: true }) continues; saved with the training state.
+   */
+  callbackState: Record<string, PlateauState> = {};
   params!: Parameters;
   executor!: Executor;
   /** The input normalization fit/evaluate/predict apply to the data they stage (see normalization). */

@@ -500,9 +500,10 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   }
   const shiftFill = shift > 0 ? model.input.fillPtr() : 0;
   const shiftSeed = seed; // the shuffle seed: restored by a resume, like the epoch count
-  const ctx: CallbackContext = { model, epochs, hasValidation: val !== undefined };
+  const ctx: CallbackContext = { model, epochs, hasValidation: val !== undefined, resume };
   for (const c of callbacks) await c.onTrainBegin?.(ctx);
   model.trainStream = stream; // only now: a fit a callback refused must not replace the stream a resume continues
+  if (!resume) model.callbackState = {}; // a new run: no plateau counts carry over (callbacks began from scratch)
 
   const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], imagesPerSecond: [] };
   const logs: BatchLogs = { epoch: 0, batch: 0, size: 0, loss: 0, accuracy: 0 };
