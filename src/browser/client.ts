@@ -13,6 +13,7 @@
 //   - stop() ends the fit that is running or queued when it is called (not later ones).
 //   - Errors keep their name and message; a DivergenceError is rebuilt as one (instanceof works,
 //     with its epoch, batch and history).
+//   - fit also takes lr, normalize and augment, as the library's fit does.
 //   - loadIdxFrom takes { name?, numClasses?, classNames?, count? }; loadCifarFrom { name?, count? }.
 //
 // Calls are sent at once and run in order in the worker; a call's typed arrays are copied

@@ -13,6 +13,7 @@
 import type { Dataset } from '../data/dataset.js';
 import type { EpochLogs, History } from '../train/fit-options.js';
 import type { BuildName } from '../runtime/load.js';
+import type { LearningRate } from '../optimizers/optimizer.js';
 
 export interface TrainerWorkerOptions {
   /** Threads for the model: a count or 'auto' (default: the available cores; 1 unless crossOriginIsolated). */
@@ -70,6 +71,12 @@ export interface WorkerFitOptions {
   seed?: number;
   validationSplit?: number;
   shuffle?: boolean;
+  /** As fit's: a learning rate or schedule for this and later fits (e.g. a new schedule once the model's has run out). */
+  lr?: LearningRate;
+  /** As fit's: 'standardize' fits per-channel mean and std to the training part (saved with the model). */
+  normalize?: 'standardize';
+  /** As fit's: { shift: 2 } moves each training image by up to ±2 px. */
+  augment?: { shift?: number };
   /** Milliseconds between batch events (default 100; 0: every batch). */
   progressEvery?: number;
 }

@@ -28,7 +28,7 @@ export interface Port {
 }
 
 /** The fit options a worker accepts, checked by name so that a typo is an error, not a silent default. */
-const FIT_KEYS = new Set(['epochs', 'batchSize', 'seed', 'validationSplit', 'shuffle', 'progressEvery']);
+const FIT_KEYS = new Set(['epochs', 'batchSize', 'seed', 'validationSplit', 'shuffle', 'lr', 'normalize', 'augment', 'progressEvery']);
 
 export class TrainerCore {
   private runtime: Runtime | undefined;
@@ -165,6 +165,7 @@ export class TrainerCore {
     let run = 0; // batches run in all epochs
     const fitOptions: FitOptions = {
       epochs, batchSize: options.batchSize, seed: options.seed, shuffle: options.shuffle, validationData,
+      lr: options.lr, normalize: options.normalize, augment: options.augment,
       signal: ac.signal, yieldEvery: stopWord ? YIELD_MS_SHARED : YIELD_MS_UNSHARED,
       onBatchEnd: (batch, logs) => {
         if (batch === 0) { epochStart = performance.now(); lossSum = 0; correct = 0; seen = 0; }

@@ -9,6 +9,8 @@
 
 import { Command, CommanderError } from 'commander';
 import type { Evaluation } from '../train/evaluate.js';
+import type { BuildName } from '../runtime/load.js';
+import { relaxedSimdSupported, simdSupported } from '../runtime/features.js';
 
 /** A writable text stream: process.stdout/stderr, or a collector in tests. */
 export interface OutStream {
@@ -23,6 +25,18 @@ export interface CliIO {
 }
 
 export const processIO: CliIO = { stdout: process.stdout, stderr: process.stderr };
+
+/** Whether this engine can run build `b` (what loadRuntime would refuse or fall back from). */
+export function buildAvailable(b: BuildName): boolean {
+  return b === 'naive' || (simdSupported() && (b === 'simd' || relaxedSimdSupported()));
+}
+
+/** Throws a UsageError naming --build when the engine cannot run the build it names (before any data is loaded). */
+export function checkBuildFlag(b: BuildName | undefined): void {
+  if (b === undefined || buildAvailable(b)) return;
+  throw new UsageError(`--build ${b}: this engine has no WebAssembly ${b === 'relaxed' ? 'relaxed SIMD (f32x4.relaxed_madd: Chrome ≥ 114, ' +
+    'Firefox ≥ 145, Node ≥ 22, or Node 20 with --experimental-wasm-relaxed-simd)' : 'SIMD'}; use --build ${b === 'relaxed' && simdSupported() ? 'simd' : 'naive'} or omit it`);
+}
 
 /** A bad command line: printed as one line, exit code 2. */
 export class UsageError extends Error {

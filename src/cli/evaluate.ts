@@ -7,7 +7,7 @@
 import { Option } from 'commander';
 import type { BuildName } from '../runtime/load.js';
 import type { Evaluation } from '../train/evaluate.js';
-import { type CliIO, confusionRows, newProgram, type OutStream, pct, println, processIO, run, table } from './common.js';
+import { type CliIO, confusionRows, newProgram, type OutStream, pct, println, processIO, run, table, checkBuildFlag } from './common.js';
 import { positiveInt, type Threads, threadsOption } from './flags.js';
 import { isMainModule, runAsScript } from './script.js';
 import { checkOutputPaths } from './output-paths.js';
@@ -30,6 +30,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     const o = program.opts<EvaluateOptions>();
     await checkOutputPaths([{ flag: '--json', path: o.json, kind: 'file' }]);
 
+    checkBuildFlag(o.build);
     const { model, preprocessing: prep } = await loadTrainedModel(o.model, o.build ?? 'auto');
     const spec = o.data ?? prep.data ?? 'mnist';
     const guess = needsGuessedNormalization(model);

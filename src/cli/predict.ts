@@ -18,7 +18,7 @@ import { imageSize } from '../data/dataset.js';
 import { decodePng, rgbaToGray, type DecodedPng } from '../image/png.js';
 import { resizeGray } from '../image/resize.js';
 import { product } from '../layers/layer.js';
-import { type CliIO, newProgram, pct, println, processIO, run, UsageError } from './common.js';
+import { type CliIO, newProgram, pct, println, processIO, run, UsageError, checkBuildFlag } from './common.js';
 import { positiveInt, type Threads, threadsOption } from './flags.js';
 import { isMainModule, runAsScript } from './script.js';
 import { checkOutputPaths } from './output-paths.js';
@@ -63,6 +63,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
 
     await checkOutputPaths([{ flag: '--json', path: o.json, kind: 'file' }]);
 
+    checkBuildFlag(o.build);
     const { model, preprocessing: prep } = await loadTrainedModel(o.model, o.build ?? 'auto');
     const [H, W, C] = model.inputShape as [number, number, number];
     if (model.inputShape.length !== 3 || (C !== 1 && C !== 3)) {

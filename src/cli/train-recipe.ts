@@ -103,7 +103,7 @@ export function recipeFitOptions(o: RecipeFlags, entry: ZooEntry, hasValidation:
     callbacks.push(out.reduceLr);
   }
   if (template !== undefined) {
-    out.checkpoint = new ModelCheckpoint({ every: o.checkpointEvery!, save: (model, info) => save(model, checkpointPath(template, info.epoch)) });
+    out.checkpoint = new ModelCheckpoint({ every: o.checkpointEvery!, save: (model, info) => save(model, checkpointPath(template, info.trainedEpochs - 1)) });
     callbacks.push(out.checkpoint);
   }
   if (callbacks.length > 0) out.fit.callbacks = callbacks;

@@ -32,7 +32,7 @@ import { writeReport } from '../report/write-node.js';
 import type { ReportInput } from '../report/types.js';
 import type { Evaluation } from '../train/evaluate.js';
 import type { History } from '../train/fit-options.js';
-import { type CliIO, confusionRows, fmtSeconds, newProgram, pct, println, processIO, run, UsageError } from './common.js';
+import { type CliIO, confusionRows, fmtSeconds, newProgram, pct, println, processIO, run, UsageError, checkBuildFlag } from './common.js';
 import { numberIn, positiveInt, seedValue, type Threads, threadsOption } from './flags.js';
 import { deferFirstInterrupt, INTERRUPTED_EXIT_CODE, onInterrupt, setInterruptNote } from './interrupts.js';
 import { yieldToEventLoop } from '../train/event-loop.js';
@@ -127,6 +127,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
 
 async function train(o: TrainOptions, io: CliIO): Promise<number> {
   const wall0 = performance.now();
+  checkBuildFlag(o.build); // given on the command line (a resumed run's recorded build is settled in applyRunRecord)
   // Before any data is loaded: a bad output path must not cost a whole run.
   await checkOutputPaths([
     { flag: '--save', path: o.save, kind: 'file' },
@@ -149,7 +150,8 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
       throw new UsageError(`--resume '${o.resume}': model '${String(recorded.model)}' is not a zoo model (${zooNames().join(', ')}); ` +
         '--resume continues runs of zoo models saved by "train --save FILE"');
     }
-    applyRunRecord(o as never, o.given, o.resume!, recorded, resumeFile.training !== undefined);
+    const note = applyRunRecord(o as never, o.given, o.resume!, recorded, resumeFile.training !== undefined);
+    if (note !== undefined) println(io.stdout, note);
   }
   const entry = zooEntry(o.model);
   const isImageRgb = entry.inputShape[2] === 3;
@@ -230,6 +232,10 @@ async function train(o: TrainOptions, io: CliIO): Promise<number> {
   try { // a schedule too short for its warm-up is a flag problem: say so before training
     model.optimizer.resolveSchedule(steps, epochs);
   } catch (e) {
+    if (resume) { // the schedule is the file's, and the optimizer flags are refused: say what can be done
+      throw new UsageError(`--resume ${o.resume}: its ${model.optimizer.lrSchedule.type} schedule cannot run ${epochs} more epoch${epochs === 1 ? '' : 's'}: ` +
+        `${(e as Error).message.replace(/ Give the schedule .*$/, '')} Train the first leg with --schedule-epochs covering every leg of the run`);
+    }
     throw new UsageError(`--schedule ${o.schedule ?? model.optimizer.lrSchedule.type}: ${(e as Error).message} ` +
       `(${steps} batches per epoch × ${o.scheduleEpochs ?? epochs} epoch${(o.scheduleEpochs ?? epochs) === 1 ? '' : 's'})`);
   }

@@ -6,6 +6,8 @@
 import type { Dataset } from '../data/dataset.js';
 import { subsetByClasses } from '../data/transforms.js';
 import { DIGIT_SIDE, digitForInput } from './preprocess.js';
+import type { ZooEntry } from '../model/zoo.js';
+import type { WorkerFitOptions } from '../browser/protocol.js';
 
 export function digitsForModel(d: Dataset, inputShape: readonly number[], classes?: readonly number[]): Dataset {
   if (d.height !== DIGIT_SIDE || d.width !== DIGIT_SIDE || d.channels !== 1) {
@@ -37,4 +39,16 @@ export function inSharedMemory(d: Dataset): Dataset {
   const labels = new Int32Array(new SharedArrayBuffer(d.labels.byteLength));
   labels.set(d.labels);
   return { ...d, images, labels };
+}
+
+/**
+ * The worker fit options the page trains a zoo model with: the recipe's batch size and input
+ * normalization (fast and simple standardize, and their models carry the statistics to predict
+ * on drawn digits), 10% held out for the validation curve, seed 1.
+ */
+export function demoFitOptions(entry: Pick<ZooEntry, 'recipe'>, epochs: number): WorkerFitOptions {
+  return {
+    epochs, batchSize: entry.recipe.batchSize, validationSplit: 0.1, seed: 1,
+    ...(entry.recipe.normalize !== undefined ? { normalize: entry.recipe.normalize } : {}),
+  };
 }

@@ -9,7 +9,7 @@ import { createTrainerWorker, loadEmbeddedDigits, type BatchProgress, type Train
 import type { Dataset, DataSplit } from '../data/dataset.js';
 import { zooEntry, zooNames } from '../model/zoo.js';
 import { LiveCharts, RecentMeans } from './charts.js';
-import { digitsForModel, inSharedMemory } from './data.js';
+import { demoFitOptions, digitsForModel, inSharedMemory } from './data.js';
 import { DrawingPad } from './draw.js';
 import { DIGIT_SIDE, digitForInput, toMnistDigit } from './preprocess.js';
 import { drawFeatureMaps, drawFilters, drawGrey, drawProbabilities } from './viz.js';
@@ -124,7 +124,7 @@ async function train(): Promise<void> {
     current = { name, inputShape: compiled.inputShape, labels: (entry.classes ?? range(entry.numClasses)).map(String) };
     status(`training ${name} (${int(compiled.params)} parameters) on ${int(trainSet.count)} digits, 10% held out for validation`);
     await showFilters();
-    const result = await worker.fit(trainSet, { epochs, batchSize: entry.recipe.batchSize, validationSplit: 0.1, seed: 1 }, {
+    const result = await worker.fit(trainSet, demoFitOptions(entry, epochs), {
       batch: (p) => {
         // Progress numbers are 0-based; the page counts from 1 and plots finished epochs at 1, 2, ...
         const x = p.epoch + (p.batch + 1) / p.batches;

@@ -7,6 +7,8 @@
 //   stream                    the data order: shuffle seed, epoch orders drawn, split seed,
 //                             samples and batch size (fit's TrainStream, for fit({ resume: true }))
 //   layerStates               each stateful layer's bytes as u32 words (the dropout RNGs)
+//   callbacks                 plateau counts of ReduceLROnPlateau / EarlyStopping (best, wait) by
+//                             callback key, which a resumed fit continues (absent: none)
 //   optimizer slots           the state tensors (momentum; Adam m, v; ...) over the trainable
 //                             parameters only, one f32 tensor of n values per slot, by name
 // The optimizer's type and config (with its schedule and the schedule's totalSteps) are in the
@@ -14,6 +16,7 @@
 
 import type { Sequential } from '../model/sequential.js';
 import type { TrainStream } from '../train/fit-options.js';
+import type { PlateauState } from '../train/callbacks.js';
 import { shown } from '../util/format.js';
 
 export interface TrainingStateHeader {
@@ -24,6 +27,7 @@ export interface TrainingStateHeader {
   epochsTrained: number;
   stream?: TrainStream;
   layerStates: { layer: string; words: number[] }[];
+  callbacks?: Record<string, PlateauState>;
 }
 
 export interface TrainingState extends TrainingStateHeader {
@@ -49,12 +53,13 @@ export function captureTrainingState(model: Sequential): TrainingState {
     epochsTrained: model.epochsTrained, layerStates, slots,
   };
   if (model.trainStream !== undefined) out.stream = { ...model.trainStream };
+  if (Object.keys(model.callbackState).length > 0) out.callbacks = structuredClone(model.callbackState);
   return out;
 }
 
-function wholeNumber(v: unknown, what: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) {
-    throw new RangeError(`training state: ${what} must be a whole number in [0, ${max}], got ${shown(v)}`);
+function wholeNumber(v: unknown, what: string, max = Number.MAX_SAFE_INTEGER, min = 0): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+    throw new RangeError(`training state: ${what} must be a whole number in [${min}, ${max}], got ${shown(v)}`);
   }
   return v;
 }
@@ -106,9 +111,21 @@ export function applyTrainingState(model: Sequential, state: TrainingState): voi
       orderSeed: wholeNumber(st.orderSeed, 'stream.orderSeed', 0xffffffff),
       orderEpochs: wholeNumber(st.orderEpochs, 'stream.orderEpochs'),
       splitSeed: wholeNumber(st.splitSeed, 'stream.splitSeed', 0xffffffff),
-      samples: wholeNumber(st.samples, 'stream.samples'),
-      batchSize: wholeNumber(st.batchSize, 'stream.batchSize'),
+      samples: wholeNumber(st.samples, 'stream.samples', Number.MAX_SAFE_INTEGER, 1), // fit never records an empty run
+      batchSize: wholeNumber(st.batchSize, 'stream.batchSize', Number.MAX_SAFE_INTEGER, 1),
     };
+  }
+  const callbacks: Record<string, PlateauState> = {};
+  if (state.callbacks !== undefined) {
+    const c = state.callbacks;
+    if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new TypeError(`training state: callbacks must be an object, got ${shown(c)}`);
+    for (const [key, v] of Object.entries(c)) {
+      const best = (v as PlateauState | null)?.best;
+      if (v === null || typeof v !== 'object' || !(best === null || (typeof best === 'number' && Number.isFinite(best)))) {
+        throw new TypeError(`training state: callbacks['${key}'] must be { best: a finite number or null, wait: a whole number }, got ${shown(v)}`);
+      }
+      callbacks[key] = { best, wait: wholeNumber(v.wait, `callbacks['${key}'].wait`) };
+    }
   }
   // All checked: write.
   const f32 = model.f32();
@@ -121,4 +138,5 @@ export function applyTrainingState(model: Sequential, state: TrainingState): voi
   o.lrScale = state.lrScale;
   model.epochsTrained = epochsTrained;
   model.trainStream = stream;
+  model.callbackState = callbacks;
 }

@@ -94,7 +94,7 @@ export class BatchNormalization extends Layer {
     if (this.scale) specs.push({ name: 'gamma', shape: [C], decay: false, init: ONES });
     if (this.center) specs.push({ name: 'beta', shape: [C], decay: false, init: ZEROS });
     specs.push({ name: 'moving_mean', shape: [C], decay: false, init: ZEROS, trainable: false });
-    specs.push({ name: 'moving_variance', shape: [C], decay: false, init: ONES, trainable: false });
+    specs.push({ name: 'moving_variance', shape: [C], decay: false, init: ONES, trainable: false, min: 0 }); // sqrt(var + ε) of a negative var is NaN
     return specs;
   }
 

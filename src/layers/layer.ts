@@ -44,6 +44,8 @@ export interface ParamSpec {
    * Default true.
    */
   trainable?: boolean;
+  /** The least value the tensor may hold (a variance: 0); setWeights refuses a value below it or NaN. */
+  min?: number;
 }
 
 /** A parameter after planning: where its value and gradient live. */
@@ -56,6 +58,8 @@ export interface ParamView {
   decay: boolean;
   init: InitSpec;
   trainable: boolean;
+  /** See ParamSpec.min. */
+  min?: number;
   /** Byte offsets of the value and of its gradient (0 for a non-trainable tensor). */
   value: number;
   grad: number;

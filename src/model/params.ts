@@ -50,7 +50,7 @@ export class Parameters {
         const size = product(s.shape);
         all.push({ layer: l, view: {
           name: `${l.name}/${s.name}`, shape: [...s.shape], size, decay: s.decay, init: s.init,
-          trainable: s.trainable ?? true, value: 0, grad: 0,
+          trainable: s.trainable ?? true, value: 0, grad: 0, ...(s.min !== undefined ? { min: s.min } : {}),
         } });
       }
     }
@@ -137,6 +137,13 @@ export class Parameters {
         throw new RangeError(`setWeights: '${v.name}' has shape ${formatShape(w.shape)}, the model needs ${formatShape(v.shape)}`);
       }
       if (w.data?.length !== v.size) throw new RangeError(`setWeights: '${v.name}' has ${w.data?.length} values, the model needs ${v.size}`);
+      if (v.min !== undefined) {
+        const min = v.min;
+        for (let i = 0; i < v.size; i++) {
+          const x = w.data[i]!;
+          if (!(x >= min)) throw new RangeError(`setWeights: '${v.name}'[${i}] is ${x}; it must be a number ≥ ${min}`);
+        }
+      }
     }
     for (const w of weights) {
       if (!this.views.some((v) => v.name === w.name)) throw new Error(`setWeights: the model has no parameter '${w.name}'`);

@@ -28,6 +28,7 @@ import { checkDataFits } from '../train/checks.js';
 import type { FitOptions, History, TrainStream } from '../train/fit-options.js';
 import type { EvaluateOptions, Evaluation } from '../train/evaluate.js';
 import type { PredictOptions, Prediction } from '../train/predict.js';
+import type { PlateauState } from '../train/callbacks.js';
 import { shown } from '../util/format.js';
 import { InputTransform } from './input-transform.js';
 import { formatSummary } from './summary.js';
@@ -96,6 +97,11 @@ export class Sequential {
   epochsTrained = 0;
   /** The shuffle stream of the last fit (seeds and epochs drawn), which fit({ resume: true }) continues. */
   trainStream: TrainStream | undefined;
+  /**
+   * Plateau counters of the last fit's callbacks (ReduceLROnPlateau, EarlyStopping), by callback
+   * key, which fit({ resume: true }) continues; saved with the training state.
+   */
+  callbackState: Record<string, PlateauState> = {};
   params!: Parameters;
   executor!: Executor;
   /** The input normalization fit/evaluate/predict apply to the data they stage (see normalization). */

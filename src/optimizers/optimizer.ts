@@ -118,11 +118,30 @@ export abstract class Optimizer {
     const spec = lr === undefined ? undefined : this.checkedLr(lr);
     const schedule = spec === undefined ? this.schedule : toSchedule(spec);
     const resolved = withTotal(schedule, stepsPerEpoch, fitEpochs, `${this.where}: lr`); // throws before any change
+    this.checkRunsWithin(resolved, spec === undefined ? this.iterations - this.scheduleFrom : 0, stepsPerEpoch, fitEpochs);
     if (spec !== undefined) this.commitLr(spec);
     if (resolved !== this.schedule) {
       this.schedule = resolved;
       if (typeof this.lrSpec !== 'number') this.lrSpec = resolved;
     }
+  }
+
+  /**
+   * Refuses a fit that would run a whole epoch or more past the end of a schedule whose end
+   * trains nothing: onecycle (PyTorch's OneCycleLR refuses any step past it) and cosine down to
+   * minLr 0. Past totalSteps they hold their last learning rate (≈ 0), so a second fit on a
+   * schedule sized by the first one (fit(1 epoch), then fit(1 epoch, resume)) would run a whole
+   * leg without changing a weight. (Less than an epoch over is let through: the rest of an
+   * interrupted run.)
+   */
+  private checkRunsWithin(s: ScheduleSpec, done: number, stepsPerEpoch: number, fitEpochs: number): void {
+    if (!(s.type === 'onecycle' || (s.type === 'cosine' && (s.minLr ?? 0) === 0)) || s.totalSteps === undefined) return;
+    const left = Math.max(0, s.totalSteps - done);
+    const steps = stepsPerEpoch * fitEpochs;
+    if (steps - left < stepsPerEpoch) return;
+    throw new RangeError(`${this.where}: lr: the ${s.type} schedule has ${left} of its ${s.totalSteps} steps left, but this fit runs ${steps}; ` +
+      `past its end the learning rate stays at ${scheduleLr(s, s.totalSteps)}, so training would stall. Give the schedule epochs (or totalSteps) ` +
+      'covering every fit of the run, or pass a new lr to this fit');
   }
 
   /** True when the schedule still needs its total step count (see resolveSchedule). */

@@ -9,7 +9,9 @@
 //
 // Semantics follow Keras: an epoch improves when its value < best − minDelta; `wait` counts the
 // epochs since the last improvement, and reaching `patience` acts (stop, or reduce and restart
-// the count). Epoch numbers are fit's (0-based within the call). A partial epoch (stopped by
+// the count). best and wait are kept on the model (model.callbackState, saved with the training
+// state), so a resumed fit counts on where the run stopped. Epoch numbers are fit's (0-based
+// within the call). A partial epoch (stopped by
 // onBatchEnd or an abort) is not reported to callbacks: its loss covers part of the data only.
 
 import type { Sequential } from '../model/sequential.js';
@@ -22,7 +24,12 @@ export interface CallbackContext {
   epochs: number;
   /** True when the epoch logs carry valLoss and valAccuracy. */
   hasValidation: boolean;
+  /** True for fit({ resume: true }): plateau counters continue from model.callbackState. */
+  resume?: boolean;
 }
+
+/** A plateau count as saved with the training state (best: null for ∞, which JSON cannot hold). */
+export interface PlateauState { best: number | null; wait: number }
 
 export interface Callback {
   /** Before the first step (after the data is staged). */
@@ -62,6 +69,17 @@ class Plateau {
   wait = 0;
   constructor(readonly minDelta: number) {}
   reset(): void { this.best = Infinity; this.wait = 0; }
+  /** reset(), or on a resumed fit the count the model carries for `key` (saved by the last fit, or loaded). */
+  begin(ctx: CallbackContext, key: string): void {
+    const st = ctx.resume ? ctx.model?.callbackState?.[key] : undefined;
+    this.best = st?.best ?? Infinity;
+    this.wait = st?.wait ?? 0;
+  }
+  /** Writes the count where the model keeps it (and a file with training state saves it). */
+  record(ctx: CallbackContext, key: string): void {
+    const kept = ctx.model?.callbackState; // absent when a callback is driven without a model (tests)
+    if (kept !== undefined) kept[key] = { best: Number.isFinite(this.best) ? this.best : null, wait: this.wait };
+  }
   /** Records `v`; true when it improves on the best by more than minDelta (NaN never does). */
   improves(v: number): boolean {
     if (v < this.best - this.minDelta) {
@@ -96,6 +114,8 @@ export interface EarlyStoppingOptions {
   /**
    * At the end of training, put back the weights (every tensor, running statistics included) of
    * the best epoch, when a later epoch ended worse (default false). Optimizer state is not restored.
+   * A resumed fit continues the run's best and wait, but can restore only weights it saw: when
+   * the best epoch is in an earlier leg, the weights stay those of the last epoch.
    */
   restoreBestWeights?: boolean;
 }
@@ -120,12 +140,13 @@ export class EarlyStopping implements Callback {
     this.restoreBestWeights = options.restoreBestWeights ?? false;
   }
 
-  /** The best value seen (Infinity before the first epoch). */
+  /** The best value seen (Infinity before the first epoch; on a resumed fit, the run's best so far). */
   get best(): number { return this.plateau.best; }
+  private get key(): string { return `EarlyStopping:${this.monitor}`; }
 
   onTrainBegin(ctx: CallbackContext): void {
     requireMonitor(this.monitor, ctx, 'EarlyStopping');
-    this.plateau.reset();
+    this.plateau.begin(ctx, this.key);
     this.bestEpoch = -1;
     this.stoppedEpoch = -1;
     this.lastEpoch = -1;
@@ -138,7 +159,9 @@ export class EarlyStopping implements Callback {
   onEpochEnd(epoch: number, logs: EpochLogs, ctx: CallbackContext): Stop {
     this.lastEpoch = epoch;
     const v = this.monitor === 'valLoss' ? logs.valLoss! : logs.loss;
-    if (this.plateau.improves(v)) {
+    const improved = this.plateau.improves(v);
+    this.plateau.record(ctx, this.key);
+    if (improved) {
       this.bestEpoch = epoch;
       if (this.snapshot) copyWeights(ctx.model, this.snapshot, false);
       return undefined;
@@ -156,21 +179,31 @@ export class EarlyStopping implements Callback {
 }
 
 export interface CheckpointInfo {
-  /** The epoch just completed (fit's 0-based number). */
+  /** The epoch just completed (fit's 0-based number; it restarts at 0 in every fit call). */
   epoch: number;
+  /**
+   * The model's completed epochs, this one included, across fit calls and resumed files
+   * (model.epochsTrained): what checkpoints are numbered and `every` counted by, so a resumed
+   * run saves where a straight one would and never over an earlier run's checkpoints.
+   */
+  trainedEpochs: number;
   logs: EpochLogs;
 }
 
 export interface ModelCheckpointOptions {
-  /** Save after every `every`-th epoch: epochs every−1, 2·every−1, ... (default 1). */
+  /** Save after every `every`-th epoch of the model (its epochsTrained a multiple of `every`; default 1). */
   every?: number;
-  /** Writes the model; fit waits for it. Node: checkpointWriter(path) writes atomically. */
-  save: (model: Sequential, info: CheckpointInfo) => void | Promise<void>;
+  /**
+   * Writes the model; fit waits for it. Node: checkpointWriter(path) writes atomically. A `check`
+   * method on it, when present, runs at the start of training (checkpointWriter's refuses a path
+   * that cannot be written, before the first batch).
+   */
+  save: ((model: Sequential, info: CheckpointInfo) => void | Promise<void>) & { check?: (model: Sequential) => void | Promise<void> };
 }
 
 export class ModelCheckpoint implements Callback {
   readonly every: number;
-  /** Epochs saved so far in this fit call. */
+  /** Epochs saved in this fit call, as the model's 0-based epoch numbers (trainedEpochs − 1). */
   readonly saved: number[] = [];
   private readonly save: ModelCheckpointOptions['save'];
 
@@ -182,12 +215,16 @@ export class ModelCheckpoint implements Callback {
     this.save = options.save;
   }
 
-  onTrainBegin(): void { this.saved.length = 0; }
+  async onTrainBegin(ctx: CallbackContext): Promise<void> {
+    this.saved.length = 0;
+    await this.save.check?.(ctx.model);
+  }
 
   async onEpochEnd(epoch: number, logs: EpochLogs, ctx: CallbackContext): Promise<Stop> {
-    if ((epoch + 1) % this.every === 0) {
-      await this.save(ctx.model, { epoch, logs });
-      this.saved.push(epoch);
+    const trainedEpochs = ctx.model.epochsTrained; // fit counts the epoch before calling back
+    if (trainedEpochs % this.every === 0) {
+      await this.save(ctx.model, { epoch, trainedEpochs, logs });
+      this.saved.push(trainedEpochs - 1);
     }
     return undefined;
   }
@@ -214,6 +251,7 @@ export class ReduceLROnPlateau implements Callback {
   readonly factor: number;
   readonly patience: number;
   readonly minLr: number;
+  private get key(): string { return `ReduceLROnPlateau:${this.monitor}`; }
   /** Epochs after which lrScale was reduced. */
   readonly reductions: number[] = [];
   private readonly plateau: Plateau;
@@ -231,14 +269,15 @@ export class ReduceLROnPlateau implements Callback {
 
   onTrainBegin(ctx: CallbackContext): void {
     requireMonitor(this.monitor, ctx, 'ReduceLROnPlateau');
-    this.plateau.reset();
+    this.plateau.begin(ctx, this.key);
     this.reductions.length = 0;
   }
 
   onEpochEnd(epoch: number, logs: EpochLogs, ctx: CallbackContext): Stop {
     const v = this.monitor === 'valLoss' ? logs.valLoss! : logs.loss;
-    if (this.plateau.improves(v) || this.plateau.wait < this.patience) return undefined;
+    if (this.plateau.improves(v) || this.plateau.wait < this.patience) { this.plateau.record(ctx, this.key); return undefined; }
     this.plateau.wait = 0;
+    this.plateau.record(ctx, this.key);
     const opt: ScalableLr = ctx.model.optimizer;
     const floor = this.minLr / opt.peakLr;
     const next = Math.max(opt.lrScale * this.factor, floor);

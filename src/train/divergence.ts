@@ -1,4 +1,4 @@
-// DivergenceError, and the learning-rate summary its messages carry.
+// DivergenceError, and the learning-rate summary and remedies its messages carry.
 
 import type { Sequential } from '../model/sequential.js';
 import type { History } from './fit-options.js';
@@ -20,4 +20,11 @@ export function describeLr(model: Sequential): string {
   const lr = o.lr;
   return typeof lr === 'number' && o.lrScale === 1 ? `now ${lr}` : `${typeof lr === 'number' ? 'constant' : lr.type} schedule, peak ${o.peakLr}, ` +
     `lrScale ${o.lrScale}, next step ${o.nextLr}`;
+}
+
+/** What to try after a divergence: with clipping on, "clip the gradients" would mislead. */
+export function remedies(model: Sequential): string {
+  const clip = model.optimizer.clipNorm;
+  return clip === undefined ? `lower the learning rate (${describeLr(model)}), clip the gradients, or check the data`
+    : `lower the learning rate (${describeLr(model)}) or clipNorm (now ${clip}; the last gradient norm was ${model.optimizer.lastGradNorm}), or check the data`;
 }

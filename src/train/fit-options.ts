@@ -134,6 +134,8 @@ export interface CheckedFit {
   /** Shift augmentation in pixels (0: none). */
   shift: number;
   callbacks: Callback[];
+  /** fit({ resume: true }): continue the saved stream and the callbacks' counts. */
+  resume: boolean;
 }
 
 /**
@@ -197,7 +199,7 @@ export function checkFitOptions(model: Sequential, trainIn: Dataset, options: Fi
         `this call has ${train.count} samples in batches of ${batchSize} (give the same data, validation split and batchSize)`);
     }
   }
-  return { epochs, batchSize, evalBatch, yieldEvery, seed, splitSeed, skipEpochs, lrOption, train, val, shift, callbacks };
+  return { epochs, batchSize, evalBatch, yieldEvery, seed, splitSeed, skipEpochs, lrOption, train, val, shift, callbacks, resume };
 }
 
 /** Throws unless the seed option is absent or an integer. */

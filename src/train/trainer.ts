@@ -29,7 +29,8 @@ import { checkFitOptions, type BatchLogs, type EpochLogs, type FitOptions, type 
 import { nonFiniteParam } from './checks.js';
 import { stage } from './staging.js';
 import { runEval } from './evaluate.js';
-import { DivergenceError, describeLr } from './divergence.js';
+import { DivergenceError, remedies } from './divergence.js';
+
 
 export async function fit(model: Sequential, trainIn: Dataset, options: FitOptions = {}): Promise<History> {
   if (options === null || typeof options !== 'object') throw new TypeError('fit: options must be an object');
@@ -37,7 +38,7 @@ export async function fit(model: Sequential, trainIn: Dataset, options: FitOptio
 }
 
 async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): Promise<History> {
-  const { epochs, batchSize, evalBatch, yieldEvery, seed, splitSeed, skipEpochs, lrOption, train, val, shift, callbacks } =
+  const { epochs, batchSize, evalBatch, yieldEvery, seed, splitSeed, skipEpochs, lrOption, train, val, shift, callbacks, resume } =
     checkFitOptions(model, trainIn, options);
 
   // The learning rate or schedule for this fit, and a schedule's total steps (the last check).
@@ -59,7 +60,6 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   const order = new EpochOrder(n, seed, { shuffle: options.shuffle ?? true });
   for (let e = 0; e < skipEpochs; e++) order.next(); // a resumed stream: the orders already drawn
   const stream: TrainStream = { orderSeed: seed >>> 0, orderEpochs: skipEpochs, splitSeed: splitSeed >>> 0, samples: n, batchSize };
-  model.trainStream = stream;
   const steps = Math.ceil(n / B);
   // Shift augmentation: image geometry for the kernel, and what a blank pixel is after normalization.
   const shiftGeom = shift > 0 ? model.slot('augment geometry', 64) : 0;
@@ -69,8 +69,10 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
   }
   const shiftFill = shift > 0 ? model.input.fillPtr() : 0;
   const shiftSeed = seed; // the shuffle seed: restored by a resume, like the epoch count
-  const ctx: CallbackContext = { model, epochs, hasValidation: val !== undefined };
+  const ctx: CallbackContext = { model, epochs, hasValidation: val !== undefined, resume };
   for (const c of callbacks) await c.onTrainBegin?.(ctx);
+  model.trainStream = stream; // only now: a fit a callback refused must not replace the stream a resume continues
+  if (!resume) model.callbackState = {}; // a new run: no plateau counts carry over (callbacks began from scratch)
 
   const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], imagesPerSecond: [] };
   const logs: BatchLogs = { epoch: 0, batch: 0, size: 0, loss: 0, accuracy: 0 };
@@ -106,7 +108,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
       if (sum - sum !== 0) {
         throw new DivergenceError(`fit: training diverged at epoch ${e + 1}, batch ${s + 1} of ${steps}: the batch loss is ${sum}` +
           `${lastLoss === undefined ? '' : ` (the last finite batch loss was ${lastLoss.toPrecision(5)})`}; ` +
-          `lower the learning rate (${describeLr(model)}), clip the gradients, or check the data`, e, s, history);
+          remedies(model), e, s, history);
       }
       lastLoss = sum / b;
       const i32 = model.i32();
@@ -141,7 +143,7 @@ async function fitOn(model: Sequential, trainIn: Dataset, options: FitOptions): 
     if (bad !== undefined) {
       throw new DivergenceError(`fit: training diverged in epoch ${e + 1}: parameter ${bad}` +
         `${lastLoss === undefined ? '' : ` (the last batch loss was ${lastLoss.toPrecision(5)})`}; ` +
-        `lower the learning rate (${describeLr(model)}), clip the gradients, or check the data`, e, steps - 1, history);
+        remedies(model), e, steps - 1, history);
     }
     model.epochsTrained++;
     history.epoch.push(epochLogs.epoch);

@@ -201,7 +201,8 @@ describe('fit and schedules', () => {
     expect(m.optimizer.iterations).toBe(8);
     // The last step ran at the final lr; the next ones stay there.
     expectClose(m.optimizer.nextLr, 0.01 / 25 / 1e4, 'after the cycle');
-    await m.fit(data, { epochs: 1, batchSize: 16 });
+    // Kept, not derived again: a further fit would run a whole epoch at that final lr, so it is refused (test/review/schedule-exhausted-by-an-earlier-fit.test.ts).
+    await expect(m.fit(data, { epochs: 1, batchSize: 16 })).rejects.toThrow(/the onecycle schedule has 0 of its 8 steps left, but this fit runs 4/);
     expect((m.optimizer.lrSchedule as { totalSteps: number }).totalSteps).toBe(8);
   });
 
