@@ -2,7 +2,7 @@
 // and (where the engine has relaxed SIMD) relaxed side by side in one run (benchmark.js),
 // after checking that the builds agree.
 //
-//   npm run bench:kernels [-- --json FILE] [--quick] [--filter TEXT]
+//   npm run bench:kernels [-- --json FILE] [--quick] [--filter TEXT] [--baseline DIR]
 //   npx -y node@24 node_modules/.bin/tsx bench/kernels.ts ...   (relaxed needs Node ≥ 22)
 //
 // Prints the Node version and builds first, then per kernel and shape: median time per call
@@ -10,17 +10,23 @@
 // speed-ups, and GFLOP/s as a share of this machine's f32x4 multiply+add peak (separate mul
 // and add, the simd kernels' ceiling), measured at the start of the same run; the fused
 // relaxed_madd peak is printed beside it.
+// --baseline DIR loads another checkout's SIMD build (DIR/simd.wasm, or simd.shared.wasm when
+// the memory is shared, e.g. /work/main/build) into the same memory and times it in the same
+// suite as a further variant, so old and new kernels are compared side by side on a busy
+// machine: "new/old" is baseline time / SIMD time (benchmark.js medians), and "new/old (paired
+// min)" the same from alternating single calls (pairedMin), the steadier of the two. Rows whose
+// kernel the baseline build lacks (and that give no runBaseline) show '-' there.
 
-import Benchmark from 'benchmark';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { execSync } from 'node:child_process';
 import { loadRuntime, type BuildName, type Runtime } from '../src/runtime/load.js';
-import { writeGeom, GEOM_BYTES, type Kernels } from '../src/runtime/abi.js';
+import { writeGeom, GEOM_BYTES, CONV_ACT, type Kernels } from '../src/runtime/abi.js';
 import { windowGeom } from '../src/tensor/geometry.js';
+import { type Case, timeBuilds, pairedMin, baselineRuns, measurePeak, callOverheadNs, fmtTime, loadPeak, loadBaseline } from './kernels-timing.js';
 import { convShapes, gemmShapes, poolShapes, squareGemms, paramCounts, activationSizes } from './shapes.js';
 
-interface Args { json?: string; quick: boolean; filter?: string }
+interface Args { json?: string; quick: boolean; filter?: string; baseline?: string }
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { quick: false };
@@ -29,21 +35,12 @@ function parseArgs(argv: string[]): Args {
     if (a === '--json') args.json = argv[++i];
     else if (a === '--quick') args.quick = true;
     else if (a === '--filter') args.filter = argv[++i];
-    else throw new Error(`bench:kernels: unknown argument ${a} (expected --json FILE, --quick, --filter TEXT)`);
+    else if (a === '--baseline') args.baseline = argv[++i];
+    else throw new Error(`bench:kernels: unknown argument ${a} (expected --json FILE, --quick, --filter TEXT, --baseline DIR)`);
   }
   if (args.json === undefined && argv.includes('--json')) throw new Error('bench:kernels: --json needs a file name');
+  if (args.baseline === undefined && argv.includes('--baseline')) throw new Error('bench:kernels: --baseline needs a directory holding simd.wasm');
   return args;
-}
-
-/** One benchmark case: the same call on each build, over buffers set up once. */
-interface Case {
-  kernel: string;
-  shape: string;
-  flops?: number;
-  /** Runs the kernel once with the given build. */
-  run(k: Kernels): void;
-  /** Runs each build once from the same starting state and returns null if they agree, else why not. */
-  check(): string | null;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -146,7 +143,7 @@ function gemmCases(rt: Runtime): Case[] {
   return out;
 }
 
-function convCases(rt: Runtime, B: number): Case[] {
+function convCases(rt: Runtime, B: number, baseline?: Kernels): Case[] {
   const out: Case[] = [];
   for (const s of convShapes(B)) {
     const g = windowGeom([s.B, s.H, s.W, s.C], s.OC, { kernel: [s.K, s.K], stride: [s.stride, s.stride], padding: s.padding }, s.name);
@@ -163,7 +160,7 @@ function convCases(rt: Runtime, B: number): Case[] {
     const dx = rt.arena.alloc(nx * 4);
     const dw = rt.arena.alloc(nw * 4);
     const db = rt.arena.alloc(s.OC * 4);
-    const scratchBytes = Math.max(...buildsOf(rt).map(([, k]) => k.conv2d_scratch_bytes(gp)));
+    const scratchBytes = Math.max(...buildsOf(rt).map(([, k]) => k.conv2d_scratch_bytes(gp)), baseline?.conv2d_scratch_bytes(gp) ?? 0);
     const scratch = rt.arena.alloc(Math.max(scratchBytes, 16));
     const flops = 2 * s.B * g.OH * g.OW * s.OC * s.K * s.K * s.C;
     const shape = `${s.name} ${s.H}x${s.W}x${s.C}->${s.OC}@${s.K}x${s.K} ${s.padding}`;
@@ -171,6 +168,14 @@ function convCases(rt: Runtime, B: number): Case[] {
       kernel: 'conv2d_forward', shape, flops,
       run: (k) => k.conv2d_forward(y, x, w, bias, gp, scratch),
       check: () => checkPair(rt, [{ ptr: y, n: ny }], (k, [yy]) => k.conv2d_forward(yy!, x, w, bias, gp, scratch)),
+    });
+    // The inference path's fused conv + bias + relu; the baseline build may have no such kernel,
+    // so it runs what an inference step did before: conv2d_forward, then relu_forward over y.
+    out.push({
+      kernel: 'conv2d_forward_act relu', shape, flops,
+      run: (k) => k.conv2d_forward_act(y, x, w, bias, gp, scratch, CONV_ACT.relu),
+      runBaseline: (k) => { k.conv2d_forward(y, x, w, bias, gp, scratch); k.relu_forward(y, y, ny); },
+      check: () => checkPair(rt, [{ ptr: y, n: ny }], (k, [yy]) => k.conv2d_forward_act(yy!, x, w, bias, gp, scratch, CONV_ACT.relu)),
     });
     out.push({
       kernel: 'conv2d_backward_input', shape, flops,
@@ -205,6 +210,11 @@ function poolCases(rt: Runtime, B: number): Case[] {
     out.push(
       { kernel: 'maxpool2d_forward', shape, run: (k) => k.maxpool2d_forward(y, arg, x, gp),
         check: () => checkPair(rt, [{ ptr: y, n: ny }], (k, [yy]) => k.maxpool2d_forward(yy!, arg, x, gp)) },
+      // The inference plans' call (argmax = 0: none written); the baseline runs what inference
+      // ran before, with one.
+      { kernel: 'maxpool2d_forward no argmax', shape, run: (k) => k.maxpool2d_forward(y, 0, x, gp),
+        runBaseline: (k) => k.maxpool2d_forward(y, arg, x, gp),
+        check: () => checkPair(rt, [{ ptr: y, n: ny }], (k, [yy]) => k.maxpool2d_forward(yy!, 0, x, gp)) },
       { kernel: 'maxpool2d_backward', shape, run: (k) => k.maxpool2d_backward(dx, dy, arg, gp),
         check: () => checkPair(rt, [{ ptr: dx, n: nx }], (k, [d]) => k.maxpool2d_backward(d!, dy, arg, gp)) },
       { kernel: 'avgpool2d_forward', shape, run: (k) => k.avgpool2d_forward(y, x, gp),
@@ -330,69 +340,6 @@ function normCases(rt: Runtime): Case[] {
 
 // ---------------------------------------------------------------------------------------
 
-interface Timing { median: number; p10: number; p90: number; cold: number }
-
-function percentile(sorted: number[], q: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
-  return sorted[i]!;
-}
-
-/** Times every build side by side in one benchmark.js suite; returns seconds per call. */
-function timeBuilds(c: Case, rt: Runtime, maxTime: number): Partial<Record<BuildName, Timing>> & { naive: Timing; simd: Timing } {
-  const timings: Partial<Record<BuildName, Timing>> = {};
-  const suite = new Benchmark.Suite();
-  for (const [name, k] of buildsOf(rt)) {
-    const t0 = performance.now();
-    c.run(k); // the first call, before V8 tiers the wasm up
-    const cold = (performance.now() - t0) / 1000;
-    suite.add(name, () => c.run(k), {
-      maxTime, minSamples: 5,
-      onComplete(this: Benchmark) {
-        const s = [...this.stats.sample].sort((a, b) => a - b);
-        timings[name] = { median: percentile(s, 0.5), p10: percentile(s, 0.1), p90: percentile(s, 0.9), cold };
-      },
-    });
-  }
-  suite.run({ async: false });
-  return { ...timings, naive: timings.naive!, simd: timings.simd! };
-}
-
-type Peak = { peak_madd(n: number, a: number, b: number): number; PEAK_FLOPS_PER_ITERATION: WebAssembly.Global };
-
-function measurePeak(peak: { peak_madd(n: number, a: number, b: number): number; PEAK_FLOPS_PER_ITERATION: WebAssembly.Global }): number {
-  const perIter = peak.PEAK_FLOPS_PER_ITERATION.value as number;
-  const iters = 5_000_000;
-  peak.peak_madd(iters, 0.9999999, 1e-7); // warm up
-  const rates: number[] = [];
-  for (let r = 0; r < 7; r++) {
-    const t0 = performance.now();
-    peak.peak_madd(iters, 0.9999999, 1e-7);
-    rates.push(iters * perIter / ((performance.now() - t0) / 1000) / 1e9);
-  }
-  rates.sort((a, b) => a - b);
-  return rates[rates.length - 1]!; // the best run is the ceiling; noise only lowers it
-}
-
-function callOverheadNs(peak: { noop(): void }): number {
-  const n = 2_000_000;
-  for (let i = 0; i < n; i++) peak.noop();
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) peak.noop();
-  return (performance.now() - t0) * 1e6 / n;
-}
-
-function fmtTime(s: number): string {
-  if (s >= 1) return `${s.toFixed(2)} s`;
-  if (s >= 1e-3) return `${(s * 1e3).toFixed(2)} ms`;
-  return `${(s * 1e6).toFixed(1)} µs`;
-}
-
-async function loadPeak(file: string, rt: Runtime): Promise<Peak & { noop(): void }> {
-  const bytes = await readFile(new URL(`../build/${file}`, import.meta.url));
-  const { instance } = await WebAssembly.instantiate(bytes, { env: { memory: rt.arena.memory } });
-  return instance.exports as never;
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const rt = await loadRuntime({ build: 'simd' });
@@ -401,6 +348,7 @@ async function main(): Promise<void> {
   const relaxedNote = rt.relaxed ? null
     : `relaxed not measured: Node ${process.version} has no WebAssembly relaxed SIMD; run under Node ≥ 22 (npx -y node@24 node_modules/.bin/tsx bench/kernels.ts)`;
   console.log(`Node ${process.version} (V8 ${process.versions.v8}), builds: ${builds.join(', ')}${relaxedNote ? `; ${relaxedNote}` : ''}`);
+  const baseline = args.baseline === undefined ? undefined : await loadBaseline(args.baseline, rt);
   const peak = await loadPeak('peak.wasm', rt);
   const peakGflops = measurePeak(peak);
   const overhead = callOverheadNs(peak);
@@ -409,25 +357,37 @@ async function main(): Promise<void> {
     (peakFmaGflops !== null ? `; relaxed_madd peak: ${peakFmaGflops.toFixed(1)} GFLOP/s` : '') +
     `; empty JS→wasm call: ${overhead.toFixed(1)} ns`);
 
-  let cases = [...gemmCases(rt), ...convCases(rt, 32), ...convCases(rt, 1), ...poolCases(rt, 32), ...elementwiseCases(rt), ...normCases(rt)];
+
+  let cases = [...gemmCases(rt), ...convCases(rt, 32, baseline), ...convCases(rt, 1, baseline), ...poolCases(rt, 32),
+    ...elementwiseCases(rt), ...normCases(rt)];
   if (args.filter) cases = cases.filter((c) => `${c.kernel} ${c.shape}`.includes(args.filter!));
   const maxTime = args.quick ? 0.25 : 1;
 
   const results = [];
-  const header = ['kernel', 'shape', 'naive', 'simd', ...(rt.relaxed ? ['relaxed'] : []), 'simd/naive',
-    ...(rt.relaxed ? ['relaxed/simd'] : []), 'naive GF/s', 'simd GF/s', ...(rt.relaxed ? ['relaxed GF/s'] : []), '% peak',
-    ...(rt.relaxed ? ['relaxed % peak'] : [])];
+  const relaxedCols = (...cols: string[]) => (rt.relaxed ? cols : []);
+  const baselineCols = (...cols: string[]) => (baseline ? cols : []);
+  const header = ['kernel', 'shape', 'naive', 'simd', ...relaxedCols('relaxed'), ...baselineCols('baseline'), 'simd/naive',
+    ...relaxedCols('relaxed/simd'), ...baselineCols('new/old', 'new/old (paired min)'),
+    'naive GF/s', 'simd GF/s', ...relaxedCols('relaxed GF/s'), ...baselineCols('baseline GF/s'),
+    '% peak', ...relaxedCols('relaxed % peak'), ...baselineCols('baseline % peak', '% peak (paired min)')];
   console.log(header.join(' | '));
   for (const c of cases) {
     const why = c.check();
     if (why) throw new Error(`${c.kernel} ${c.shape}: the builds disagree: ${why}`);
-    const t = timeBuilds(c, rt, maxTime);
+    const base = baseline && baselineRuns(c, baseline) ? baseline : undefined;
+    const t = timeBuilds(c, buildsOf(rt), maxTime, base);
     const speedup = t.naive.median / t.simd.median;
-    const gflops = (x: Timing | undefined) => (c.flops && x ? c.flops / x.median / 1e9 : undefined);
-    const naiveGflops = gflops(t.naive), simdGflops = gflops(t.simd), relaxedGflops = gflops(t.relaxed);
-    const percentOfPeak = simdGflops !== undefined ? 100 * simdGflops / peakGflops : undefined;
-    const relaxedPercentOfPeak = relaxedGflops !== undefined ? 100 * relaxedGflops / peakGflops : undefined;
+    const gflops = (seconds: number | undefined) => (c.flops && seconds !== undefined ? c.flops / seconds / 1e9 : undefined);
+    const naiveGflops = gflops(t.naive.median), simdGflops = gflops(t.simd.median), relaxedGflops = gflops(t.relaxed?.median);
+    const ofPeak = (g: number | undefined) => (g !== undefined ? 100 * g / peakGflops : undefined);
+    const percentOfPeak = ofPeak(simdGflops);
+    const relaxedPercentOfPeak = ofPeak(relaxedGflops);
     const relaxedOverSimd = t.relaxed ? t.simd.median / t.relaxed.median : undefined;
+    const paired = base ? pairedMin(c, rt.simd!, base, args.quick ? 10 : 30) : undefined;
+    const baseGflops = gflops(t.baseline?.median);
+    const newOverOld = t.baseline ? t.baseline.median / t.simd.median : undefined;
+    const pairedNewOverOld = paired ? paired.baseline / paired.simd : undefined;
+    const pairedPercentOfPeak = ofPeak(gflops(paired?.simd));
     results.push({
       kernel: c.kernel, shape: c.shape, flops: c.flops ?? null,
       naiveSeconds: t.naive.median, simdSeconds: t.simd.median, relaxedSeconds: t.relaxed?.median ?? null, speedup,
@@ -437,12 +397,21 @@ async function main(): Promise<void> {
       naiveP10: t.naive.p10, naiveP90: t.naive.p90, simdP10: t.simd.p10, simdP90: t.simd.p90,
       relaxedP10: t.relaxed?.p10 ?? null, relaxedP90: t.relaxed?.p90 ?? null,
       naiveColdSeconds: t.naive.cold, simdColdSeconds: t.simd.cold, relaxedColdSeconds: t.relaxed?.cold ?? null,
+      ...(baseline ? {
+        baselineSeconds: t.baseline?.median ?? null, baselineGflops: baseGflops ?? null,
+        baselinePercentOfPeak: ofPeak(baseGflops) ?? null, speedupVsBaseline: newOverOld ?? null,
+        pairedMinSimdSeconds: paired?.simd ?? null, pairedMinBaselineSeconds: paired?.baseline ?? null,
+        pairedSpeedupVsBaseline: pairedNewOverOld ?? null, pairedSimdPercentOfPeak: pairedPercentOfPeak ?? null,
+      } : {}),
     });
     const pct = (p: number | undefined) => (p !== undefined ? `${p.toFixed(0)}%` : '-');
+    const ratio = (r: number | undefined, digits: number) => (r !== undefined ? `${r.toFixed(digits)}x` : '-');
     console.log([c.kernel, c.shape, fmtTime(t.naive.median), fmtTime(t.simd.median), ...(t.relaxed ? [fmtTime(t.relaxed.median)] : []),
-      `${speedup.toFixed(1)}x`, ...(relaxedOverSimd !== undefined ? [`${relaxedOverSimd.toFixed(2)}x`] : []),
-      naiveGflops?.toFixed(2) ?? '-', simdGflops?.toFixed(2) ?? '-', ...(t.relaxed ? [relaxedGflops?.toFixed(2) ?? '-'] : []),
-      pct(percentOfPeak), ...(t.relaxed ? [pct(relaxedPercentOfPeak)] : [])].join(' | '));
+      ...baselineCols(t.baseline ? fmtTime(t.baseline.median) : '-'),
+      ratio(speedup, 1), ...relaxedCols(ratio(relaxedOverSimd, 2)), ...baselineCols(ratio(newOverOld, 2), ratio(pairedNewOverOld, 2)),
+      naiveGflops?.toFixed(2) ?? '-', simdGflops?.toFixed(2) ?? '-', ...relaxedCols(relaxedGflops?.toFixed(2) ?? '-'),
+      ...baselineCols(baseGflops?.toFixed(2) ?? '-'),
+      pct(percentOfPeak), ...relaxedCols(pct(relaxedPercentOfPeak)), ...baselineCols(pct(ofPeak(baseGflops)), pct(pairedPercentOfPeak))].join(' | '));
   }
 
   if (args.json) {
@@ -451,7 +420,7 @@ async function main(): Promise<void> {
     const doc = {
       peakGflops, peakFmaGflops, callOverheadNs: overhead,
       node: process.version, v8: process.versions.v8, builds, relaxedNote, cpu: os.cpus()[0]?.model ?? 'unknown', commit,
-      date: new Date().toISOString(), maxTimePerVariant: maxTime,
+      date: new Date().toISOString(), maxTimePerVariant: maxTime, baseline: args.baseline ?? null,
       results,
     };
     const tmp = `${args.json}.tmp-${process.pid}`;
