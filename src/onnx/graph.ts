@@ -95,3 +95,10 @@ export function encodeModel(model: ModelMsg): Uint8Array {
   const type = modelProto();
   return type.encode(type.fromObject(model as Record<string, unknown>)).finish();
 }
+
+/** Decodes ONNX bytes into a plain object (int64 fields as numbers, bytes as Uint8Array). */
+export function decodeModel(bytes: Uint8Array): ModelMsg {
+  const type = modelProto();
+  const msg = type.decode(bytes);
+  return type.toObject(msg, { longs: Number, arrays: true, defaults: false }) as ModelMsg;
+}
