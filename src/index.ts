@@ -28,6 +28,9 @@ export { confusionMatrix, precisionRecall } from './train/metrics.js';
 // Save / load (bytes; see ./node.ts for files).
 export * from './io/index.js';
 
+// ONNX export and import (bytes).
+export * from './onnx/index.js';
+
 // Data: the Dataset type, pure parsers and transforms.
 export { type Dataset, type DataSplit, imageSize } from './data/dataset.js';
 export { parseIdx, encodeIdx, idxToDataset } from './data/idx.js';

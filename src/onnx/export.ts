@@ -64,6 +64,12 @@ export interface ExportOnnxOptions {
   docString?: string;
   /** Extra metadata_props entries (string keys and values), e.g. how inputs were preprocessed. */
   metadata?: Record<string, string>;
+  /**
+   * Per-channel standardisation to put in front of the graph, (x − mean[c]) / std[c] (a std of 0
+   * divides by 1, as applyStandardize does): the ONNX model then takes raw inputs, where the
+   * simdnet model takes standardised ones. One mean and std per input channel (last axis).
+   */
+  standardize?: { mean: readonly number[]; std: readonly number[] };
 }
 
 /** Where the running value is and in which memory order. */
@@ -211,6 +217,15 @@ export function exportOnnx(model: Sequential, options: ExportOnnxOptions = {}): 
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') throw new TypeError(`exportOnnx: metadata '${k}' must be a string, got ${shown(v)}`);
   }
+  const channels = model.inputShape[model.inputShape.length - 1]!;
+  const st = options.standardize;
+  if (st !== undefined) {
+    const ok = (a: unknown) => Array.isArray(a) && a.length === channels && a.every((v) => typeof v === 'number' && Number.isFinite(v));
+    if (st === null || typeof st !== 'object' || !ok(st.mean) || !ok(st.std) || st.std.some((v) => v < 0)) {
+      throw new RangeError(`exportOnnx: standardize must be { mean, std } with ${channels} finite numbers each (one per input channel), ` +
+        `std ≥ 0; got ${shown(st)}`);
+    }
+  }
   // Refuse an unknown layer before any weight is copied.
   for (const l of model.layers) {
     if (!ONNX_EXPORTABLE_LAYERS.includes(l.type) || !(l instanceof Conv2D || l instanceof MaxPool2D || l instanceof AvgPool2D ||
@@ -223,6 +238,12 @@ export function exportOnnx(model: Sequential, options: ExportOnnxOptions = {}): 
   const ex = new Exporter(model);
   ex.g.reserve(ONNX_INPUT_NAME, ONNX_OUTPUT_NAME);
   let c: Cursor = { value: ONNX_INPUT_NAME, nchw: false };
+  if (st !== undefined) {
+    // Broadcast over the last (channel) axis of the NHWC input.
+    const mean = ex.g.floats('standardize/mean', [channels], st.mean);
+    const std = ex.g.floats('standardize/std', [channels], st.std.map((v) => (v === 0 ? 1 : v)));
+    c = { value: ex.g.node('Div', [ex.g.node('Sub', [c.value, mean], {}, 'standardize/sub'), std], {}, 'standardize/div'), nchw: false };
+  }
   for (const layer of model.layers.slice(0, model.stackSize)) c = ex.layer(c, layer);
   if (c.nchw) throw new Error(`exportOnnx: model '${model.name}' ends in an image, not class scores`); // compile forbids it
   ex.g.node('Softmax', [c.value], { axis: -1 }, 'softmax_output', ONNX_OUTPUT_NAME);
