@@ -65,7 +65,7 @@ describe('export: bad command lines fail with one line and exit code 2, before t
     await mkdir(join(dir, 'adir'), { recursive: true });
     const r = await runCli(exportMain, ['--model', join(dir, 'missing.simdnet'), '--onnx', join(dir, 'adir')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^export: --onnx '.*adir': is a directory; expected a file name/);
+    expect(r.err).toMatch(/^export: --onnx '.*adir': is a directory; expected a file name \(e\.g\. .*model\.onnx\)/);
     expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 
