@@ -39,6 +39,12 @@ export interface OnnxGraphLayers {
   /** How the ONNX model's own input is laid out. */
   onnxInputLayout: 'NHWC' | 'NCHW' | 'NC';
   layers: LayerSpec[];
+  /**
+   * The per-channel standardisation an exportOnnx file applies first ((x − mean) / std, from
+   * `npm run export`): not a layer, so the imported model takes standardised inputs; apply it
+   * with these numbers (e.g. transforms.applyStandardize).
+   */
+  standardize?: { mean: number[]; std: number[] };
 }
 
 /** Reads the graph into layer specs (no memory, no runtime). */
@@ -71,13 +77,27 @@ export function readOnnxLayers(bytes: Uint8Array): OnnxGraphLayers {
     throw new RangeError(`importOnnx: input '${input.name}' must be [batch, features] or [batch, ·, ·, ·] with fixed sizes after the batch, got [${dims.map((d) => (d < 0 ? '?' : d)).join(', ')}]`);
   }
 
+  // exportOnnx's standardisation in front (Sub mean, Div std, over the last axis): reported, not a layer.
+  const real = nodes.map((n, i) => ({ n, i })).filter(({ n }) => n.op_type !== 'Constant');
+  const channels = dims[dims.length - 1]!;
+  const perChannel = (name: string | undefined) => {
+    const t = name === undefined ? undefined : im.consts.get(name);
+    return t !== undefined && t.isFloat && t.data.length === channels ? Array.from(t.data) : undefined;
+  };
+  const [sub, div] = [real[0]?.n, real[1]?.n];
+  const mean = sub?.op_type === 'Sub' && sub.input?.[0] === input.name ? perChannel(sub.input?.[1]) : undefined;
+  const std = mean !== undefined && div?.op_type === 'Div' && div.input?.[0] === sub!.output?.[0] ? perChannel(div.input?.[1]) : undefined;
+  const skip = std !== undefined ? 2 : 0;
+  const start = std !== undefined ? div!.output![0]! : input.name ?? '';
+
   // The first real node decides the input layout: a Transpose(0,3,1,2) means NHWC (exportOnnx's).
-  const first = nodes.find((n) => n.op_type !== 'Constant');
+  const first = real[skip]?.n;
   const nhwcIn = dims.length === 4 && first?.op_type === 'Transpose' &&
-    same(new Attributes(first, 'importOnnx').ints('perm', []), [0, 3, 1, 2]) && first.input?.[0] === input.name;
-  const layout: OnnxGraphLayers['onnxInputLayout'] = dims.length === 2 ? 'NC' : nhwcIn ? 'NHWC' : 'NCHW';
+    same(new Attributes(first, 'importOnnx').ints('perm', []), [0, 3, 1, 2]) && first.input?.[0] === start;
+  const layout: OnnxGraphLayers['onnxInputLayout'] = dims.length === 2 ? 'NC' : nhwcIn || skip > 0 ? 'NHWC' : 'NCHW';
   const inputShape = layout === 'NCHW' ? [perSample[1]!, perSample[2]!, perSample[0]!] : perSample;
-  let f: Flow = { value: input.name ?? '', layout: layout === 'NCHW' ? 'nchw' : 'nhwc', shape: inputShape };
+  let f: Flow = { value: start, layout: layout === 'NCHW' ? 'nchw' : 'nhwc', shape: inputShape };
+  const skipped = new Set(real.slice(0, skip).map(({ i }) => i));
 
   const lastReal = nodes.reduce((k, n, j) => (n.op_type === 'Constant' ? k : j), -1);
   nodes.forEach((n, i) => {
@@ -87,6 +107,7 @@ export function readOnnxLayers(bytes: Uint8Array): OnnxGraphLayers {
       im.consts.set(n.output?.[0] ?? '', readTensor({ ...t, name: n.output?.[0] }, im.label(i)));
       return;
     }
+    if (skipped.has(i)) return;
     if (n.input?.[0] !== f.value) {
       throw new RangeError(`${im.label(i)}: reads '${n.input?.[0]}', but the chain's value is '${f.value}'; only a single chain of layers is supported`);
     }
@@ -95,7 +116,9 @@ export function readOnnxLayers(bytes: Uint8Array): OnnxGraphLayers {
   if (g.output![0]!.name !== f.value) throw new RangeError(`importOnnx: the graph's output '${g.output![0]!.name}' is not the end of the chain ('${f.value}')`);
   if (f.shape.length !== 1 || f.perm !== undefined) throw new RangeError(`importOnnx: the graph must end in class scores [batch, classes], ends in per-sample shape [${f.shape.join(', ')}]`);
   if (im.specs.length === 0) throw new RangeError('importOnnx: the graph has no layers simdnet can train');
-  return { name: g.name || 'onnx', inputShape, onnxInputLayout: layout, layers: im.specs };
+  const out: OnnxGraphLayers = { name: g.name || 'onnx', inputShape, onnxInputLayout: layout, layers: im.specs };
+  if (std !== undefined) out.standardize = { mean: mean!, std: std };
+  return out;
 }
 
 /**

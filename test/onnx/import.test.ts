@@ -217,9 +217,17 @@ describe('importOnnx: what it cannot read is refused, naming the node and what i
     expect(() => readOnnxLayers(two)).toThrow(/the graph must have one input and one output, has 2 inputs \(x, z\)/);
   });
 
-  it('an exported model with the standardisation in front names the Sub node', async () => {
-    const m = await compiled(new Sequential([new Flatten(), new Dense({ units: 2 })]), [2, 2, 3], 1);
-    const bytes = exportOnnx(m, { standardize: { mean: [0, 0, 0], std: [1, 1, 1] } });
-    expect(() => readOnnxLayers(bytes)).toThrow(/'standardize\/sub' \(Sub\): operator 'Sub' has no simdnet layer/);
+  it('an exported model with the standardisation in front: reported as statistics, the layers read after it', async () => {
+    const m = await compiled(new Sequential([new Conv2D({ filters: 2, kernelSize: 3 }), new Flatten(), new Dense({ units: 2 })]), [4, 4, 3], 1);
+    const standardize = { mean: [0.25, 0.5, 0.75], std: [2, 0.5, 1] };
+    const read = readOnnxLayers(exportOnnx(m, { standardize }));
+    expect(read.standardize).toEqual(standardize); // exactly representable in f32
+    expect(read.onnxInputLayout).toBe('NHWC');
+    expect(read.layers.map((l) => l.type)).toEqual(['Conv2D', 'Flatten', 'Dense']);
+    // A Sub that is not that prefix is still refused by name.
+    const g = new GraphBuilder();
+    g.reserve('x', 'y');
+    g.node('Sub', ['x', g.floats('k', [1], [1])], {}, 'sub', 'y');
+    expect(() => readOnnxLayers(graphBytes(g, ['batch', 3], ['batch', 3]))).toThrow(/'sub' \(Sub\): operator 'Sub' has no simdnet layer/);
   });
 });
