@@ -52,10 +52,6 @@ export const ONNX_OPSET = 13;
 export const ONNX_IR_VERSION = 7;
 export const ONNX_INPUT_NAME = 'input';
 export const ONNX_OUTPUT_NAME = 'probabilities';
-/** The layer types exportOnnx writes. */
-export const ONNX_EXPORTABLE_LAYERS: readonly string[] = [
-  'Conv2D', 'MaxPool2D', 'AvgPool2D', 'Dense', 'Flatten', 'Reshape', 'ReLU', 'Tanh', 'Sigmoid', 'Softmax', 'Dropout',
-];
 
 export interface ExportOnnxOptions {
   /** Graph name (default: the model's name). */
@@ -111,7 +107,7 @@ class Exporter {
   readonly g = new GraphBuilder();
   private readonly weights: Map<string, NamedTensor>;
 
-  constructor(private readonly model: Sequential) {
+  constructor(model: Sequential) {
     this.weights = new Map(model.getWeights().map((w) => [w.name, w]));
     for (const w of this.weights.values()) {
       const bad = w.data.findIndex((v) => !Number.isFinite(v));
@@ -122,84 +118,114 @@ class Exporter {
     }
   }
 
-  private weight(layer: Layer, param: string): NamedTensor {
+  /** A parameter of `layer` as an initializer named after it; `data` replaces its values (a transposed copy). */
+  param(layer: Layer, param: string, dims: number[], data?: Float32Array): string {
     const w = this.weights.get(`${layer.name}/${param}`);
     if (w === undefined) throw new Error(`exportOnnx: ${layer.label} has no parameter '${param}'`);
-    return w;
+    return this.g.floats(`${layer.name}/${param}`, dims, data ?? w.data);
   }
 
-  private toNchw(c: Cursor, layer: Layer): Cursor {
+  data(layer: Layer, param: string): Float32Array {
+    const w = this.weights.get(`${layer.name}/${param}`);
+    if (w === undefined) throw new Error(`exportOnnx: ${layer.label} has no parameter '${param}'`);
+    return w.data;
+  }
+
+  toNchw(c: Cursor, layer: Layer): Cursor {
     if (c.nchw) return c;
     return { value: this.g.node('Transpose', [c.value], { perm: [0, 3, 1, 2] }, `${layer.name}/to_nchw`), nchw: true };
   }
 
-  private toNhwc(c: Cursor, layer: Layer): Cursor {
+  toNhwc(c: Cursor, layer: Layer): Cursor {
     if (!c.nchw) return c;
     return { value: this.g.node('Transpose', [c.value], { perm: [0, 2, 3, 1] }, `${layer.name}/to_nhwc`), nchw: false };
   }
 
-  private activation(c: Cursor, layer: Layer, act: string): Cursor {
+  /** A layer's fused activation as a node after it ('linear': none). */
+  activation(c: Cursor, layer: Layer, act: string): Cursor {
     if (act === 'linear') return c;
     const op = ACT_OPS[act];
     if (op === undefined) throw new Error(`exportOnnx: ${layer.label}: activation '${act}' has no ONNX mapping here`);
     return { ...c, value: this.g.node(op, [c.value], {}, `${layer.name}/${act}`) };
   }
+}
 
-  layer(c: Cursor, layer: Layer): Cursor {
-    const name = layer.name!;
-    if (layer instanceof Conv2D) {
-      const x = this.toNchw(c, layer);
-      const [H, W, C] = layer.inShape as [number, number, number];
-      const [KH, KW] = layer.kernelSize;
-      const k = this.weight(layer, 'kernel');
-      const inputs = [x.value, this.g.floats(`${name}/kernel`, [layer.filters, C, KH, KW], hwioToOihw(k.data, KH, KW, C, layer.filters))];
-      if (layer.useBias) inputs.push(this.g.floats(`${name}/bias`, [layer.filters], this.weight(layer, 'bias').data));
-      const y = this.g.node('Conv', inputs, {
-        kernel_shape: [KH, KW], strides: [...layer.strides], pads: onnxPads(H, W, layer.kernelSize, layer.strides, layer.padding),
-        dilations: [1, 1], group: 1,
-      }, name);
-      return this.activation({ value: y, nchw: true }, layer, layer.activation);
-    }
-    if (layer instanceof MaxPool2D || layer instanceof AvgPool2D) {
-      const x = this.toNchw(c, layer);
-      const [H, W] = layer.inShape as [number, number, number];
-      const attrs = {
-        kernel_shape: [...layer.poolSize], strides: [...layer.strides],
-        pads: onnxPads(H, W, layer.poolSize, layer.strides, layer.padding), ceil_mode: 0,
-      };
-      const y = layer instanceof MaxPool2D
-        ? this.g.node('MaxPool', [x.value], attrs, name)
-        : this.g.node('AveragePool', [x.value], { ...attrs, count_include_pad: 0 }, name);
-      return { value: y, nchw: true };
-    }
-    if (layer instanceof Dense) {
-      if (c.nchw) throw new Error(`exportOnnx: ${layer.label} follows an image without a Flatten`); // shape inference forbids it
-      const IN = layer.inShape[0]!;
-      const inputs = [c.value, this.g.floats(`${name}/kernel`, [IN, layer.units], this.weight(layer, 'kernel').data)];
-      if (layer.useBias) inputs.push(this.g.floats(`${name}/bias`, [layer.units], this.weight(layer, 'bias').data));
-      const y = this.g.node('Gemm', inputs, { alpha: { float: 1 }, beta: { float: 1 }, transA: 0, transB: 0 }, name);
-      return this.activation({ value: y, nchw: false }, layer, layer.fusedSoftmax ? 'linear' : layer.activation);
-    }
-    if (layer instanceof Flatten) {
-      if (layer.inShape.length === 1) return c;
-      const x = this.toNhwc(c, layer);
-      return { value: this.g.node('Flatten', [x.value], { axis: 1 }, name), nchw: false };
-    }
-    if (layer instanceof Reshape) {
-      const x = layer.inShape.length === 3 ? this.toNhwc(c, layer) : c;
-      const shape = this.g.int64s(`${name}/shape`, [0, ...layer.outShape]); // 0: keep the batch dimension
-      return { value: this.g.node('Reshape', [x.value, shape], {}, name), nchw: false };
-    }
-    if (layer instanceof ReLU || layer instanceof Tanh || layer instanceof Sigmoid) {
-      return { ...c, value: this.g.node(ACT_OPS[layer.type.toLowerCase()]!, [c.value], {}, name) };
-    }
-    if (layer instanceof Softmax) {
-      const axis = c.nchw ? 1 : -1;
-      return { ...c, value: this.g.node('Softmax', [c.value], { axis }, name) };
-    }
-    if (layer instanceof Dropout) return c;
+// ---- one writer per layer type ----------------------------------------------------------------
+
+type Writer<L extends Layer> = (ex: Exporter, c: Cursor, layer: L) => Cursor;
+const WRITERS = new Map<string, { cls: abstract new (...args: never[]) => Layer; write: Writer<Layer> }>();
+
+function writer<L extends Layer>(cls: { type: string } & (abstract new (...args: never[]) => L), write: Writer<L>): void {
+  WRITERS.set(cls.type, { cls, write: write as Writer<Layer> });
+}
+
+writer(Conv2D, (ex, c, layer) => {
+  const x = ex.toNchw(c, layer);
+  const [H, W, C] = layer.inShape as [number, number, number];
+  const [KH, KW] = layer.kernelSize;
+  const OC = layer.filters;
+  const inputs = [x.value, ex.param(layer, 'kernel', [OC, C, KH, KW], hwioToOihw(ex.data(layer, 'kernel'), KH, KW, C, OC))];
+  if (layer.useBias) inputs.push(ex.param(layer, 'bias', [OC]));
+  const y = ex.g.node('Conv', inputs, {
+    kernel_shape: [KH, KW], strides: [...layer.strides], pads: onnxPads(H, W, layer.kernelSize, layer.strides, layer.padding),
+    dilations: [1, 1], group: 1,
+  }, layer.name);
+  return ex.activation({ value: y, nchw: true }, layer, layer.activation);
+});
+
+function pool(op: 'MaxPool' | 'AveragePool'): Writer<MaxPool2D | AvgPool2D> {
+  return (ex, c, layer) => {
+    const x = ex.toNchw(c, layer);
+    const [H, W] = layer.inShape as [number, number, number];
+    const attrs = {
+      kernel_shape: [...layer.poolSize], strides: [...layer.strides],
+      pads: onnxPads(H, W, layer.poolSize, layer.strides, layer.padding), ceil_mode: 0,
+      ...(op === 'AveragePool' ? { count_include_pad: 0 } : {}),
+    };
+    return { value: ex.g.node(op, [x.value], attrs, layer.name), nchw: true };
+  };
+}
+writer(MaxPool2D, pool('MaxPool'));
+writer(AvgPool2D, pool('AveragePool'));
+
+writer(Dense, (ex, c, layer) => {
+  if (c.nchw) throw new Error(`exportOnnx: ${layer.label} follows an image without a Flatten`); // shape inference forbids it
+  const IN = layer.inShape[0]!;
+  const inputs = [c.value, ex.param(layer, 'kernel', [IN, layer.units])];
+  if (layer.useBias) inputs.push(ex.param(layer, 'bias', [layer.units]));
+  const y = ex.g.node('Gemm', inputs, { alpha: { float: 1 }, beta: { float: 1 }, transA: 0, transB: 0 }, layer.name);
+  return ex.activation({ value: y, nchw: false }, layer, layer.fusedSoftmax ? 'linear' : layer.activation);
+});
+
+writer(Flatten, (ex, c, layer) => {
+  if (layer.inShape.length === 1) return c;
+  const x = ex.toNhwc(c, layer);
+  return { value: ex.g.node('Flatten', [x.value], { axis: 1 }, layer.name), nchw: false };
+});
+
+writer(Reshape, (ex, c, layer) => {
+  const x = ex.toNhwc(c, layer);
+  const shape = ex.g.int64s(`${layer.name}/shape`, [0, ...layer.outShape]); // 0: keep the batch dimension
+  return { value: ex.g.node('Reshape', [x.value, shape], {}, layer.name), nchw: false };
+});
+
+for (const cls of [ReLU, Tanh, Sigmoid] as ({ type: string } & (abstract new (...args: never[]) => Layer))[]) {
+  writer(cls, (ex, c, layer) => ({ ...c, value: ex.g.node(ACT_OPS[layer.type.toLowerCase()]!, [c.value], {}, layer.name) }));
+}
+
+writer(Softmax, (ex, c, layer) => ({ ...c, value: ex.g.node('Softmax', [c.value], { axis: c.nchw ? 1 : -1 }, layer.name) }));
+
+writer(Dropout, (_ex, c) => c);
+
+/** The layer types exportOnnx writes. */
+export const ONNX_EXPORTABLE_LAYERS: readonly string[] = [...WRITERS.keys()];
+
+function writerOf(layer: Layer): Writer<Layer> {
+  const w = WRITERS.get(layer.type);
+  if (w === undefined || !(layer instanceof w.cls)) {
     throw new TypeError(`exportOnnx: ${layer.label} has no ONNX mapping; the exporter writes ${ONNX_EXPORTABLE_LAYERS.join(', ')}`);
   }
+  return w.write;
 }
 
 /**
@@ -226,14 +252,8 @@ export function exportOnnx(model: Sequential, options: ExportOnnxOptions = {}): 
         `std ≥ 0; got ${shown(st)}`);
     }
   }
-  // Refuse an unknown layer before any weight is copied.
-  for (const l of model.layers) {
-    if (!ONNX_EXPORTABLE_LAYERS.includes(l.type) || !(l instanceof Conv2D || l instanceof MaxPool2D || l instanceof AvgPool2D ||
-      l instanceof Dense || l instanceof Flatten || l instanceof Reshape || l instanceof ReLU || l instanceof Tanh ||
-      l instanceof Sigmoid || l instanceof Softmax || l instanceof Dropout)) {
-      throw new TypeError(`exportOnnx: ${l.label} has no ONNX mapping; the exporter writes ${ONNX_EXPORTABLE_LAYERS.join(', ')}`);
-    }
-  }
+  const stack = model.layers.slice(0, model.stackSize);
+  const writers = stack.map(writerOf); // an unknown layer is refused before any weight is copied
 
   const ex = new Exporter(model);
   ex.g.reserve(ONNX_INPUT_NAME, ONNX_OUTPUT_NAME);
@@ -244,7 +264,7 @@ export function exportOnnx(model: Sequential, options: ExportOnnxOptions = {}): 
     const std = ex.g.floats('standardize/std', [channels], st.std.map((v) => (v === 0 ? 1 : v)));
     c = { value: ex.g.node('Div', [ex.g.node('Sub', [c.value, mean], {}, 'standardize/sub'), std], {}, 'standardize/div'), nchw: false };
   }
-  for (const layer of model.layers.slice(0, model.stackSize)) c = ex.layer(c, layer);
+  stack.forEach((layer, i) => { c = writers[i]!(ex, c, layer); });
   if (c.nchw) throw new Error(`exportOnnx: model '${model.name}' ends in an image, not class scores`); // compile forbids it
   ex.g.node('Softmax', [c.value], { axis: -1 }, 'softmax_output', ONNX_OUTPUT_NAME);
 
