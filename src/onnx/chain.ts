@@ -5,7 +5,7 @@
 import { outputSize, type Padding } from '../tensor/geometry.js';
 import { onnxPads } from './export.js';
 import type { NodeMsg } from './schema.js';
-import { Attributes, type ConstTensor } from './tensors.js';
+import { Attributes, quoted, type ConstTensor } from './tensors.js';
 
 /** A layer to build: its registry type and config, and its weights by parameter name. */
 export interface LayerSpec { type: string; config: Record<string, unknown>; weights: Record<string, Float32Array>; fromNode: number }
@@ -49,18 +49,18 @@ export class Importer {
 
   label(i: number): string {
     const n = this.nodes[i]!;
-    return `importOnnx: node ${i}${n.name ? ` '${n.name}'` : ''} (${n.op_type})`;
+    return `importOnnx: node ${i}${n.name ? ` ${quoted(n.name)}` : ''} (${n.op_type ? quoted(n.op_type).slice(1, -1) : 'no op_type'})`;
   }
 
   private const(name: string | undefined, label: string, what: string): ConstTensor {
     const t = name === undefined || name === '' ? undefined : this.consts.get(name);
-    if (t === undefined) throw new RangeError(`${label}: its ${what} '${name ?? ''}' must be a constant (an initializer or a Constant node)`);
+    if (t === undefined) throw new RangeError(`${label}: its ${what} ${quoted(name)} must be a constant (an initializer or a Constant node)`);
     return t;
   }
 
   private floats(name: string | undefined, label: string, what: string): ConstTensor & { data: Float32Array } {
     const t = this.const(name, label, what);
-    if (!t.isFloat) throw new TypeError(`${label}: its ${what} '${name}' must be a float tensor`);
+    if (!t.isFloat) throw new TypeError(`${label}: its ${what} ${quoted(name)} must be a float tensor`);
     return t as ConstTensor & { data: Float32Array };
   }
 
@@ -102,7 +102,7 @@ export class Importer {
     const c = this.floats(name, label, 'bias');
     if (c.data.length === OUT) return c.data;
     if (c.data.length === 1) return new Float32Array(OUT).fill(c.data[0]!);
-    throw new RangeError(`${label}: its bias '${name}' has ${c.data.length} values, expected ${OUT}`);
+    throw new RangeError(`${label}: its bias ${quoted(name)} has ${c.data.length} values, expected ${OUT}`);
   }
 
   /** Applies node i to the flow; returns the new flow. */
@@ -114,7 +114,7 @@ export class Importer {
     const out = n.output?.[0] ?? '';
     const inputs = n.input ?? [];
     if (n.domain !== undefined && n.domain !== '' && n.domain !== 'ai.onnx') {
-      throw new RangeError(`${label}: operator domain '${n.domain}' is not ONNX's own; the importer reads ${SUPPORTED.join(', ')}`);
+      throw new RangeError(`${label}: operator domain ${quoted(n.domain)} is not ONNX's own; the importer reads ${SUPPORTED.join(', ')}`);
     }
     const next = (o: Partial<Flow>): Flow => ({ value: out, layout: f.layout, shape: f.shape, perm: f.perm, ...o });
     const canFuse = this.fusable;
@@ -130,7 +130,7 @@ export class Importer {
         a.only(['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'auto_pad']);
         const [H, W, C] = this.needNchw(f, label);
         const w = this.floats(inputs[1], label, 'weights');
-        if (w.dims.length !== 4) throw new RangeError(`${label}: weights '${inputs[1]}' must be 4-D [O, C, KH, KW], got [${w.dims.join(', ')}]`);
+        if (w.dims.length !== 4) throw new RangeError(`${label}: weights ${quoted(inputs[1])} must be 4-D [O, C, KH, KW], got [${w.dims.join(', ')}]`);
         const [O, WC, KH, KW] = w.dims as [number, number, number, number];
         if (a.int('group', 1) !== 1) throw new RangeError(`${label}: grouped convolutions (group ${a.int('group', 1)}) are not supported`);
         if (a.ints('dilations', [1, 1]).some((d) => d !== 1)) throw new RangeError(`${label}: dilated convolutions are not supported`);
@@ -256,7 +256,7 @@ export class Importer {
         this.fusable = canFuse;
         return next({});
       default:
-        throw new RangeError(`${label}: operator '${op}' has no simdnet layer; the importer reads ${SUPPORTED.join(', ')}`);
+        throw new RangeError(`${label}: operator ${quoted(op)} has no simdnet layer; the importer reads ${SUPPORTED.join(', ')}`);
     }
   }
 
@@ -264,7 +264,7 @@ export class Importer {
     const auto = a.string('auto_pad', 'NOTSET');
     if (auto === 'VALID') return 'valid';
     if (auto === 'SAME_UPPER') return 'same';
-    if (auto !== 'NOTSET') throw new RangeError(`${label}: auto_pad '${auto}' is not supported (NOTSET, VALID and SAME_UPPER are)`);
+    if (auto !== 'NOTSET') throw new RangeError(`${label}: auto_pad ${quoted(auto)} is not supported (NOTSET, VALID and SAME_UPPER are)`);
     const pads = a.ints('pads', [0, 0, 0, 0]);
     const p = pads.length === 4 ? paddingOf(pads, H, W, k, s, pool) : undefined;
     if (p === undefined) {

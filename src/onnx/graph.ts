@@ -90,10 +90,17 @@ export class GraphBuilder {
   }
 }
 
-/** Encodes a model object with the ONNX schema. */
+/**
+ * Encodes a model object with the ONNX schema, into a plain Uint8Array of its own. (Under Node,
+ * protobufjs hands back a Buffer, which may be a slice of a shared pool, and whose slice() is a
+ * view, not a copy: neither is what a caller of a function returning Uint8Array expects.)
+ */
 export function encodeModel(model: ModelMsg): Uint8Array {
   const type = modelProto();
-  return type.encode(type.fromObject(model as Record<string, unknown>)).finish();
+  const bytes = type.encode(type.fromObject(model as Record<string, unknown>)).finish();
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes);
+  return out;
 }
 
 /** Decodes ONNX bytes into a plain object (int64 fields as numbers, bytes as Uint8Array). */

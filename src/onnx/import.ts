@@ -26,7 +26,7 @@ import type { Layer } from '../layers/layer.js';
 import { layerFromJSON } from '../layers/registry.js';
 import { decodeModel } from './graph.js';
 import { int64 } from './schema.js';
-import { Attributes, readTensor } from './tensors.js';
+import { Attributes, quoted, readTensor } from './tensors.js';
 import { Importer, same, type Flow, type LayerSpec } from './chain.js';
 import { shown } from '../util/format.js';
 
@@ -66,15 +66,15 @@ export function readOnnxLayers(bytes: Uint8Array): OnnxGraphLayers {
   for (const t of g.initializer ?? []) im.consts.set(t.name ?? '', readTensor(t, 'importOnnx'));
   const inputs = (g.input ?? []).filter((v) => !im.consts.has(v.name ?? ''));
   if (inputs.length !== 1 || (g.output ?? []).length !== 1) {
-    throw new RangeError(`importOnnx: the graph must have one input and one output, has ${inputs.length} inputs (${inputs.map((v) => v.name).join(', ')}) and ${(g.output ?? []).length} outputs`);
+    throw new RangeError(`importOnnx: the graph must have one input and one output, has ${inputs.length} inputs (${inputs.map((v) => quoted(v.name)).join(', ')}) and ${(g.output ?? []).length} outputs`);
   }
   const input = inputs[0]!;
   const tt = input.type?.tensor_type;
-  if (tt?.elem_type !== 1) throw new TypeError(`importOnnx: input '${input.name}' must be a float32 tensor, has element type ${tt?.elem_type}`);
+  if (tt?.elem_type !== 1) throw new TypeError(`importOnnx: input ${quoted(input.name)} must be a float32 tensor, has element type ${tt?.elem_type ?? 'none'}`);
   const dims = (tt.shape?.dim ?? []).map((d) => (d.dim_param !== undefined && d.dim_param !== '' ? -1 : int64(d.dim_value, 'input shape')));
   const perSample = dims.slice(1);
   if ((dims.length !== 2 && dims.length !== 4) || perSample.some((d) => !(d >= 1))) {
-    throw new RangeError(`importOnnx: input '${input.name}' must be [batch, features] or [batch, ·, ·, ·] with fixed sizes after the batch, got [${dims.map((d) => (d < 0 ? '?' : d)).join(', ')}]`);
+    throw new RangeError(`importOnnx: input ${quoted(input.name)} must be [batch, features] or [batch, ·, ·, ·] with fixed sizes after the batch, got [${dims.map((d) => (d < 0 ? '?' : d)).join(', ')}]`);
   }
 
   // exportOnnx's standardisation in front (Sub mean, Div std, over the last axis): reported, not a layer.
@@ -109,11 +109,11 @@ export function readOnnxLayers(bytes: Uint8Array): OnnxGraphLayers {
     }
     if (skipped.has(i)) return;
     if (n.input?.[0] !== f.value) {
-      throw new RangeError(`${im.label(i)}: reads '${n.input?.[0]}', but the chain's value is '${f.value}'; only a single chain of layers is supported`);
+      throw new RangeError(`${im.label(i)}: reads ${quoted(n.input?.[0])}, but the chain's value is ${quoted(f.value)}; only a single chain of layers is supported`);
     }
     f = im.node(i, f, i === lastReal);
   });
-  if (g.output![0]!.name !== f.value) throw new RangeError(`importOnnx: the graph's output '${g.output![0]!.name}' is not the end of the chain ('${f.value}')`);
+  if (g.output![0]!.name !== f.value) throw new RangeError(`importOnnx: the graph's output ${quoted(g.output![0]!.name)} is not the end of the chain (${quoted(f.value)})`);
   if (f.shape.length !== 1 || f.perm !== undefined) throw new RangeError(`importOnnx: the graph must end in class scores [batch, classes], ends in per-sample shape [${f.shape.join(', ')}]`);
   if (im.specs.length === 0) throw new RangeError('importOnnx: the graph has no layers simdnet can train');
   const out: OnnxGraphLayers = { name: g.name || 'onnx', inputShape, onnxInputLayout: layout, layers: im.specs };

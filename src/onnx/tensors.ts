@@ -3,6 +3,16 @@
 
 import { AttrType, DataType, int64, type AttributeMsg, type NodeMsg, type TensorMsg } from './schema.js';
 
+/**
+ * A value, node or tensor name for a one-line message: quoted, control characters escaped, cut
+ * at 80 characters; '(unnamed)' when absent.
+ */
+export function quoted(name: string | undefined | null): string {
+  if (!name) return '(unnamed)';
+  const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 77)}...` : name).slice(1, -1);
+  return `'${shown}'`;
+}
+
 export interface ConstTensor {
   name: string;
   dims: number[];
@@ -19,7 +29,7 @@ function copyBytes(b: Uint8Array): DataView {
 /** Decodes an initializer or a Constant's tensor (data inside the file only). */
 export function readTensor(t: TensorMsg, where: string): ConstTensor {
   const name = t.name ?? '';
-  const what = `${where}: tensor '${name}'`;
+  const what = `${where}: tensor ${quoted(name)}`;
   if (t.data_location === 1) throw new RangeError(`${what} keeps its data in an external file; save the ONNX model with all tensors inside it`);
   const dims = (t.dims ?? []).map((d) => int64(d, `${what} dims`));
   if (dims.some((d) => d < 0)) throw new RangeError(`${what} has a negative dimension [${dims.join(', ')}]`);
@@ -100,7 +110,7 @@ export class Attributes {
   /** Throws unless every attribute the node has is one of `known` (an unknown one could change the result). */
   only(known: readonly string[]): void {
     for (const k of this.byName.keys()) {
-      if (!known.includes(k)) throw new RangeError(`${this.label}: attribute '${k}' is not supported here (known: ${known.join(', ') || 'none'})`);
+      if (!known.includes(k)) throw new RangeError(`${this.label}: attribute ${quoted(k)} is not supported here (known: ${known.join(', ') || 'none'})`);
     }
   }
 }

@@ -119,6 +119,9 @@ describe('exportOnnx: the file', () => {
     ]);
     expect(doc.metadata_props).toContainEqual({ key: 'note', value: 'x' });
     expect(exportOnnx(m, { metadata: { note: 'x' } })).toEqual(bytes); // deterministic
+    // A plain Uint8Array with a buffer of its own (not a Node Buffer from a shared pool).
+    expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype);
+    expect([bytes.byteOffset, bytes.buffer.byteLength]).toEqual([0, bytes.length]);
   });
 
   it('conv kernels are OIHW: the ONNX initializer holds kernel[kh][kw][c][o] at [o][c][kh][kw]', async () => {

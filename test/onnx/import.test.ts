@@ -214,7 +214,7 @@ describe('importOnnx: what it cannot read is refused, naming the node and what i
 
     const two = encodeModel({ ir_version: 7, opset_import: [{ version: 13 }], graph: { name: 't', node: [{ op_type: 'Relu', input: ['x'], output: ['y'] }],
       input: [valueInfo('x', ['batch', 3]), valueInfo('z', ['batch', 3])], output: [valueInfo('y', ['batch', 3])] } });
-    expect(() => readOnnxLayers(two)).toThrow(/the graph must have one input and one output, has 2 inputs \(x, z\)/);
+    expect(() => readOnnxLayers(two)).toThrow(/the graph must have one input and one output, has 2 inputs \('x', 'z'\)/);
   });
 
   it('an exported model with the standardisation in front: reported as statistics, the layers read after it', async () => {
