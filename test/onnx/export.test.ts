@@ -20,6 +20,7 @@ import { int64 } from '../../src/onnx/schema.js';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.js';
 import { getRuntime } from '../helpers/runtime.js';
 import { maxAbsDiff, randomImages, randomizeWeights, runOnnx } from './ort.js';
+import { expectWithin } from '../helpers/compare.js';
 
 const TOL = 1e-5;
 const models: Sequential[] = [];
@@ -50,7 +51,7 @@ async function expectSameAsPredict(m: Sequential, seed: number): Promise<void> {
     const want = m.predict(x).probabilities;
     const got = await runOnnx(bytes, x, [B, ...m.inputShape]);
     expect(got.dims).toEqual([B, m.numClasses]);
-    expect(maxAbsDiff(got.data, want), `${m.name} B=${B}`).toBeLessThanOrEqual(TOL);
+    expectWithin(got.data, want, TOL, `${m.name} B=${B}: onnxruntime vs predict`);
     if (B > 1) expect(rowsDistinct(want, B, m.numClasses), `${m.name}: rows too alike to catch an order mistake`).toBe(true);
   }
 }
@@ -152,7 +153,7 @@ describe('exportOnnx: a trained lenet5', () => {
       classes[i] = row.indexOf(Math.max(...row));
     }
     expect(Array.from(classes)).toEqual(Array.from(want.classes));
-    expect(maxAbsDiff(got.data, want.probabilities)).toBeLessThanOrEqual(TOL);
+    expectWithin(got.data, want.probabilities, TOL, 'trained lenet5: onnxruntime vs predict');
     const accuracy = want.classes.filter((c, i) => c === test.labels[i]).length / test.count;
     expect(accuracy).toBeGreaterThan(0.8); // it did train (chance is 0.1)
   });

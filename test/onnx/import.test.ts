@@ -17,7 +17,8 @@ import { loadEmbeddedMnist } from '../../src/data/mnist-node.js';
 import { take } from '../../src/data/transforms.js';
 import { getRuntime } from '../helpers/runtime.js';
 import { makeRng } from '../helpers/rng.js';
-import { maxAbsDiff, randomImages, randomizeWeights, runOnnx } from './ort.js';
+import { randomImages, randomizeWeights, runOnnx } from './ort.js';
+import { expectBitIdentical, expectWithin } from '../helpers/compare.js';
 
 const TOL = 1e-5;
 const models: Sequential[] = [];
@@ -67,9 +68,9 @@ describe('export → import round trip: the same layers and weights, bit-identic
       expect(back.layers.map((l) => l.name)).toEqual(m.layers.filter((l) => l.type !== 'Dropout').map((l) => l.name));
       const [wa, wb] = [back.getWeights(), m.getWeights()];
       expect(wa.map((w) => [w.name, w.shape])).toEqual(wb.map((w) => [w.name, w.shape]));
-      wa.forEach((w, j) => expect(maxAbsDiff(w.data, wb[j]!.data), w.name).toBe(0));
+      wa.forEach((w, j) => expectBitIdentical(w.data, wb[j]!.data, w.name));
       const x = randomImages(5, 7 * back.layers[0]!.inSize);
-      expect(maxAbsDiff(back.predict(x).probabilities, m.predict(x).probabilities)).toBe(0);
+      expectBitIdentical(back.predict(x).probabilities, m.predict(x).probabilities, `${name} probabilities`);
     });
   }
 
@@ -98,7 +99,7 @@ describe('export → import round trip: the same layers and weights, bit-identic
       'Reshape', 'Conv2D', 'Flatten', 'Tanh', 'Dense', 'Dense']);
     expect((back.layers[2] as Conv2D).activation).toBe('relu');
     const x = randomImages(8, 7 * 13 * 11 * 2);
-    expect(back.predict(x).probabilities).toEqual(m.predict(x).probabilities);
+    expectBitIdentical(back.predict(x).probabilities, m.predict(x).probabilities, 'probabilities');
   });
 });
 
@@ -113,11 +114,11 @@ describe('PyTorch exports (torch.onnx.export, opset 13, NCHW): imported predicti
       const m = await imported(bytes);
       expect(m.inputShape).toEqual([H, W, C]);
       const got = m.predict(toNhwc(fx.input, B, C, H, W));
-      expect(maxAbsDiff(got.probabilities, fx.probabilities)).toBeLessThanOrEqual(TOL);
+      expectWithin(got.probabilities, fx.probabilities, TOL, `${name} vs PyTorch`);
       // onnxruntime reads the fixture the same way (the fixture itself is sound).
       const ort = await runOnnx(bytes, Float32Array.from(fx.input), fx.shape, 'x', 'y');
       const ortProbs = name === 'pytorch-mixed' ? ort.data : softmaxRows(ort.data, m.numClasses);
-      expect(maxAbsDiff(ortProbs, fx.probabilities)).toBeLessThanOrEqual(TOL);
+      expectWithin(ortProbs, fx.probabilities, TOL, `${name}: onnxruntime vs PyTorch`);
     });
   }
 
@@ -168,7 +169,7 @@ describe('hand-built graphs in the other patterns agree with onnxruntime', () =>
     expect(m.layers.map((l) => l.type)).toEqual(['Conv2D', 'MaxPool2D', 'Flatten', 'Dense']);
     const x = randomImages(9, 4 * 2 * 6 * 4);
     const want = await runOnnx(bytes, x, [4, 2, 6, 4], 'x', 'y');
-    expect(maxAbsDiff(m.predict(toNhwc(x, 4, 2, 6, 4)).probabilities, want.data)).toBeLessThanOrEqual(TOL);
+    expectWithin(m.predict(toNhwc(x, 4, 2, 6, 4)).probabilities, want.data, TOL, 'MatMul graph vs onnxruntime');
 
     const g2 = new GraphBuilder();
     g2.reserve('x', 'y');
@@ -179,7 +180,7 @@ describe('hand-built graphs in the other patterns agree with onnxruntime', () =>
     const bytes2 = graphBytes(g2, ['batch', 2, 6, 4], ['batch', 3]);
     const m2 = await imported(bytes2);
     const want2 = await runOnnx(bytes2, x, [4, 2, 6, 4], 'x', 'y');
-    expect(maxAbsDiff(m2.predict(toNhwc(x, 4, 2, 6, 4)).probabilities, softmaxRows(want2.data, 3))).toBeLessThanOrEqual(TOL);
+    expectWithin(m2.predict(toNhwc(x, 4, 2, 6, 4)).probabilities, softmaxRows(want2.data, 3), TOL, 'GlobalMaxPool graph vs onnxruntime');
   });
 });
 
