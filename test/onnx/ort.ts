@@ -34,16 +34,21 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /**
  * Seeded weights: kernels keep their initialiser's scale times `gain` (random sign flips mixed
- * in), biases uniform in [−0.2, 0.2]. Larger logits than a fresh init, so rows differ clearly.
+ * in), biases (and batch-norm β) uniform in [−0.2, 0.2]; batch-norm γ in [0.5, 1.5], running
+ * means in [−0.5, 0.5], running variances in [0.5, 2]. Larger logits than a fresh init, so rows
+ * differ clearly.
  */
 export function randomizeWeights(model: Sequential, seed: number, gain = 1.5): void {
   const rng = makeRng(seed);
-  model.setWeights(model.getWeights().map((w) => ({
-    name: w.name,
-    data: w.name.endsWith('/bias')
-      ? Float32Array.from(w.data, () => 0.4 * rng() - 0.2)
-      : Float32Array.from(w.data, (v) => gain * v * (rng() < 0.5 ? -1 : 1) + 0.01 * (rng() - 0.5)),
-  })));
+  const uniform = (lo: number, hi: number) => () => lo + (hi - lo) * rng();
+  const draw = (name: string): ((v: number) => number) => {
+    if (name.endsWith('/bias') || name.endsWith('/beta')) return uniform(-0.2, 0.2);
+    if (name.endsWith('/gamma')) return uniform(0.5, 1.5);
+    if (name.endsWith('/moving_mean')) return uniform(-0.5, 0.5);
+    if (name.endsWith('/moving_variance')) return uniform(0.5, 2);
+    return (v) => gain * v * (rng() < 0.5 ? -1 : 1) + 0.01 * (rng() - 0.5);
+  };
+  model.setWeights(model.getWeights().map((w) => ({ name: w.name, data: Float32Array.from(w.data, draw(w.name)) })));
 }
 
 /** Seeded inputs in [0, 1). */
