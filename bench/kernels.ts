@@ -238,6 +238,62 @@ function elementwiseCases(rt: Runtime): Case[] {
   return out;
 }
 
+/**
+ * Batch norm (per-shard kernels at one shard's rows), global average pooling, leaky ReLU and
+ * ELU. Shapes: the issue-8 `fast` net's conv1 output (24x24x24) and a 256-unit dense output,
+ * for a shard of 16 samples; GAP over convnet.conv2's output (24x24x64) at B = 32.
+ */
+function normCases(rt: Runtime): Case[] {
+  const out: Case[] = [];
+  for (const s of [{ name: 'conv 24x24x24 shard B=16', rows: 16 * 24 * 24, C: 24 }, { name: 'dense 256 shard B=16', rows: 16, C: 256 }]) {
+    const { rows, C } = s;
+    const n = rows * C;
+    const x = randomBuffer(rt, n), dy = randomBuffer(rt, n), y = rt.arena.alloc(4 * n), dx = rt.arena.alloc(4 * n);
+    const gamma = randomBuffer(rt, C, 0.5, 1.5), beta = randomBuffer(rt, C);
+    const part = rt.arena.alloc(4 * (2 * C + 1)), stats = rt.arena.alloc(4 * 3 * C), total = randomBuffer(rt, 2 * C);
+    rt.naive.batchnorm_stats(part, x, rows, C);
+    rt.naive.batchnorm_combine(stats, part, 1, 0, C, 0, 0, 0.99, 1e-3);
+    const mean = stats, inv = stats + 4 * C;
+    out.push(
+      { kernel: 'batchnorm_stats', shape: s.name, flops: 5 * n, run: (k) => k.batchnorm_stats(part, x, rows, C),
+        check: () => checkPair(rt, [{ ptr: part, n: 2 * C + 1 }], (k, [p]) => k.batchnorm_stats(p!, x, rows, C)) },
+      { kernel: 'batchnorm_forward', shape: s.name, flops: 4 * n, run: (k) => k.batchnorm_forward(y, x, mean, inv, gamma, beta, rows, C),
+        check: () => checkPair(rt, [{ ptr: y, n }], (k, [yy]) => k.batchnorm_forward(yy!, x, mean, inv, gamma, beta, rows, C)) },
+      { kernel: 'batchnorm_backward_stats', shape: s.name, flops: 5 * n, run: (k) => k.batchnorm_backward_stats(part, dy, x, mean, inv, rows, C),
+        check: () => checkPair(rt, [{ ptr: part, n: 2 * C }], (k, [p]) => k.batchnorm_backward_stats(p!, dy, x, mean, inv, rows, C)) },
+      { kernel: 'batchnorm_backward_input', shape: s.name, flops: 6 * n,
+        run: (k) => k.batchnorm_backward_input(dx, dy, x, mean, inv, gamma, total, rows, C, rows),
+        check: () => checkPair(rt, [{ ptr: dx, n }], (k, [d]) => k.batchnorm_backward_input(d!, dy, x, mean, inv, gamma, total, rows, C, rows)) },
+    );
+  }
+  {
+    const B = 32, HW = 24 * 24, C = 64;
+    const x = randomBuffer(rt, B * HW * C), y = rt.arena.alloc(4 * B * C), dy = randomBuffer(rt, B * C), dx = rt.arena.alloc(4 * B * HW * C);
+    const shape = 'convnet.conv2 out B=32';
+    out.push(
+      { kernel: 'global_avgpool_forward', shape, flops: B * HW * C, run: (k) => k.global_avgpool_forward(y, x, B, HW, C),
+        check: () => checkPair(rt, [{ ptr: y, n: B * C }], (k, [yy]) => k.global_avgpool_forward(yy!, x, B, HW, C)) },
+      { kernel: 'global_avgpool_backward', shape, run: (k) => k.global_avgpool_backward(dx, dy, B, HW, C),
+        check: () => checkPair(rt, [{ ptr: dx, n: B * HW * C }], (k, [d]) => k.global_avgpool_backward(d!, dy, B, HW, C)) },
+    );
+  }
+  for (const s of activationSizes) {
+    const { n } = s;
+    const x = randomBuffer(rt, n), dy = randomBuffer(rt, n), y = rt.arena.alloc(n * 4), dx = rt.arena.alloc(n * 4);
+    for (const [act, alpha] of [['leaky_relu', 0.3], ['elu', 1]] as const) {
+      const fwd = `${act}_forward` as const, bwd = `${act}_backward` as const;
+      rt.naive[fwd](y, x, n, alpha);
+      out.push(
+        { kernel: fwd, shape: s.name, run: (k) => k[fwd](y, x, n, alpha),
+          check: () => checkPair(rt, [{ ptr: y, n }], (k, [yy]) => k[fwd](yy!, x, n, alpha)) },
+        { kernel: bwd, shape: s.name, run: (k) => k[bwd](dx, dy, y, n, alpha),
+          check: () => checkPair(rt, [{ ptr: dx, n }], (k, [d]) => k[bwd](d!, dy, y, n, alpha)) },
+      );
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------
 
 interface Timing { median: number; p10: number; p90: number; cold: number }
@@ -306,7 +362,7 @@ async function main(): Promise<void> {
   const overhead = callOverheadNs(peak);
   console.log(`wasm f32x4 mul+add peak (one core): ${peakGflops.toFixed(1)} GFLOP/s; empty JS→wasm call: ${overhead.toFixed(1)} ns`);
 
-  let cases = [...gemmCases(rt), ...convCases(rt, 32), ...convCases(rt, 1), ...poolCases(rt, 32), ...elementwiseCases(rt)];
+  let cases = [...gemmCases(rt), ...convCases(rt, 32), ...convCases(rt, 1), ...poolCases(rt, 32), ...elementwiseCases(rt), ...normCases(rt)];
   if (args.filter) cases = cases.filter((c) => `${c.kernel} ${c.shape}`.includes(args.filter!));
   const maxTime = args.quick ? 0.25 : 1;
 

@@ -15,6 +15,7 @@ export type { Activation as LayerActivation } from './layers/layer.js';
 
 // Layers, models, optimizers, training.
 export { Layer, Conv2D, MaxPool2D, AvgPool2D, Dense, Flatten, Reshape, ReLU, Tanh, Sigmoid, Softmax, Dropout,
+  LeakyReLU, ELU, BatchNormalization, GlobalAveragePooling2D, type BatchNormalizationConfig,
   registerLayer, layerFromJSON, layerTypes, type Shape, type ParamView, type Conv2DConfig, type Pool2DConfig,
   type DenseConfig, type ReshapeConfig, type DropoutConfig, type InitializerName } from './layers/index.js';
 export { Sequential, defaultRuntime, type CompileOptions, type ModelTopology } from './model/sequential.js';

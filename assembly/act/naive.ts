@@ -17,6 +17,10 @@
 //                    (sum in j order; the max is subtracted so exp never overflows)
 //   softmax_backward per row: d = Σ_j dy_j·y_j (j order);  dx_j = y_j · (dy_j − d)
 //   mul              y = x · mask             (dropout forward with a mask, and its backward)
+//   leaky_relu_forward   y = x > 0 ? x : alpha·x          (alpha ≥ 0, checked by the layer)
+//   leaky_relu_backward  dx = y > 0 ? dy : alpha·dy       (y > 0 exactly when x > 0, as alpha ≥ 0)
+//   elu_forward          y = x > 0 ? x : alpha·(expNeg(x) − 1)   (alpha > 0; expNeg from act/math.ts)
+//   elu_backward         dx = y > 0 ? dy : dy·(y + alpha)  (for x ≤ 0, d/dx alpha·(eˣ − 1) = y + alpha)
 //
 // exp/tanh/sigmoid come from act/math.ts, not Mathf: AssemblyScript's exp reads a lookup
 // table from static data in the shared memory, where the arena also puts tensors (see there).
@@ -88,4 +92,33 @@ export function softmax_backward_naive(dx: usize, dy: usize, y: usize, rows: i32
 
 export function mul_naive(y: usize, x: usize, mask: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<f32>(f32At(y, i), load<f32>(f32At(x, i)) * load<f32>(f32At(mask, i)));
+}
+
+export function leaky_relu_forward_naive(y: usize, x: usize, n: i32, alpha: f32): void {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(f32At(x, i));
+    store<f32>(f32At(y, i), v > 0 ? v : alpha * v);
+  }
+}
+
+export function leaky_relu_backward_naive(dx: usize, dy: usize, y: usize, n: i32, alpha: f32): void {
+  for (let i = 0; i < n; i++) {
+    const d = load<f32>(f32At(dy, i));
+    store<f32>(f32At(dx, i), load<f32>(f32At(y, i)) > 0 ? d : alpha * d);
+  }
+}
+
+export function elu_forward_naive(y: usize, x: usize, n: i32, alpha: f32): void {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(f32At(x, i));
+    store<f32>(f32At(y, i), v > 0 ? v : alpha * (expNeg(v) - <f32>1));
+  }
+}
+
+export function elu_backward_naive(dx: usize, dy: usize, y: usize, n: i32, alpha: f32): void {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(f32At(y, i));
+    const d = load<f32>(f32At(dy, i));
+    store<f32>(f32At(dx, i), v > 0 ? d : d * (v + alpha));
+  }
 }

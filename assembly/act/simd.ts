@@ -9,13 +9,16 @@
 // f64). The alternative, extracting lanes and calling the scalar function per lane, measured
 // 2.0-2.4x slower than this vector code (tanh over 110592 values, B=32 24x24x6, Node 20), and
 // lane-wise Mathf.tanh (musl) 3-4x slower.
+// leaky_relu / elu: a lane mask (x > 0, or y > 0 in backward) selects between the two naive
+// branches, both computed per lane; elu's exp runs on min(x, 0), which is x on the lanes that
+// keep it, so the kept lanes did exactly the naive operations.
 // softmax_*: rows are as short as the class count (10), so four lanes would buy little over
 // the call; these call the naive kernels and are bit-identical by construction.
 import { f32At } from "../util/ptr";
 import {
   relu_forward_naive, relu_backward_naive, tanh_forward_naive, tanh_backward_naive,
   sigmoid_forward_naive, sigmoid_backward_naive, softmax_forward_naive, softmax_backward_naive,
-  mul_naive,
+  mul_naive, leaky_relu_forward_naive, leaky_relu_backward_naive, elu_forward_naive, elu_backward_naive,
 } from "./naive";
 import {
   LOG2E, LN2_HI, LN2_LO, EXP_CLAMP, EXP_ZERO_BELOW, EP0, EP1, EP2, EP3, EP4, EP5,
@@ -129,4 +132,46 @@ export function mul_simd(y: usize, x: usize, mask: usize, n: i32): void {
     v128.store(f32At(y, i), f32x4.mul(v128.load(f32At(x, i)), v128.load(f32At(mask, i))));
   }
   mul_naive(f32At(y, i), f32At(x, i), f32At(mask, i), n - i);
+}
+
+export function leaky_relu_forward_simd(y: usize, x: usize, n: i32, alpha: f32): void {
+  const zero = f32x4.splat(0), a = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(f32At(x, i));
+    v128.store(f32At(y, i), v128.bitselect(v, f32x4.mul(a, v), f32x4.gt(v, zero)));
+  }
+  leaky_relu_forward_naive(f32At(y, i), f32At(x, i), n - i, alpha);
+}
+
+export function leaky_relu_backward_simd(dx: usize, dy: usize, y: usize, n: i32, alpha: f32): void {
+  const zero = f32x4.splat(0), a = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const d = v128.load(f32At(dy, i));
+    v128.store(f32At(dx, i), v128.bitselect(d, f32x4.mul(a, d), f32x4.gt(v128.load(f32At(y, i)), zero)));
+  }
+  leaky_relu_backward_naive(f32At(dx, i), f32At(dy, i), f32At(y, i), n - i, alpha);
+}
+
+export function elu_forward_simd(y: usize, x: usize, n: i32, alpha: f32): void {
+  const zero = f32x4.splat(0), one = f32x4.splat(1), a = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(f32At(x, i));
+    const neg = f32x4.mul(a, f32x4.sub(expNeg4(f32x4.min(v, zero)), one));
+    v128.store(f32At(y, i), v128.bitselect(v, neg, f32x4.gt(v, zero)));
+  }
+  elu_forward_naive(f32At(y, i), f32At(x, i), n - i, alpha);
+}
+
+export function elu_backward_simd(dx: usize, dy: usize, y: usize, n: i32, alpha: f32): void {
+  const zero = f32x4.splat(0), a = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(f32At(y, i));
+    const d = v128.load(f32At(dy, i));
+    v128.store(f32At(dx, i), v128.bitselect(d, f32x4.mul(d, f32x4.add(v, a)), f32x4.gt(v, zero)));
+  }
+  elu_backward_naive(f32At(dx, i), f32At(dy, i), f32At(y, i), n - i, alpha);
 }

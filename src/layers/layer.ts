@@ -71,8 +71,27 @@ export interface BufferSpec {
    * B times the bytes of one sample, and each shard gets its samples' part.
    * 'scratch': working memory of one kernel call, not kept between calls: each shard gets its
    * own, shared with the other layers' scratch of that shard.
+   * 'shards': one slot per shard, kept across the step and owned by this layer (the partial
+   * statistics a batch-wide reduction combines): `bytes` per slot, the same for every B; the
+   * slots are shardSlotStride(bytes) apart, shard s's run gets slot s, the whole-batch run slot 0.
+   * 'batch': one region for the whole batch, the same for every B, at the same offset in every
+   * shard's run (what a reduction writes and every shard then reads, e.g. the batch mean).
    */
-  kind: 'rows' | 'scratch';
+  kind: 'rows' | 'scratch' | 'shards' | 'batch';
+}
+
+/** Bytes between consecutive shards' slots of a 'shards' buffer of `bytes` per slot. */
+export function shardSlotStride(bytes: number): number { return Math.ceil(bytes / 16) * 16; }
+
+/** Which half of a step a barrier is in. */
+export type Pass = 'forward' | 'backward';
+
+/** What a batch-wide reduction sees (Layer.reduce): the whole batch's run and its shards. */
+export interface ReduceContext {
+  /** The layer's whole-batch run ('shards' buffers at slot 0, 'batch' buffers, the model's gradients). */
+  run: LayerRun;
+  /** Shards in force (slots 0..shards-1 of every 'shards' buffer hold their partials). */
+  shards: number;
 }
 
 /**
@@ -82,6 +101,8 @@ export interface BufferSpec {
 export interface LayerRun {
   /** Samples this run covers (the shard's rows of the current batch). */
   B: number;
+  /** Samples of the whole batch the shard is part of (= B for a whole-batch run). */
+  batch: number;
   /** Input and output activations [B, ...]. */
   x: number;
   y: number;
@@ -103,8 +124,15 @@ export interface PlanContext {
   probe(g: Geom2d): number;
 }
 
-export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'softmax';
-export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'tanh', 'sigmoid', 'softmax'];
+export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'softmax' | 'elu' | 'leaky_relu';
+export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'tanh', 'sigmoid', 'softmax', 'elu', 'leaky_relu'];
+/**
+ * Slopes of the parameterised activations when named as a layer's `activation` option: Keras's
+ * activation functions, elu alpha 1 and leaky_relu negative_slope 0.2 (the LeakyReLU LAYER's
+ * default is 0.3, as in Keras; use the layer for any other alpha).
+ */
+export const ELU_ALPHA = 1;
+export const LEAKY_RELU_SLOPE = 0.2;
 
 export function formatShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
@@ -189,11 +217,25 @@ export abstract class Layer {
   /** Once per step over the whole batch, on the calling thread, before the shards run. */
   prepare(_k: Kernels, _r: LayerRun, _training: boolean): void { /* nothing */ }
 
-  /** y = f(x) for the run's samples. */
-  abstract forward(k: Kernels, r: LayerRun, training: boolean): void;
+  /**
+   * Batch-wide layers (BatchNormalization in training): how many times this layer's forward or
+   * backward must stop for a reduction over the whole batch. With n > 0 the plan records stages
+   * 0..n of forward (or backward) per shard and, between stage i and i + 1, runs every shard up
+   * to stage i, then reduce(pass, i) once on the calling thread (combining the shards' partials
+   * in shard order, so threads change no bit), then every shard on from stage i + 1.
+   */
+  barriers(_pass: Pass, _training: boolean): number { return 0; }
+
+  /** Barrier `stage` of `pass`: combines the shards' partials (see barriers). Records kernel calls only. */
+  reduce(_k: Kernels, _ctx: ReduceContext, _pass: Pass, _stage: number, _training: boolean): void {
+    throw new Error(`${this.label}: declares barriers but no reduce()`);
+  }
+
+  /** y = f(x) for the run's samples (stage: see barriers; 0 for layers without them). */
+  abstract forward(k: Kernels, r: LayerRun, training: boolean, stage?: number): void;
 
   /** dx = (∂y/∂x)ᵀ dy (skipped when r.dx = 0); parameter grads += (∂y/∂θ)ᵀ dy. */
-  abstract backward(k: Kernels, r: LayerRun): void;
+  abstract backward(k: Kernels, r: LayerRun, stage?: number): void;
 
   /** Constructor options that rebuild this layer (JSON-safe). */
   abstract getConfig(): Record<string, unknown>;
@@ -225,6 +267,8 @@ export function activationForward(k: Kernels, act: Activation, y: number, rows: 
   else if (act === 'tanh') k.tanh_forward(y, y, n);
   else if (act === 'sigmoid') k.sigmoid_forward(y, y, n);
   else if (act === 'softmax') k.softmax_forward(y, y, rows, N);
+  else if (act === 'elu') k.elu_forward(y, y, n, ELU_ALPHA);
+  else if (act === 'leaky_relu') k.leaky_relu_forward(y, y, n, LEAKY_RELU_SLOPE);
 }
 
 /** Replaces dy by the gradient w.r.t. the pre-activation, in place, using the forward output y. */
@@ -234,6 +278,8 @@ export function activationBackward(k: Kernels, act: Activation, dy: number, y: n
   else if (act === 'tanh') k.tanh_backward(dy, dy, y, n);
   else if (act === 'sigmoid') k.sigmoid_backward(dy, dy, y, n);
   else if (act === 'softmax') k.softmax_backward(dy, dy, y, rows, N);
+  else if (act === 'elu') k.elu_backward(dy, dy, y, n, ELU_ALPHA);
+  else if (act === 'leaky_relu') k.leaky_relu_backward(dy, dy, y, n, LEAKY_RELU_SLOPE);
 }
 
 export function checkActivation(act: unknown, where: string): Activation {

@@ -6,7 +6,9 @@ import { Conv2D } from './conv2d.js';
 import { MaxPool2D, AvgPool2D } from './pool2d.js';
 import { Dense } from './dense.js';
 import { Flatten, Reshape } from './flatten.js';
-import { ReLU, Tanh, Sigmoid, Softmax } from './activations.js';
+import { ReLU, Tanh, Sigmoid, Softmax, LeakyReLU, ELU } from './activations.js';
+import { BatchNormalization } from './batchnorm.js';
+import { GlobalAveragePooling2D } from './global-pool.js';
 import { Dropout } from './dropout.js';
 import { shown } from '../util/format.js';
 
@@ -32,5 +34,6 @@ export function layerFromJSON(json: { type: string; config?: Record<string, unkn
 }
 
 type Ctor = { type: string; new (config: never): Layer };
-const builtins: Ctor[] = [Conv2D, MaxPool2D, AvgPool2D, Dense, Flatten, Reshape, ReLU, Tanh, Sigmoid, Softmax, Dropout];
+const builtins: Ctor[] = [Conv2D, MaxPool2D, AvgPool2D, Dense, Flatten, Reshape, ReLU, Tanh, Sigmoid, Softmax, Dropout,
+  LeakyReLU, ELU, BatchNormalization, GlobalAveragePooling2D];
 for (const C of builtins) registerLayer(C.type, (config) => new (C as unknown as new (c: unknown) => Layer)(config));

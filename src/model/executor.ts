@@ -6,6 +6,9 @@
 //   shards    per shard, in one task: zero its gradient copy, forward, loss + argmax, backward
 //   update    per chunk of the parameters: add the shards' gradient copies into the model's
 //             gradient in shard order, then the optimizer's update of that chunk
+// A batch-wide layer (BatchNormalization in training) cuts the shard tasks at barriers: every
+// shard runs up to the barrier, the layer's reduction combines their partials in shard order on
+// this thread, then every shard runs on (runProgram; the pieces are planned in planner.ts).
 // The shard and chunk tasks are tapes recorded at plan time (src/pool/tape.ts) and replayed by
 // whichever thread takes them. What each task computes, and the order of every reduction, are
 // fixed by the plan alone, so 1, 2 or 16 threads give the same bits.
@@ -19,7 +22,7 @@ import { F64View, Recorder, kernelList, runTape } from '../pool/tape.js';
 import { poolOf, resolveThreads, threadsUnavailable, noticeSingleThread, type ThreadPool, type ThreadsOption } from '../pool/pool.js';
 import { Planner, CHUNK } from './planner.js';
 import type { Parameters } from './params.js';
-import { PROGRAM, tableOf, type Plan, type PlanMode, type Program } from './plan.js';
+import { PROGRAM, type Plan, type PlanMode, type Program } from './plan.js';
 import { shown } from '../util/format.js';
 
 /** What the executor needs of a compiled model. */
@@ -151,8 +154,21 @@ export class Executor {
     }
   }
 
+  /**
+   * Runs program p on every shard. A program with barriers (batch-wide layers) runs as pieces:
+   * all shards up to a barrier, then its reduction here, in shard order, then the next piece.
+   */
   private runProgram(plan: Plan, p: Program): void {
-    this.runTable(tableOf(plan, p), plan.activeShards, plan.work * (plan.rows / plan.B) >= MIN_PARALLEL_WORK);
+    const parallel = plan.work * (plan.rows / plan.B) >= MIN_PARALLEL_WORK;
+    const pieces = plan.pieces[p]!;
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i]!;
+      if (!piece.empty) this.runTable(piece.table, plan.activeShards, parallel);
+      if (piece.barrier >= 0) {
+        const b = plan.barriers[piece.barrier]!;
+        runTape(this.f64.get(), b.start, b.end, this.fns);
+      }
+    }
   }
 
   private prepare(plan: Plan, training: boolean): void {

@@ -14,6 +14,11 @@
 // one f64 loss slot per shard; the task tables. The tapes (recorded kernel calls) follow in
 // a second block sized by a dry recording.
 //
+// A layer that needs the whole batch (BatchNormalization in training) declares barriers: each
+// shard's tape is then cut there, and every program runs as pieces, all shards up to a cut, the
+// layer's reduction once on the calling thread (combining the shards in shard order), then on
+// (Barrier, Piece below; planned in planner.ts, run in executor.ts).
+//
 // `rows` is the one batch size in force: setRows (executor) changes it for a smaller last
 // batch, rewriting the shards' geometry and tapes, nothing else.
 
@@ -77,7 +82,23 @@ export interface Shard {
   tape: number;
   tapeCap: number;
   seg: Segments;
+  /** Tape positions (f64 indices) of the plan's barriers in this shard's tape, in plan.barriers order. */
+  cuts: number[];
 }
+
+/**
+ * A point where every shard must stop for a reduction over the whole batch (Layer.barriers):
+ * layer `layer` of the stack, after stage `stage` of `pass`. Its reduce() calls are recorded
+ * into the plan's barrier tape at f64 [start, end) and run once on the calling thread.
+ */
+export interface Barrier { layer: number; pass: 'forward' | 'backward'; stage: number; training: boolean; start: number; end: number }
+
+/**
+ * One piece of a program: run the task table at `table` (one [start, end) per shard; skipped
+ * when `empty`), then barrier `barrier`'s reduction (-1: none). A program without barriers is
+ * one piece, its table from tableOf.
+ */
+export interface Piece { table: number; empty: boolean; barrier: number }
 
 /** Programs: which task table to run. */
 export const PROGRAM = { STEP: 0, FWD_HEAD: 1, BWD: 2, FWD: 3, EVAL: 4, PREDICT: 5 } as const;
@@ -130,6 +151,12 @@ export interface Plan {
   readonly blocks: number[];
   /** The stack the plan runs (the model's layers, less a loss-fused Softmax). */
   readonly stack: readonly Layer[];
+  /** Cross-shard reductions in recording order (empty for plans of layers without barriers). */
+  readonly barriers: Barrier[];
+  /** Per program (PROGRAM order), its pieces for the batch size in force. */
+  pieces: Piece[][];
+  /** In the tape block: the reduce tapes (f64 index, capacity) and the piece tables (byte offset); 0 when there are no barriers. */
+  readonly barrierBlock: { tape: number; cap: number; tables: number };
 }
 
 /** Byte offset of program `p`'s table (f64 pairs, one per shard). */

@@ -3,13 +3,13 @@
 // per change of batch size (setRows: the last, smaller batch of an epoch); nothing per step.
 
 import { writeGeom } from '../runtime/abi.js';
-import type { Layer, LayerRun } from '../layers/layer.js';
+import { shardSlotStride, type Layer, type LayerRun, type Pass } from '../layers/layer.js';
 import type { Recorder } from '../pool/tape.js';
 import { Layout } from './layout.js';
 import type { ModelCore } from './executor.js';
 import {
   PROGRAM, PROGRAMS, largestShard, shardCount, shardStart, tableOf,
-  type Plan, type PlanMode, type Program, type Shard,
+  type Barrier, type Piece, type Plan, type PlanMode, type Program, type Shard,
 } from './plan.js';
 
 /** Parameters per update task. */
@@ -38,6 +38,15 @@ export class Planner {
       return all.map((s, i) => {
         if (s.bytes !== B * one[i]!.bytes) throw new Error(`${l.label}: buffer '${s.name}' of kind 'rows' is not ${B} × its size for one sample`);
         return { name: s.name, perRow: one[i]!.bytes, i: layout.add(`${l.name} ${s.name}`, 'caches', s.bytes) };
+      });
+    });
+    // Buffers of batch-wide layers: one region per plan ('batch') or one slot per shard ('shards').
+    const wideBufs = stack.map((l) => {
+      const one = l.bufferSpecs(1, training).filter((s) => s.kind === 'batch' || s.kind === 'shards');
+      return l.bufferSpecs(B, training).filter((s) => s.kind === 'batch' || s.kind === 'shards').map((s, i) => {
+        if (s.bytes !== one[i]!.bytes) throw new Error(`${l.label}: buffer '${s.name}' of kind '${s.kind}' must not depend on the batch size`);
+        const bytes = s.kind === 'batch' ? s.bytes : S * shardSlotStride(s.bytes);
+        return { name: s.name, i: layout.add(`${l.name} ${s.name}`, s.kind === 'batch' ? 'caches' : 'scratch', bytes) };
       });
     });
     const scratchBytes = Math.max(0, ...stack.map((l) => scratchSize(l, most, training)));
@@ -72,7 +81,8 @@ export class Planner {
         const y = iY[j]! < 0 ? x : layout.offset(iY[j]!);
         const bufs: Record<string, number> = {};
         for (const b of rowBufs[j]!) bufs[b.name] = layout.offset(b.i);
-        runs.push({ B, x, y, dy: 0, dx: 0, bufs, values: l.params.map((v) => v.value), grads: l.params.map((v) => v.grad) });
+        for (const b of wideBufs[j]!) bufs[b.name] = layout.offset(b.i);
+        runs.push({ B, batch: B, x, y, dy: 0, dx: 0, bufs, values: l.params.map((v) => v.value), grads: l.params.map((v) => v.grad) });
         x = y;
       });
       const logits = runs[runs.length - 1]!.y;
@@ -100,10 +110,10 @@ export class Planner {
 
       const shards: Shard[] = iShard.map((ix, s) => ({
         index: s, start: 0, rows: 0,
-        runs: stack.map((l) => ({ B: 0, x: 0, y: 0, dy: 0, dx: 0, bufs: {}, values: l.params.map((v) => v.value), grads: l.params.map(() => 0) })),
+        runs: stack.map((l) => ({ B: 0, batch: 0, x: 0, y: 0, dy: 0, dx: 0, bufs: {}, values: l.params.map((v) => v.value), grads: l.params.map(() => 0) })),
         geoms: ix.geoms.map(off), scratch: off(ix.scratch), grads: s === 0 ? params.grads : off(ix.grads),
         loss: off(iLoss) + 8 * s, tape: 0, tapeCap: 0,
-        seg: { zero: 0, fwd: 0, head: 0, bwd: 0, end: 0, fwd2: 0, end2: 0 },
+        seg: { zero: 0, fwd: 0, head: 0, bwd: 0, end: 0, fwd2: 0, end2: 0 }, cuts: [],
       }));
       for (const sh of shards) {
         sh.runs.forEach((r, j) => {
@@ -117,6 +127,7 @@ export class Planner {
         runs, shards, tables: off(iTables),
         update: { table: off(iTables) + 16 * PROGRAMS * S, tape: 0, cap: 0, chunks },
         work, scratchBytes, bytes: layout.bytes, byKind: layout.byKind(), blocks, stack,
+        barriers: [], pieces: [], barrierBlock: { tape: 0, cap: 0, tables: 0 },
       };
 
       // Size the tapes with a dry recording of the full batch, then give each shard room for
@@ -130,13 +141,19 @@ export class Planner {
       }
       const shardCap = 2 * longest + 64;
       const updateCap = chunks * ((S - 1) * 6 + 2 * 15) + 16;
-      const tapeBytes = Math.ceil((8 * (S * shardCap + updateCap)) / 16) * 16;
+      const barrierCap = this.reduceCap(plan);
+      const barrierTables = barrierCap > 0 ? PROGRAMS * (plan.barriers.length + 1) * S * 16 : 0;
+      const tapeBytes = Math.ceil((8 * (S * shardCap + updateCap + barrierCap)) / 16) * 16 + barrierTables;
       const tapeBase = runtime.arena.alloc(tapeBytes, `model '${this.m.name}' batch ${B} ${mode} tapes`);
       blocks.push(tapeBase);
       (plan as { bytes: number }).bytes += tapeBytes;
       plan.byKind.tape = (plan.byKind.tape ?? 0) + tapeBytes;
       shards.forEach((sh, s) => { sh.tape = tapeBase / 8 + s * shardCap; sh.tapeCap = shardCap; });
       Object.assign(plan.update, { tape: tapeBase / 8 + S * shardCap, cap: updateCap });
+      if (barrierCap > 0) {
+        const tape = tapeBase / 8 + S * shardCap + updateCap;
+        Object.assign(plan.barrierBlock, { tape, cap: barrierCap, tables: tapeBase + tapeBytes - barrierTables });
+      }
       this.setRows(plan, B, true);
       return plan;
     } catch (e) {
@@ -152,7 +169,7 @@ export class Planner {
     const mem = this.m.runtime.arena.memory;
     plan.rows = rows;
     plan.activeShards = S;
-    for (const r of plan.runs) r.B = rows;
+    for (const r of plan.runs) { r.B = rows; r.batch = rows; }
     for (let s = 0; s < S; s++) {
       const sh = plan.shards[s]!;
       sh.start = shardStart(rows, S, s);
@@ -169,9 +186,11 @@ export class Planner {
         // first layer that aliases its input passes the ping-pong buffer through, rows gradRow apart.
         const ownInputGradient = j === 0 && plan.mode === 'grad' && !l.aliasesInput(true);
         r.dx = full.dx === 0 ? 0 : full.dx + 4 * sh.start * (ownInputGradient ? l.inSize : plan.gradRow);
-        for (const name of Object.keys(full.bufs)) {
-          const perRow = l.bufferSpecs(1, plan.mode !== 'infer').find((b) => b.name === name)!.bytes;
-          r.bufs[name] = full.bufs[name]! + sh.start * perRow;
+        r.batch = rows;
+        for (const b of l.bufferSpecs(1, plan.mode !== 'infer')) {
+          if (b.kind === 'rows') r.bufs[b.name] = full.bufs[b.name]! + sh.start * b.bytes;
+          else if (b.kind === 'batch') r.bufs[b.name] = full.bufs[b.name]!;
+          else if (b.kind === 'shards') r.bufs[b.name] = full.bufs[b.name]! + s * shardSlotStride(b.bytes);
         }
         const g = l.geometry(sh.rows);
         if (g !== undefined) {
@@ -198,7 +217,22 @@ export class Planner {
     const logits = at(plan.logits, 4 * N);
     const labels = at(plan.labels, 4);
     const pred = at(plan.pred, 4);
-    const forward = (training: boolean) => { stack.forEach((l, j) => l.forward(k, sh.runs[j]!, training)); };
+    sh.cuts.length = 0;
+    if (sh.index === 0) plan.barriers.length = 0;
+    // A layer with barriers records stages 0..n; before each stage after the first, a cut.
+    const staged = (j: number, pass: Pass, training: boolean, run: (stage: number) => void) => {
+      const n = stack[j]!.barriers(pass, training);
+      for (let stage = 0; stage <= n; stage++) {
+        if (stage > 0) {
+          sh.cuts.push(rec.end());
+          if (sh.index === 0) plan.barriers.push({ layer: j, pass, stage: stage - 1, training, start: 0, end: 0 });
+        }
+        run(stage);
+      }
+    };
+    const forward = (training: boolean) => {
+      stack.forEach((l, j) => staged(j, 'forward', training, (stage) => l.forward(k, sh.runs[j]!, training, stage)));
+    };
     if (plan.mode === 'infer') {
       seg.fwd = rec.end();
       forward(false);
@@ -224,7 +258,7 @@ export class Planner {
       loss.compute(k, 0, sh.runs[stack.length - 1]!.dy, logits, labels, rows, N, 1 / plan.rows);
       k.argmax_rows(pred, logits, rows, N);
       seg.bwd = rec.end();
-      for (let j = stack.length - 1; j >= 0; j--) stack[j]!.backward(k, sh.runs[j]!);
+      for (let j = stack.length - 1; j >= 0; j--) staged(j, 'backward', true, (stage) => stack[j]!.backward(k, sh.runs[j]!, stage));
       seg.end = rec.end();
       seg.fwd2 = seg.fwd;
       seg.end2 = seg.head;
@@ -260,6 +294,71 @@ export class Planner {
         f64[t] = a;
         f64[t + 1] = b;
       }
+    }
+    this.recordBarriers(plan, f64);
+  }
+
+  // ---- barriers (batch-wide layers, Layer.barriers) ------------------------------------------
+  //
+  // Every shard records the same layers, so the same barriers in the same order; shard s's
+  // sh.cuts[i] is where barrier i falls in its tape. A program (a [start, end) per shard) is
+  // cut at the barriers inside it into pieces: piece q runs every shard from the previous cut to
+  // cut q (one task table), then barrier q's reduce tape on the calling thread.
+
+  /** f64 values for the reduce tapes (twice a dry recording's), 0 without barriers. Their piece tables follow them in the tape block. */
+  private reduceCap(plan: Plan): number {
+    if (plan.barriers.length === 0) return 0;
+    this.rec.beginDry();
+    for (const b of plan.barriers) this.recordReduce(plan, b);
+    return 2 * this.rec.end() + 16;
+  }
+
+  private recordReduce(plan: Plan, b: Barrier): void {
+    const run = plan.runs[b.layer]!;
+    this.m.stack[b.layer]!.reduce(this.rec.kernels, { run, shards: plan.activeShards }, b.pass, b.stage, b.training);
+  }
+
+  /** Records the reduce tapes for the shards in force and cuts every program into pieces. */
+  private recordBarriers(plan: Plan, f64: Float64Array): void {
+    const S = plan.activeShards;
+    plan.pieces = [];
+    const nb = plan.barriers.length;
+    if (nb > 0) {
+      for (let s = 1; s < S; s++) {
+        if (plan.shards[s]!.cuts.length !== nb) throw new Error(`plan: shard ${s} recorded ${plan.shards[s]!.cuts.length} barriers, shard 0 ${nb}`);
+      }
+      this.rec.begin(plan.barrierBlock.tape, plan.barrierBlock.cap);
+      for (const b of plan.barriers) {
+        b.start = this.rec.end();
+        this.recordReduce(plan, b);
+        b.end = this.rec.end();
+      }
+    }
+    let table = plan.barrierBlock.tables;
+    for (let pi = 0; pi < PROGRAMS; pi++) {
+      const p = pi as Program;
+      const t0 = tableOf(plan, p) / 8;
+      const inside: number[] = [];
+      for (let i = 0; i < nb; i++) {
+        const c = plan.shards[0]!.cuts[i]!;
+        if (f64[t0]! < c && c <= f64[t0 + 1]!) inside.push(i);
+      }
+      if (inside.length === 0) { plan.pieces.push([{ table: tableOf(plan, p), empty: false, barrier: -1 }]); continue; }
+      const pieces: Piece[] = [];
+      for (let q = 0; q <= inside.length; q++) {
+        let empty = true;
+        for (let s = 0; s < S; s++) {
+          const sh = plan.shards[s]!;
+          const a = q === 0 ? f64[t0 + 2 * s]! : sh.cuts[inside[q - 1]!]!;
+          const b = q === inside.length ? f64[t0 + 2 * s + 1]! : sh.cuts[inside[q]!]!;
+          f64[table / 8 + 2 * s] = a;
+          f64[table / 8 + 2 * s + 1] = b;
+          if (b > a) empty = false;
+        }
+        pieces.push({ table, empty, barrier: q < inside.length ? inside[q]! : -1 });
+        table += 16 * plan.shards.length;
+      }
+      plan.pieces.push(pieces);
     }
   }
 }

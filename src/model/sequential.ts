@@ -411,13 +411,15 @@ export class Sequential {
     const rule = (ch: string) => ch.repeat(w[0]! + w[1]! + w[2]!);
     const kb = (b: number) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
     const mb = this.params.bytesByKind;
+    const nAll = this.params.views.reduce((t, v) => t + v.size, 0);
     const out = [
       `Model: "${this.name}"  input (None, ${this.inputShape.join(', ')}), build ${this.build}`,
       rule('_'), line(head), rule('='),
       ...rows.map(line),
       rule('='),
-      `Total params: ${this.nParams.toLocaleString('en-US')} (${kb(4 * this.nParams)})` +
+      `Total params: ${nAll.toLocaleString('en-US')} (${kb(4 * nAll)})` +
         (this.optimizer.weightDecay > 0 ? `, ${this.nDecay.toLocaleString('en-US')} with weight decay` : ''),
+      ...(nAll > this.nParams ? [`Trainable params: ${this.nParams.toLocaleString('en-US')}; non-trainable: ${(nAll - this.nParams).toLocaleString('en-US')} (running statistics)`] : []),
       `Optimizer: ${this.optimizer.type} ${JSON.stringify(this.optimizer.getConfig())}; loss: ${this.loss.type}` +
         (this.layers.some((l, i) => i >= this.stackSize || l.fuseWithLoss(i === this.layers.length - 1) === 'activation') ? ' (* softmax fused with the loss)' : ''),
       `Planned memory: parameters ${kb(mb.params ?? 0)}, gradients ${kb(mb.grads ?? 0)}, optimizer state ${kb(mb.optimizer ?? 0)}`,

@@ -111,6 +111,42 @@ export interface Kernels {
   softmax_backward(dx: Ptr, dy: Ptr, y: Ptr, rows: number, N: number): void;
   /** y = x ⊙ mask (dropout forward with a precomputed mask, and its backward). */
   mul(y: Ptr, x: Ptr, mask: Ptr, n: number): void;
+  /** y = x > 0 ? x : alpha·x (alpha ≥ 0). */
+  leaky_relu_forward(y: Ptr, x: Ptr, n: number, alpha: number): void;
+  /** dx = y > 0 ? dy : alpha·dy */
+  leaky_relu_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number, alpha: number): void;
+  /** y = x > 0 ? x : alpha·(eˣ − 1) (alpha > 0). */
+  elu_forward(y: Ptr, x: Ptr, n: number, alpha: number): void;
+  /** dx = y > 0 ? dy : dy·(y + alpha) */
+  elu_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number, alpha: number): void;
+
+  // ---- global average pooling (x [B, HW, C] → y [B, C]) -----------------------
+  /** y[b,c] = mean over p of x[b,p,c]. Overwrites y. */
+  global_avgpool_forward(y: Ptr, x: Ptr, B: number, HW: number, C: number): void;
+  /** dx[b,p,c] = dy[b,c] / HW. Overwrites dx. */
+  global_avgpool_backward(dx: Ptr, dy: Ptr, B: number, HW: number, C: number): void;
+
+  // ---- batch normalisation over the last axis of x [rows, C] (assembly/norm/naive.ts) ----
+  /** One shard's partials: part = [mean (C), Σ(x − mean)² (C), rows]. Overwrites part. */
+  batchnorm_stats(part: Ptr, x: Ptr, rows: number, C: number): void;
+  /**
+   * Combines S shards' partials (shard s at part + s·stride bytes) in shard order (Chan's
+   * update, f64) into stats = [mean (C), invstd (C), biased var (C)], and unless runMean = 0
+   * updates run = momentum·run + (1 − momentum)·batch for the mean and the biased variance.
+   */
+  batchnorm_combine(stats: Ptr, part: Ptr, S: number, stride: number, C: number, runMean: Ptr, runVar: Ptr,
+    momentum: number, eps: number): void;
+  /** out[c] = 1 / sqrt(var[c] + eps). */
+  batchnorm_invstd(out: Ptr, v: Ptr, C: number, eps: number): void;
+  /** y = ((x − mean)·invstd)·gamma + beta (gamma / beta 0 = absent). y may alias x. */
+  batchnorm_forward(y: Ptr, x: Ptr, mean: Ptr, invstd: Ptr, gamma: Ptr, beta: Ptr, rows: number, C: number): void;
+  /** One shard's partials: part = [Σ dy (C), Σ dy·x̂ (C)]. Overwrites part. */
+  batchnorm_backward_stats(part: Ptr, dy: Ptr, x: Ptr, mean: Ptr, invstd: Ptr, rows: number, C: number): void;
+  /** total = Σ_s part_s in shard order (2C values); dbeta += total[0, C), dgamma += total[C, 2C) (0 = skip). */
+  batchnorm_backward_combine(total: Ptr, part: Ptr, S: number, stride: number, C: number, dgamma: Ptr, dbeta: Ptr): void;
+  /** dx = gamma·invstd·((dy − total[c]/n) − x̂·total[C + c]/n); n = the whole batch's rows. Overwrites dx. */
+  batchnorm_backward_input(dx: Ptr, dy: Ptr, x: Ptr, mean: Ptr, invstd: Ptr, gamma: Ptr, total: Ptr,
+    rows: number, C: number, n: number): void;
 
   // ---- losses ---------------------------------------------------------------
   /**
@@ -208,6 +244,21 @@ export const KERNEL_TABLE = {
   softmax_forward: { params: 4, returns: false },
   softmax_backward: { params: 5, returns: false },
   mul: { params: 4, returns: false },
+  leaky_relu_forward: { params: 4, returns: false },
+  leaky_relu_backward: { params: 5, returns: false },
+  elu_forward: { params: 4, returns: false },
+  elu_backward: { params: 5, returns: false },
+  // global average pooling
+  global_avgpool_forward: { params: 5, returns: false },
+  global_avgpool_backward: { params: 5, returns: false },
+  // batch normalisation
+  batchnorm_stats: { params: 4, returns: false },
+  batchnorm_combine: { params: 9, returns: false },
+  batchnorm_invstd: { params: 4, returns: false },
+  batchnorm_forward: { params: 8, returns: false },
+  batchnorm_backward_stats: { params: 7, returns: false },
+  batchnorm_backward_combine: { params: 7, returns: false },
+  batchnorm_backward_input: { params: 10, returns: false },
   // losses
   softmax_xent: { params: 7, returns: true },
   sigmoid_bce: { params: 5, returns: true },

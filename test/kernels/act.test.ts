@@ -15,6 +15,11 @@
 //   softmax forward: rtol 1e-5 (STYLE.md). Derivation: y_j = e_j / s with the rounding of
 //     x_j − m (≤ 2^-24·|x_j − m| relative in e_j), exp (≤ 3·2^-24), the N-term sum and the
 //     division: ≤ (2R + N + 5)·2^-24 with R = max|x − m| ≤ 8 and N ≤ 16 here, i.e. < 3e-6.
+//   leaky_relu forward/backward: one rounding (alpha·x) at most: rtol 2^-24.
+//   elu forward: x > 0 exact; else alpha·(e^x − 1) with e^x ≤ 4·2^-24 relative (act/math.ts), the
+//     subtraction exact-ish (Sterbenz for e^x ≥ 1/2) and the product: |err| ≤ alpha·(4·2^-24·e^x)
+//     + 2·2^-24·|y| + 2^-126, absolute near 0 where e^x − 1 cancels.
+//   elu backward: dy·(y + alpha): two roundings: 2·2^-24·|dx|.
 //   softmax backward: dx_j = y_j·(dy_j − d) where d is an N-term f32 dot product; the
 //     difference can cancel, so the bound is absolute: (N + 2)·2^-23·|y_j|·(|dy_j| + S_r),
 //     S_r = Σ_k |dy_k·y_k| (the dot-product bound plus the subtraction and the product).
@@ -28,6 +33,7 @@ import type { Kernels } from '../../src/runtime/abi.js';
 import {
   reluForwardRef, reluBackwardRef, tanhForwardRef, tanhBackwardRef, sigmoidForwardRef,
   sigmoidBackwardRef, softmaxForwardRef, softmaxBackwardRef, mulRef, sigmoid,
+  leakyReluForwardRef, leakyReluBackwardRef, eluForwardRef, eluBackwardRef,
 } from '../reference/act.js';
 import { putF32 as put } from '../helpers/memory.js';
 
@@ -101,6 +107,40 @@ describe('elementwise activations: f64 reference ↔ naive ↔ SIMD', () => {
           const dwant = bwdRef(dy, yn);
           expectWithin(dn, dwant, relTol(dwant, 1e-6, 1e-7), `naive ${name} backward vs f64`);
           expectBitIdentical(ds, dn, `simd ${name} backward vs naive`);
+        }
+      } finally { rt.arena.release(mark); }
+    });
+
+    it(`leaky_relu and elu forward/backward, n=${n}`, async () => {
+      const rt = await getRuntime();
+      const mark = rt.arena.mark();
+      try {
+        const rng = makeRng(40 + n);
+        const x = awayFromZero(rng, n, -6, 4);
+        const dy = Float32Array.from(randomArray(rng, n));
+        const xp = put(rt, x), dyp = put(rt, dy);
+        for (const alpha of [0.3, 0.01, 1, 1.7]) {
+          const a32 = Math.fround(alpha);
+          const [ln, ls] = both(rt, n, (k, p) => k.leaky_relu_forward(p, xp, n, alpha));
+          const lw = leakyReluForwardRef(x, a32);
+          expectWithin(ln, lw, relTol(lw, EPS, 0), `naive leaky_relu(${alpha}) vs f64`);
+          expectBitIdentical(ls, ln, `simd leaky_relu(${alpha}) vs naive`);
+          const lyp = put(rt, ln);
+          const [lbn, lbs] = both(rt, n, (k, p) => k.leaky_relu_backward(p, dyp, lyp, n, alpha));
+          const lbw = leakyReluBackwardRef(dy, ln, a32);
+          expectWithin(lbn, lbw, relTol(lbw, EPS, 0), `naive leaky_relu backward vs f64`);
+          expectBitIdentical(lbs, lbn, `simd leaky_relu(${alpha}) backward vs naive`);
+
+          const [en, es] = both(rt, n, (k, p) => k.elu_forward(p, xp, n, alpha));
+          const ew = eluForwardRef(x, a32);
+          const etol = Array.from(x, (v, i) => (v > 0 ? 0 : a32 * 4 * EPS * Math.exp(v) + 2 * EPS * Math.abs(ew[i]!) + 2 ** -126));
+          expectWithin(en, ew, etol, `naive elu(${alpha}) vs f64`);
+          expectBitIdentical(es, en, `simd elu(${alpha}) vs naive`);
+          const eyp = put(rt, en);
+          const [ebn, ebs] = both(rt, n, (k, p) => k.elu_backward(p, dyp, eyp, n, alpha));
+          const ebw = eluBackwardRef(dy, en, a32);
+          expectWithin(ebn, ebw, relTol(ebw, 2 * EPS, 1e-30), `naive elu backward vs f64`);
+          expectBitIdentical(ebs, ebn, `simd elu(${alpha}) backward vs naive`);
         }
       } finally { rt.arena.release(mark); }
     });

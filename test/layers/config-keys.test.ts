@@ -27,6 +27,10 @@ const full: Record<string, Record<string, unknown>> = {
   Sigmoid: { name: 'sig' },
   Softmax: { name: 'sm' },
   Dropout: { rate: 0.3, seed: 11, name: 'drop' },
+  LeakyReLU: { alpha: 0.1, name: 'lrelu' },
+  ELU: { alpha: 0.5, name: 'elu' },
+  BatchNormalization: { momentum: 0.9, epsilon: 1e-5, center: false, scale: false, name: 'bn' },
+  GlobalAveragePooling2D: { name: 'gap' },
 };
 
 describe('unknown layer options', () => {

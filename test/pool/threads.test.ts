@@ -14,6 +14,7 @@ import { Sequential } from '../../src/model/sequential.js';
 import { Conv2D, Dense, Dropout, Flatten, MaxPool2D } from '../../src/layers/index.js';
 import { poolOf, resolveThreads } from '../../src/pool/pool.js';
 import { synthDataset } from '../model/util.js';
+import { bnNet } from '../model/bn-net.js';
 
 let mnist: Dataset;
 let rt: Runtime;
@@ -84,6 +85,32 @@ describe('bit-identical for any thread count', () => {
         expect(got.evalLoss).toBe(ref.evalLoss);
         expect(Array.from(got.probs), `${name} predictions, ${threads} threads vs 1`).toEqual(Array.from(ref.probs));
       }
+      }
+    });
+  }
+
+  // Batch statistics cross shards: every shard stops at each BatchNorm for a reduction in shard
+  // order. Batch 37 is cut into 4 shards (9, 9, 9, 10), its last batch of 70 − 37 = 33 into 4
+  // others; batch 64 into 8, its last batch of 6 runs as one shard.
+  for (const batch of [37, 64]) {
+    it(`a BatchNorm model (test/model/bn-net.ts), batch ${batch}: threads 1, 2, 3 and 4 give the same weights, running statistics, losses, evaluation and predictions`, async () => {
+      const data = take(mnist, 70);
+      let ref: { w: Uint32Array[]; loss: number[]; evalLoss: number; probs: number[] } | undefined;
+      for (const threads of [1, 2, 3, 4]) {
+        const m = bnNet();
+        m.compileWith(rt, { inputShape: [28, 28, 1], seed: 21, threads, optimizer: { type: 'adam', lr: 3e-3 } });
+        await workersReady(threads - 1);
+        const before = poolOf(rt).workerTasks;
+        const h = await m.fit(data, { epochs: 2, batchSize: batch });
+        if (threads > 1) expect(poolOf(rt).workerTasks, `batch ${batch}: tasks run by workers`).toBeGreaterThan(before);
+        const ev = m.evaluate(data, { batchSize: 48 });
+        const got = { w: bits(m), loss: h.loss, evalLoss: ev.loss, probs: Array.from(new Uint32Array(m.predict(data).probabilities.buffer)) };
+        expect(m.getWeights().filter((w) => w.name.endsWith('/moving_mean')).length).toBe(3);
+        if (ref === undefined) { ref = got; continue; }
+        expectSameBits(got.w, ref.w, `bn-net weights and running statistics, ${threads} threads vs 1`);
+        expect(got.loss, `bn-net losses, ${threads} threads vs 1`).toEqual(ref.loss);
+        expect(got.evalLoss).toBe(ref.evalLoss);
+        expect(got.probs, `bn-net predictions, ${threads} threads vs 1`).toEqual(ref.probs);
       }
     });
   }

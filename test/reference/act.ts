@@ -63,3 +63,7 @@ export function softmaxBackwardRef(dy: Arr, y: Arr, rows: number, N: number): { 
   }
   return { dx, dotAbs };
 }
+export const leakyReluForwardRef = (x: Arr, alpha: number) => map(x, (v) => (v > 0 ? v : alpha * v));
+export const leakyReluBackwardRef = (dy: Arr, y: Arr, alpha: number) => map2(dy, y, (d, v) => (v > 0 ? d : alpha * d));
+export const eluForwardRef = (x: Arr, alpha: number) => map(x, (v) => (v > 0 ? v : alpha * Math.expm1(v)));
+export const eluBackwardRef = (dy: Arr, y: Arr, alpha: number) => map2(dy, y, (d, v) => (v > 0 ? d : d * (v + alpha)));
