@@ -23,7 +23,7 @@ export interface Flow {
 
 const ACTIVATIONS: Record<string, string> = { Relu: 'relu', Tanh: 'tanh', Sigmoid: 'sigmoid' };
 const SUPPORTED = ['Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Gemm', 'MatMul', 'Add', 'Relu', 'Tanh',
-  'Sigmoid', 'Softmax', 'Flatten', 'Reshape', 'Transpose', 'Dropout', 'Identity', 'Constant'];
+  'Sigmoid', 'LeakyRelu', 'Elu', 'BatchNormalization', 'Softmax', 'Flatten', 'Reshape', 'Transpose', 'Dropout', 'Identity', 'Constant'];
 
 export const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -44,6 +44,8 @@ export class Importer {
    * Dense: an activation (or MatMul's bias) is fused into it only then.
    */
   private fusable = false;
+  /** The AvgPool2D spec of a GlobalAveragePool just read (a Flatten right after it replaces both). */
+  private globalPool: LayerSpec | undefined;
 
   constructor(private readonly nodes: NodeMsg[], private readonly opset: number) {}
 
@@ -119,6 +121,8 @@ export class Importer {
     const next = (o: Partial<Flow>): Flow => ({ value: out, layout: f.layout, shape: f.shape, perm: f.perm, ...o });
     const canFuse = this.fusable;
     this.fusable = false;
+    const globalPool = this.globalPool;
+    this.globalPool = undefined;
     switch (op) {
       case 'Transpose': {
         const perm = a.ints('perm', []);
@@ -172,7 +176,39 @@ export class Importer {
       case 'GlobalMaxPool': {
         const [H, W, C] = this.needNchw(f, label);
         this.push(i, op === 'GlobalMaxPool' ? 'MaxPool2D' : 'AvgPool2D', { poolSize: [H, W], strides: [H, W], padding: 'valid' });
+        // A Flatten right after a global average pool makes the two one GlobalAveragePooling2D.
+        if (op === 'GlobalAveragePool') this.globalPool = this.specs[this.specs.length - 1];
         return next({ shape: [1, 1, C] });
+      }
+      case 'LeakyRelu':
+        this.push(i, 'LeakyReLU', { alpha: a.float('alpha', 0.01) });
+        return next({});
+      case 'Elu':
+        this.push(i, 'ELU', { alpha: a.float('alpha', 1) });
+        return next({});
+      case 'BatchNormalization': {
+        a.only(['epsilon', 'momentum', 'spatial', 'training_mode']);
+        if (a.int('spatial', 1) !== 1) throw new RangeError(`${label}: spatial 0 (statistics per position) is not supported`);
+        if (a.int('training_mode', 0) !== 0) throw new RangeError(`${label}: training_mode 1 is not supported; export the model for inference`);
+        const image = f.shape.length === 3;
+        if (image && f.layout !== 'nchw') throw new RangeError(`${label}: normalises axis 1, which is not the channels of an NHWC image; add a Transpose(0,3,1,2)`);
+        if (!image && f.shape.length !== 1) throw new RangeError(`${label}: expects an NCHW image or [batch, features], got per-sample shape [${f.shape.join(', ')}]`);
+        const C = f.shape[f.shape.length - 1]!;
+        const vec = (j: number, what: string): Float32Array => {
+          const t = this.floats(inputs[j], label, what);
+          if (t.data.length !== C) throw new RangeError(`${label}: its ${what} ${quoted(inputs[j])} has ${t.data.length} values, expected ${C}`);
+          if (f.perm === undefined) return t.data;
+          const out = new Float32Array(C); // features of a flattened NCHW image: into simdnet's order
+          for (let p = 0; p < C; p++) out[f.perm[p]!] = t.data[p]!;
+          return out;
+        };
+        const momentum = a.float('momentum', 0.9);
+        const config: Record<string, unknown> = { epsilon: a.float('epsilon', 1e-5) };
+        if (momentum >= 0 && momentum < 1) config.momentum = momentum;
+        this.push(i, 'BatchNormalization', config, {
+          gamma: vec(1, 'scale'), beta: vec(2, 'bias'), moving_mean: vec(3, 'mean'), moving_variance: vec(4, 'variance'),
+        });
+        return next({});
       }
       case 'Relu':
       case 'Tanh':
@@ -199,6 +235,11 @@ export class Importer {
       }
       case 'Flatten': {
         if (a.int('axis', 1) !== 1) throw new RangeError(`${label}: only Flatten with axis 1 (keep the batch) is supported, got axis ${a.int('axis', 1)}`);
+        if (globalPool !== undefined && this.specs[this.specs.length - 1] === globalPool) {
+          globalPool.type = 'GlobalAveragePooling2D';
+          globalPool.config = globalPool.config.name !== undefined ? { name: globalPool.config.name } : {};
+          return { value: out, layout: 'nhwc', shape: [f.shape[2]!] };
+        }
         return this.flatten(i, f, out);
       }
       case 'Reshape': {
@@ -254,6 +295,7 @@ export class Importer {
       case 'Dropout':
       case 'Identity':
         this.fusable = canFuse;
+        this.globalPool = globalPool;
         return next({});
       default:
         throw new RangeError(`${label}: operator ${quoted(op)} has no simdnet layer; the importer reads ${SUPPORTED.join(', ')}`);

@@ -28,6 +28,11 @@
 // simdnet's pooling windows are clipped to the input, which is exactly MaxPool with pads and
 // AveragePool with count_include_pad = 0 (the mean of the in-bounds values), written explicitly.
 //
+// BatchNormalization → BatchNormalization (inference form: the running mean and variance, epsilon;
+// γ = 1 / β = 0 written out when scale / center is off), on NCHW images (channel axis 1) or on
+// vectors. GlobalAveragePooling2D → GlobalAveragePool + Flatten (simdnet's output is [C]).
+// LeakyReLU → LeakyRelu, ELU → Elu, with their alpha.
+//
 // Activations: a layer's fused activation (Conv2D/Dense activation 'relu', 'tanh', 'sigmoid')
 // becomes a Relu / Tanh / Sigmoid node after it. The last layer's softmax (a final Softmax
 // layer or a last Dense with activation 'softmax'), which simdnet fuses with the loss, and the
@@ -41,7 +46,9 @@ import { Conv2D } from '../layers/conv2d.js';
 import { AvgPool2D, MaxPool2D } from '../layers/pool2d.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten, Reshape } from '../layers/flatten.js';
-import { ReLU, Sigmoid, Softmax, Tanh } from '../layers/activations.js';
+import { ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh } from '../layers/activations.js';
+import { BatchNormalization } from '../layers/batchnorm.js';
+import { GlobalAveragePooling2D } from '../layers/global-pool.js';
 import { Dropout } from '../layers/dropout.js';
 import { outputSize, type Padding } from '../tensor/geometry.js';
 import type { NamedTensor } from '../model/params.js';
@@ -216,6 +223,26 @@ for (const cls of [ReLU, Tanh, Sigmoid] as ({ type: string } & (abstract new (..
 writer(Softmax, (ex, c, layer) => ({ ...c, value: ex.g.node('Softmax', [c.value], { axis: c.nchw ? 1 : -1 }, layer.name) }));
 
 writer(Dropout, (_ex, c) => c);
+
+writer(BatchNormalization, (ex, c, layer) => {
+  const x = layer.inShape.length === 3 ? ex.toNchw(c, layer) : c; // ONNX normalises axis 1
+  const C = layer.inShape[layer.inShape.length - 1]!;
+  const name = layer.name!;
+  const gamma = layer.scale ? ex.param(layer, 'gamma', [C]) : ex.g.floats(`${name}/gamma`, [C], new Float32Array(C).fill(1));
+  const beta = layer.center ? ex.param(layer, 'beta', [C]) : ex.g.floats(`${name}/beta`, [C], new Float32Array(C));
+  const inputs = [x.value, gamma, beta, ex.param(layer, 'moving_mean', [C]), ex.param(layer, 'moving_variance', [C])];
+  const y = ex.g.node('BatchNormalization', inputs, { epsilon: { float: layer.epsilon }, momentum: { float: layer.momentum } }, name);
+  return { value: y, nchw: x.nchw };
+});
+
+writer(GlobalAveragePooling2D, (ex, c, layer) => {
+  const x = ex.toNchw(c, layer);
+  const pooled = ex.g.node('GlobalAveragePool', [x.value], {}, layer.name);
+  return { value: ex.g.node('Flatten', [pooled], { axis: 1 }, `${layer.name}/flatten`), nchw: false };
+});
+
+writer(LeakyReLU, (ex, c, layer) => ({ ...c, value: ex.g.node('LeakyRelu', [c.value], { alpha: { float: layer.alpha } }, layer.name) }));
+writer(ELU, (ex, c, layer) => ({ ...c, value: ex.g.node('Elu', [c.value], { alpha: { float: layer.alpha } }, layer.name) }));
 
 /** The layer types exportOnnx writes. */
 export const ONNX_EXPORTABLE_LAYERS: readonly string[] = [...WRITERS.keys()];

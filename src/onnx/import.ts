@@ -4,9 +4,12 @@
 // exportOnnx writes and the ones PyTorch's exporter writes for the same layers:
 //   Conv (group 1, dilation 1)          → Conv2D    (a Relu / Tanh / Sigmoid right after it is fused)
 //   MaxPool, AveragePool (ceil_mode 0)  → MaxPool2D, AvgPool2D
-//   GlobalAveragePool, GlobalMaxPool    → AvgPool2D / MaxPool2D over the whole image
+//   GlobalAveragePool (+ Flatten)       → GlobalAveragePooling2D (without the Flatten: AvgPool2D)
+//   GlobalMaxPool                       → MaxPool2D over the whole image
 //   Gemm (transA 0, alpha = beta = 1), MatMul [+ Add bias]  → Dense (activation fused as above)
 //   Relu, Tanh, Sigmoid, Softmax        → ReLU, Tanh, Sigmoid, Softmax layers when not fused
+//   LeakyRelu, Elu                      → LeakyReLU, ELU
+//   BatchNormalization (inference form) → BatchNormalization (NCHW images or vectors)
 //   Flatten (axis 1), Reshape to [batch, N] or (NHWC) [batch, ...]  → Flatten, Reshape
 //   Transpose NHWC↔NCHW, Dropout, Identity  → nothing (simdnet is NHWC throughout)
 // A final Softmax is dropped: simdnet's predict applies it (a model ending in logits, as most

@@ -19,7 +19,7 @@ import { decodeModel } from '../../src/onnx/graph.js';
 import { int64 } from '../../src/onnx/schema.js';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.js';
 import { getRuntime } from '../helpers/runtime.js';
-import { maxAbsDiff, randomImages, randomizeWeights, runOnnx } from './ort.js';
+import { maxAbsDiff, randomImages, randomizeWeights, runOnnx, secondRoundLayers } from './ort.js';
 import { expectWithin } from '../helpers/compare.js';
 
 const TOL = 1e-5;
@@ -92,6 +92,15 @@ describe('exportOnnx: each layer option', () => {
     ], [13, 11, 2], 3, 'all-layers');
     randomizeWeights(m, 5, 3);
     await expectSameAsPredict(m, 21);
+  });
+
+  it('BatchNormalization (first on the NHWC input, after a conv, after a dense; without β, without γ), GlobalAveragePooling2D, LeakyReLU, ELU', async () => {
+    const m = await compiled(secondRoundLayers(), [9, 8, 3], 5, 'bn-gap');
+    randomizeWeights(m, 12, 2);
+    await expectSameAsPredict(m, 41);
+    const ops = decodeModel(exportOnnx(m)).graph!.node!.map((n) => n.op_type);
+    expect(ops.filter((o) => o === 'BatchNormalization')).toHaveLength(3);
+    expect(ops).toEqual(expect.arrayContaining(['GlobalAveragePool', 'LeakyRelu', 'Elu']));
   });
 
   it('a final Softmax layer, a vector input, a Reshape of a vector', async () => {

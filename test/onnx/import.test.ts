@@ -17,7 +17,7 @@ import { loadEmbeddedMnist } from '../../src/data/mnist-node.js';
 import { take } from '../../src/data/transforms.js';
 import { getRuntime } from '../helpers/runtime.js';
 import { makeRng } from '../helpers/rng.js';
-import { randomImages, randomizeWeights, runOnnx } from './ort.js';
+import { randomImages, randomizeWeights, runOnnx, secondRoundLayers } from './ort.js';
 import { expectBitIdentical, expectWithin } from '../helpers/compare.js';
 
 const TOL = 1e-5;
@@ -74,6 +74,23 @@ describe('export → import round trip: the same layers and weights, bit-identic
     });
   }
 
+  it('batch norm (three ways), global average pooling, leaky ReLU, ELU', async () => {
+    const m = await compiled(new Sequential(secondRoundLayers()), [9, 8, 3], 5);
+    randomizeWeights(m, 12, 2);
+    const back = await imported(exportOnnx(m));
+    expect(back.layers.map((l) => l.type)).toEqual(m.layers.map((l) => l.type));
+    // Every tensor comes back; a BatchNormalization without γ or β gets them as ones / zeros
+    // (ONNX has no such form), so it imports as a full one that computes the same.
+    const got = new Map(back.getWeights().map((w) => [w.name, w.data]));
+    for (const w of m.getWeights()) expectBitIdentical(got.get(w.name)!, w.data, w.name);
+    const extra = [...got.keys()].filter((n) => !m.getWeights().some((w) => w.name === n));
+    expect(extra.sort()).toEqual(['batchnormalization_2/beta', 'batchnormalization_3/gamma']);
+    expect([...got.get('batchnormalization_2/beta')!].every((v) => v === 0)).toBe(true);
+    expect([...got.get('batchnormalization_3/gamma')!].every((v) => v === 1)).toBe(true);
+    const x = randomImages(8, 7 * 9 * 8 * 3);
+    expectBitIdentical(back.predict(x).probabilities, m.predict(x).probabilities, 'probabilities');
+  });
+
   it('every layer option (strides, numeric and same padding, standalone activations, Reshape, channel softmax, no biases)', async () => {
     const m = await compiled(new Sequential([
       new Conv2D({ filters: 4, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'tanh' }),
@@ -104,7 +121,7 @@ describe('export → import round trip: the same layers and weights, bit-identic
 });
 
 describe('PyTorch exports (torch.onnx.export, opset 13, NCHW): imported predictions equal PyTorch\'s', () => {
-  for (const name of ['pytorch-lenet', 'pytorch-mixed']) {
+  for (const name of ['pytorch-lenet', 'pytorch-mixed', 'pytorch-bn']) {
     it(name, async () => {
       const bytes = new Uint8Array(await readFile(new URL(`./fixtures/${name}.onnx`, import.meta.url)));
       const fx = JSON.parse(await readFile(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as
@@ -118,6 +135,11 @@ describe('PyTorch exports (torch.onnx.export, opset 13, NCHW): imported predicti
       // onnxruntime reads the fixture the same way (the fixture itself is sound).
       const ort = await runOnnx(bytes, Float32Array.from(fx.input), fx.shape, 'x', 'y');
       const ortProbs = name === 'pytorch-mixed' ? ort.data : softmaxRows(ort.data, m.numClasses);
+      if (name === 'pytorch-bn') {
+        // Conv+BatchNorm2d arrive folded into the conv; BatchNorm1d after the Linear stays one.
+        expect(m.layers.map((l) => l.type)).toEqual(['Conv2D', 'LeakyReLU', 'Conv2D', 'ELU', 'GlobalAveragePooling2D', 'Dense',
+          'BatchNormalization', 'ReLU', 'Dense']);
+      }
       expectWithin(ortProbs, fx.probabilities, TOL, `${name}: onnxruntime vs PyTorch`);
     });
   }

@@ -3,6 +3,7 @@
 
 import * as ort from 'onnxruntime-web';
 import type { Sequential } from '../../src/model/sequential.js';
+import { BatchNormalization, Conv2D, Dense, ELU, GlobalAveragePooling2D, LeakyReLU, type Layer } from '../../src/layers/index.js';
 import { makeRng } from '../helpers/rng.js';
 
 ort.env.wasm.numThreads = 1;
@@ -49,6 +50,23 @@ export function randomizeWeights(model: Sequential, seed: number, gain = 1.5): v
     return (v) => gain * v * (rng() < 0.5 ? -1 : 1) + 0.01 * (rng() - 0.5);
   };
   model.setWeights(model.getWeights().map((w) => ({ name: w.name, data: Float32Array.from(w.data, draw(w.name)) })));
+}
+
+/** A model of the layers of the second round: batch norm (three ways), global average pooling, leaky ReLU, ELU. */
+export function secondRoundLayers(): Layer[] {
+  return [
+    new BatchNormalization({ epsilon: 0.01 }),                // first, on the NHWC input
+    new Conv2D({ filters: 6, kernelSize: 3, padding: 'same' }),
+    new BatchNormalization({ center: false }),
+    new LeakyReLU({ alpha: 0.2 }),
+    new Conv2D({ filters: 5, kernelSize: 3, strides: 2 }),
+    new ELU({ alpha: 0.7 }),
+    new GlobalAveragePooling2D(),
+    new Dense({ units: 8 }),
+    new BatchNormalization({ scale: false, momentum: 0.9 }), // on a vector
+    new ELU(),
+    new Dense({ units: 4 }),
+  ];
 }
 
 /** Seeded inputs in [0, 1). */
