@@ -34,6 +34,9 @@ export { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, type Callback, type 
 // Save / load (bytes; see ./node.ts for files).
 export * from './io/index.js';
 
+// ONNX export and import (bytes).
+export * from './onnx/index.js';
+
 // Data: the Dataset type, pure parsers and transforms.
 export { type Dataset, type DataSplit, imageSize } from './data/dataset.js';
 export { parseIdx, encodeIdx, idxToDataset } from './data/idx.js';

@@ -39,7 +39,7 @@ async function checkOutputPath(flag: string, path: string, kind: OutputTarget['k
     // Some ancestor is a file; the walk below names it.
   } else if (target !== undefined) {
     if (kind === 'file' && target.isDirectory()) {
-      throw bad(`is a directory; expected a file name (e.g. ${join(path, flag.startsWith('--save') ? 'model.simdnet' : 'run.json')})`);
+      throw bad(`is a directory; expected a file name (e.g. ${join(path, flag.startsWith('--save') ? 'model.simdnet' : flag === '--onnx' ? 'model.onnx' : 'run.json')})`);
     }
     if (kind === 'dir') {
       if (!target.isDirectory()) throw bad(`is a file, not a directory; ${flag} writes a folder of files`);

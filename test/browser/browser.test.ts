@@ -49,7 +49,8 @@ function syntheticSet(seed: number, n: number) {
 /** The whole scenario, written once and run both in Node and (as source text) in the page. */
 async function scenario(L: typeof lib, runtimeOptions: lib.LoadOptions, data: { images: number[]; labels: number[] },
   saved: number[] | null, threads = 1, build: lib.BuildName = 'simd') {
-  const { init, convForward, ndarray, loadRuntime, Sequential, Conv2D, MaxPool2D, Flatten, Dense, serialize, modelFromSerialized, threadStats } = L;
+  const { init, convForward, ndarray, loadRuntime, Sequential, Conv2D, MaxPool2D, Flatten, Dense, serialize, modelFromSerialized, threadStats,
+    exportOnnx, importOnnx } = L;
   await init({ ...runtimeOptions, build });
   const A = ndarray(Float32Array.from({ length: 2 * 6 * 5 * 3 }, (_, i) => Math.sin(i)), [2, 6, 5, 3]);
   const W = ndarray(Float32Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i)), [3, 3, 3, 4]);
@@ -77,8 +78,13 @@ async function scenario(L: typeof lib, runtimeOptions: lib.LoadOptions, data: { 
     const loaded = await modelFromSerialized(Uint8Array.from(saved), { runtime });
     loadedProbs = Array.from(loaded.predict(ds).probabilities);
   }
+  // ONNX (protobufjs in the bundle): the exported bytes, and the model imported back from them.
+  const onnx = exportOnnx(model);
+  const back = await importOnnx(onnx, { runtime, threads });
+  const importedProbs = Array.from(back.predict(ds).probabilities);
+  back.dispose();
   return { conv: { shape: conv.shape, data: Array.from(conv.data) }, loss: history.loss, accuracy: history.accuracy,
-    probs, loadedProbs, saved: Array.from(serialize(model)), threads: model.threads, shared: runtime.shared,
+    probs, loadedProbs, saved: Array.from(serialize(model)), onnx: Array.from(onnx), importedProbs, threads: model.threads, shared: runtime.shared,
     workerTasks: threadStats(runtime).workerTasks, autoBuild: (await loadRuntime(runtimeOptions)).build };
 }
 
@@ -171,6 +177,8 @@ describe.skipIf(!haveChromium)('in headless Chromium', () => {
     expect(inBrowser.accuracy).toEqual(node.accuracy);
     expect(inBrowser.probs).toEqual(node.probs);
     expect(inBrowser.saved).toEqual(node.saved);
+    expect(inBrowser.onnx).toEqual(node.onnx);
+    expect(inBrowser.importedProbs).toEqual(node.probs);
     // The model Node saved predicts the same in the browser as in Node.
     expect(inBrowser.loadedProbs).toEqual(nodeLoaded.loadedProbs);
     expect(nodeLoaded.loadedProbs).toEqual(node.probs);
