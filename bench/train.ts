@@ -145,6 +145,7 @@ async function benchModel(name: string, rt: Runtime, args: Args, print: (r: Row)
   if (rt.relaxed) {
     const relaxed = await zooModel(name, { ...opts, build: 'relaxed', threads: 1 });
     const simdOne = await zooModel(name, { ...opts, threads: 1 });
+    for (const m of [relaxed, simdOne]) m.optimizer.resolveSchedule(Math.ceil(60000 / B), e.recipe.epochs);
     const sample = take(data, Math.min(64, data.count));
     const pr = relaxed.predict(sample).probabilities, ps = simdOne.predict(sample).probabilities;
     const worst = pr.reduce((m, v, i) => Math.max(m, Math.abs(v - ps[i]!)), 0);
