@@ -24,7 +24,7 @@ async function connect(options: { threads?: number } = {}): Promise<{ client: Tr
   ports.push(port1, port2);
   const core = new TrainerCore({ postMessage: (m, t) => port2.postMessage(m, t as never) });
   port2.on('message', (m) => core.receive(m));
-  const client = await createTrainerWorker({ ...options, worker: port1 as unknown as WorkerLike });
+  const client = await createTrainerWorker({ build: 'simd', ...options, worker: port1 as unknown as WorkerLike }); // simd: the Node references below use it
   return { client, port: port1, core };
 }
 

@@ -43,7 +43,7 @@ function libStale(): boolean {
 const MAIN = `
 import { createTrainerWorker, loadEmbeddedDigits } from 'simdnet';
 const worker = await createTrainerWorker({ threads: 2, build: 'simd' });
-const { train, test } = await loadEmbeddedDigits({ trainCount: 256, testCount: 4 });
+const { train, test } = await loadEmbeddedDigits({ trainCount: 1024, testCount: 4 });
 await worker.compile({ zoo: 'lenet5', seed: 5 });
 let batches = 0;
 const fit = await worker.fit(train, { epochs: 1, batchSize: 32, progressEvery: 0 }, { batch: () => { batches++; } });
@@ -55,9 +55,9 @@ window.result = { info: worker.info, pool, loss: fit.history.loss, batches, prob
 const NODE_CHECK = `
 import { zooModel, loadRuntime, loadEmbeddedDigits } from 'simdnet';
 import { loadEmbeddedMnist } from 'simdnet/node';
-const { train, test } = await loadEmbeddedMnist({ trainCount: 256, testCount: 4 });
+const { train, test } = await loadEmbeddedMnist({ trainCount: 1024, testCount: 4 });
 // The asset at its default URL (a file: URL here) holds the same digits as the mnist package.
-const asset = await loadEmbeddedDigits({ trainCount: 256, testCount: 4 });
+const asset = await loadEmbeddedDigits({ trainCount: 1024, testCount: 4 });
 const same = Buffer.compare(Buffer.from(asset.train.images.buffer), Buffer.from(train.images.buffer)) === 0 &&
   Buffer.compare(Buffer.from(asset.train.labels.buffer), Buffer.from(train.labels.buffer)) === 0;
 const model = await zooModel('lenet5', { seed: 5, threads: 1, runtime: await loadRuntime({ build: 'simd' }) });
@@ -142,7 +142,7 @@ describe.skipIf(!haveChromium)('the packed tarball in a fresh bundled project', 
     expect(r.info.threads).toBeGreaterThanOrEqual(2);
     expect(r.pool.workerTasks, 'the pool\'s Web Workers ran part of the training').toBeGreaterThan(0);
     expect(r.info.build).toBe('simd');
-    expect(r.batches).toBe(8);
+    expect(r.batches).toBe(32);
     const inNode = JSON.parse((await node).stdout) as { same: boolean; loss: number[]; probs: number[] };
     expect(inNode.same, 'in Node, loadEmbeddedDigits() from the package = loadEmbeddedMnist').toBe(true);
     expect(r.loss).toEqual(inNode.loss);
