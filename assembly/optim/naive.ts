@@ -43,17 +43,24 @@ export function momentum_update_naive(w: usize, v: usize, g: usize, n: i32, lr: 
   }
 }
 
+/**
+ * Adam's moments and step for one parameter, shared by adam_update (gg = g + wd·w) and
+ * adamw_update (wi already decayed, gg = g): m, v, then w = wi − (lr·(m/bc1)) / (sqrt(v/bc2) + eps).
+ */
+@inline function adamStep(pw: usize, pm: usize, pv: usize, wi: f32, gg: f32, lr: f32, b1: f32, b2: f32, c1: f32, c2: f32, eps: f32, bc1: f32, bc2: f32): void {
+  const mi = b1 * load<f32>(pm) + c1 * gg;
+  const vi = b2 * load<f32>(pv) + c2 * (gg * gg);
+  store<f32>(pm, mi);
+  store<f32>(pv, vi);
+  store<f32>(pw, wi - (lr * (mi / bc1)) / (Mathf.sqrt(vi / bc2) + eps));
+}
+
 export function adam_update_naive(w: usize, m: usize, v: usize, g: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, bc1: f32, bc2: f32, wd: f32): void {
   const c1: f32 = <f32>1 - b1, c2: f32 = <f32>1 - b2;
   for (let i = 0; i < n; i++) {
     const pw = f32At(w, i), pm = f32At(m, i), pv = f32At(v, i);
     const wi = load<f32>(pw);
-    const gg = load<f32>(f32At(g, i)) + wd * wi;
-    const mi = b1 * load<f32>(pm) + c1 * gg;
-    const vi = b2 * load<f32>(pv) + c2 * (gg * gg);
-    store<f32>(pm, mi);
-    store<f32>(pv, vi);
-    store<f32>(pw, wi - (lr * (mi / bc1)) / (Mathf.sqrt(vi / bc2) + eps));
+    adamStep(pw, pm, pv, wi, load<f32>(f32At(g, i)) + wd * wi, lr, b1, b2, c1, c2, eps, bc1, bc2);
   }
 }
 
@@ -72,13 +79,7 @@ export function adamw_update_naive(w: usize, m: usize, v: usize, g: usize, n: i3
   const c1: f32 = <f32>1 - b1, c2: f32 = <f32>1 - b2, d: f32 = <f32>1 - lr * wd;
   for (let i = 0; i < n; i++) {
     const pw = f32At(w, i), pm = f32At(m, i), pv = f32At(v, i);
-    const wi = load<f32>(pw) * d;
-    const gi = load<f32>(f32At(g, i));
-    const mi = b1 * load<f32>(pm) + c1 * gi;
-    const vi = b2 * load<f32>(pv) + c2 * (gi * gi);
-    store<f32>(pm, mi);
-    store<f32>(pv, vi);
-    store<f32>(pw, wi - (lr * (mi / bc1)) / (Mathf.sqrt(vi / bc2) + eps));
+    adamStep(pw, pm, pv, load<f32>(pw) * d, load<f32>(f32At(g, i)), lr, b1, b2, c1, c2, eps, bc1, bc2);
   }
 }
 

@@ -35,6 +35,15 @@ export function momentum_update_simd(w: usize, v: usize, g: usize, n: i32, lr: f
   momentum_update_naive(f32At(w, i), f32At(v, i), f32At(g, i), n - i, lr, mu, wd);
 }
 
+/** Four lanes of adamStep (optim/naive.ts), the same operations in the same order. */
+@inline function adamStep4(pw: usize, pm: usize, pv: usize, wi: v128, gg: v128, vlr: v128, vb1: v128, vb2: v128, vc1: v128, vc2: v128, veps: v128, vbc1: v128, vbc2: v128): void {
+  const mi = f32x4.add(f32x4.mul(vb1, v128.load(pm)), f32x4.mul(vc1, gg));
+  const vi = f32x4.add(f32x4.mul(vb2, v128.load(pv)), f32x4.mul(vc2, f32x4.mul(gg, gg)));
+  v128.store(pm, mi);
+  v128.store(pv, vi);
+  v128.store(pw, f32x4.sub(wi, f32x4.div(f32x4.mul(vlr, f32x4.div(mi, vbc1)), f32x4.add(f32x4.sqrt(f32x4.div(vi, vbc2)), veps))));
+}
+
 export function adam_update_simd(w: usize, m: usize, v: usize, g: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, bc1: f32, bc2: f32, wd: f32): void {
   const c1: f32 = <f32>1 - b1, c2: f32 = <f32>1 - b2;
   const vlr = f32x4.splat(lr), vb1 = f32x4.splat(b1), vb2 = f32x4.splat(b2), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2);
@@ -43,13 +52,7 @@ export function adam_update_simd(w: usize, m: usize, v: usize, g: usize, n: i32,
   for (; i + 4 <= n; i += 4) {
     const pw = f32At(w, i), pm = f32At(m, i), pv = f32At(v, i);
     const wi = v128.load(pw);
-    const gg = f32x4.add(v128.load(f32At(g, i)), f32x4.mul(vwd, wi));
-    const mi = f32x4.add(f32x4.mul(vb1, v128.load(pm)), f32x4.mul(vc1, gg));
-    const vi = f32x4.add(f32x4.mul(vb2, v128.load(pv)), f32x4.mul(vc2, f32x4.mul(gg, gg)));
-    v128.store(pm, mi);
-    v128.store(pv, vi);
-    const step = f32x4.div(f32x4.mul(vlr, f32x4.div(mi, vbc1)), f32x4.add(f32x4.sqrt(f32x4.div(vi, vbc2)), veps));
-    v128.store(pw, f32x4.sub(wi, step));
+    adamStep4(pw, pm, pv, wi, f32x4.add(v128.load(f32At(g, i)), f32x4.mul(vwd, wi)), vlr, vb1, vb2, vc1, vc2, veps, vbc1, vbc2);
   }
   adam_update_naive(f32At(w, i), f32At(m, i), f32At(v, i), f32At(g, i), n - i, lr, b1, b2, eps, bc1, bc2, wd);
 }
@@ -76,14 +79,7 @@ export function adamw_update_simd(w: usize, m: usize, v: usize, g: usize, n: i32
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const pw = f32At(w, i), pm = f32At(m, i), pv = f32At(v, i);
-    const wi = f32x4.mul(v128.load(pw), vd);
-    const gi = v128.load(f32At(g, i));
-    const mi = f32x4.add(f32x4.mul(vb1, v128.load(pm)), f32x4.mul(vc1, gi));
-    const vi = f32x4.add(f32x4.mul(vb2, v128.load(pv)), f32x4.mul(vc2, f32x4.mul(gi, gi)));
-    v128.store(pm, mi);
-    v128.store(pv, vi);
-    const step = f32x4.div(f32x4.mul(vlr, f32x4.div(mi, vbc1)), f32x4.add(f32x4.sqrt(f32x4.div(vi, vbc2)), veps));
-    v128.store(pw, f32x4.sub(wi, step));
+    adamStep4(pw, pm, pv, f32x4.mul(v128.load(pw), vd), v128.load(f32At(g, i)), vlr, vb1, vb2, vc1, vc2, veps, vbc1, vbc2);
   }
   adamw_update_naive(f32At(w, i), f32At(m, i), f32At(v, i), f32At(g, i), n - i, lr, b1, b2, eps, bc1, bc2, wd);
 }
