@@ -20,10 +20,10 @@ import { createServer, type Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import * as lib from '../../src/index.js';
 import { makeRng } from '../helpers/rng.js';
-import { CHROMIUM, haveChromiumFor } from '../helpers/chromium.js';
+import { haveChromiumFor, launchChromium } from '../helpers/chromium.js';
 
 const haveChromium = haveChromiumFor('browser tests');
 
@@ -120,11 +120,7 @@ describe.skipIf(!haveChromium)('in headless Chromium', () => {
     };
     const port = await serve(false);
     const isolatedPort = await serve(true);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const open = async (p: number): Promise<Page> => {
       const pg = await browser.newPage();
       await pg.goto(`http://127.0.0.1:${p}/`);

@@ -11,11 +11,11 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { main, type DemoServer } from '../../src/cli/demo.js';
 import { capture } from '../cli/util.js';
 import { RELAXED_SIMD_PROBE } from '../../src/runtime/features.js';
-import { CHROMIUM, haveChromiumFor } from '../helpers/chromium.js';
+import { haveChromiumFor, launchChromium } from '../helpers/chromium.js';
 
 const haveChromium = haveChromiumFor('demo tests');
 
@@ -67,11 +67,7 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
       { stop: stopServer.signal, onListening: (s) => { demo = s; } });
     for (let i = 0; i < 1200 && demo === undefined; i++) await new Promise((r) => setTimeout(r, 50));
     if (!demo) throw new Error(`the demo server did not start: ${output.err()}`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true })).newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

@@ -18,9 +18,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { buildAssets } from '../../src/tools/assets.js';
-import { CHROMIUM, haveChromiumFor } from '../helpers/chromium.js';
+import { haveChromiumFor, launchChromium } from '../helpers/chromium.js';
 
 const run = promisify(execFile);
 const haveChromium = haveChromiumFor('package test');
@@ -129,7 +129,7 @@ describe.skipIf(!haveChromium)('the packed tarball in a fresh bundled project', 
     const port = (server.address() as { port: number }).port;
 
     const node = run('node', ['check.mjs'], { cwd: project });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

@@ -13,14 +13,14 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import type * as lib from '../../src/browser.js';
 import { loadEmbeddedMnist } from '../../src/data/mnist-node.js';
 import { zooModel } from '../../src/model/zoo.js';
 import { serialize } from '../../src/io/model-io.js';
 import { buildAssets } from '../../src/tools/assets.js';
 import { getRuntime } from '../helpers/runtime.js';
-import { CHROMIUM, haveChromiumFor } from '../helpers/chromium.js';
+import { haveChromiumFor, launchChromium } from '../helpers/chromium.js';
 
 const haveChromium = haveChromiumFor('browser worker tests');
 
@@ -60,8 +60,7 @@ describe.skipIf(!haveChromium)('the trainer worker in headless Chromium', () => 
     }
     files.set('/mnist-embedded.bin', { type: 'application/octet-stream', body: await readFile(join(root, 'build/lib/browser/mnist-embedded.bin')) });
     files.set('/', { type: 'text/html', body: '<!doctype html><title>simdnet worker</title><body></body>' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
     const open = async (port: number): Promise<Page> => {
       const pg = await browser.newPage();
       await pg.goto(`http://127.0.0.1:${port}/`);
