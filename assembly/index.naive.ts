@@ -2,7 +2,7 @@
 // It exports exactly the same names and signatures as index.simd.ts: the functions listed
 // in KERNEL_TABLE (src/runtime/abi.ts) and nothing else, which test/runtime/kernel-table.test.ts
 // checks on the built module. See abi.ts for the shape letters and the geometry struct.
-export { fill_naive as fill, scale_naive as scale, add_naive as add, build_is_simd_naive as build_is_simd } from "./misc/naive";
+export { fill_naive as fill, scale_naive as scale, add_naive as add, build_is_simd_naive as build_is_simd, first_nonfinite_naive as first_nonfinite } from "./misc/naive";
 export { geom_layout } from "./abi"; // one implementation: the ABI constants themselves
 export { gemm_nn_naive as gemm_nn, gemm_tn_naive as gemm_tn, gemm_nt_naive as gemm_nt, bias_add_naive as bias_add, bias_grad_naive as bias_grad } from "./gemm/naive";
 export { gemm_nn_packed_naive as gemm_nn_packed, gemm_packed_scratch_bytes_naive as gemm_packed_scratch_bytes } from "./gemm/packed-naive";

@@ -1,6 +1,6 @@
 // Entry point of the SIMD (f32x4) build: build/simd.wasm. Same exports as index.naive.ts
 // (KERNEL_TABLE in src/runtime/abi.ts; test/runtime/kernel-table.test.ts checks them).
-export { fill_simd as fill, scale_simd as scale, add_simd as add, build_is_simd_simd as build_is_simd } from "./misc/simd";
+export { fill_simd as fill, scale_simd as scale, add_simd as add, build_is_simd_simd as build_is_simd, first_nonfinite_simd as first_nonfinite } from "./misc/simd";
 export { geom_layout } from "./abi"; // one implementation: the ABI constants themselves
 export { gemm_nn_simd as gemm_nn, gemm_tn_simd as gemm_tn, gemm_nt_simd as gemm_nt, bias_add_simd as bias_add, bias_grad_simd as bias_grad } from "./gemm/simd";
 export { gemm_nn_packed_simd as gemm_nn_packed, gemm_packed_scratch_bytes_simd as gemm_packed_scratch_bytes } from "./gemm/packed";

@@ -42,6 +42,8 @@ export interface Kernels {
   add(y: Ptr, x: Ptr, n: number): void;
   /** 1 in the SIMD build, 0 in the naive build. */
   build_is_simd(): number;
+  /** Index of the first NaN or ±infinity in x[0, n), or −1; reads x. Both builds give the same index. */
+  first_nonfinite(x: Ptr, n: number): number;
   /**
    * Writes the Geom2d field indices the kernels read (assembly/abi.ts GEOM_*) as 14 i32 at
    * `out`: B H W C OH OW OC KH KW SH SW PT PL, then GEOM_I32S. Lets a test hold GEOM and
@@ -256,6 +258,7 @@ export const KERNEL_TABLE = {
   scale: { params: 3, returns: false },
   add: { params: 3, returns: false },
   build_is_simd: { params: 0, returns: true },
+  first_nonfinite: { params: 2, returns: true },
   geom_layout: { params: 1, returns: false },
   // gemm
   gemm_nn: { params: 7, returns: false },

@@ -27,11 +27,11 @@ export function checkFinite(images: Float32Array, inSize: number, where: string,
 
 /** The first parameter tensor with a non-finite value, as "name[index] = value", or undefined. */
 export function nonFiniteParam(model: Sequential): string | undefined {
-  const f32 = model.f32();
+  // In wasm (SIMD: 16 floats a branch): predict checks on every call, and at batch 1 a JS loop
+  // over LeNet-5's 62k weights took longer than the forward pass itself.
   for (const v of model.paramViews()) {
-    const base = v.value >> 2;
-    const i = firstNonFinite(f32, base, base + v.size);
-    if (i >= 0) return `${v.name}[${i - base}] = ${f32[i]}`;
+    const i = model.k.first_nonfinite(v.value, v.size);
+    if (i >= 0) return `${v.name}[${i}] = ${model.f32()[(v.value >> 2) + i]}`;
   }
   return undefined;
 }
