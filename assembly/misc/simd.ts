@@ -32,18 +32,27 @@ export function add_simd(y: usize, x: usize, n: i32): void {
   add_naive(y + off, x + off, n - i);
 }
 
-// Runs of 16 floats are tested with one branch: a lane of (v − v) that is not 0 (NaN) marks a
-// non-finite value; the run holding the first one is then searched by the scalar kernel, so the
-// index is the naive kernel's. It makes predict's weight check (every call) a few microseconds.
+// A float is NaN or ±infinity exactly when its bits without the sign are ≥ 0x7f800000 (all
+// exponent bits set). Runs of 64 floats keep the unsigned max of those bits in four vectors
+// (two integer operations a vector, one branch a run); the run that holds a non-finite value
+// is then searched by the scalar kernel, so the index is the naive kernel's. LeNet-5's 62k
+// weights take a few microseconds, which matters because predict checks them on every call.
 export function first_nonfinite_simd(x: usize, n: i32): i32 {
-  const zero = f32x4.splat(0);
+  const abs = i32x4.splat(0x7fffffff);
+  const inf = i32x4.splat(0x7f800000);
   let i = 0;
-  for (; i + 16 <= n; i += 16) {
+  for (; i + 64 <= n; i += 64) {
     const p = x + (<usize>i << 2);
-    const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), d = v128.load(p, 48);
-    const ok = v128.and(v128.and(f32x4.eq(f32x4.sub(a, a), zero), f32x4.eq(f32x4.sub(b, b), zero)),
-      v128.and(f32x4.eq(f32x4.sub(c, c), zero), f32x4.eq(f32x4.sub(d, d), zero)));
-    if (!i32x4.all_true(ok)) return i + first_nonfinite_naive(p, 16);
+    let m0 = v128.and(v128.load(p), abs), m1 = v128.and(v128.load(p, 16), abs);
+    let m2 = v128.and(v128.load(p, 32), abs), m3 = v128.and(v128.load(p, 48), abs);
+    for (let q: usize = 64; q < 256; q += 64) {
+      m0 = i32x4.max_u(m0, v128.and(v128.load(p + q), abs));
+      m1 = i32x4.max_u(m1, v128.and(v128.load(p + q, 16), abs));
+      m2 = i32x4.max_u(m2, v128.and(v128.load(p + q, 32), abs));
+      m3 = i32x4.max_u(m3, v128.and(v128.load(p + q, 48), abs));
+    }
+    const m = i32x4.max_u(i32x4.max_u(m0, m1), i32x4.max_u(m2, m3));
+    if (v128.any_true(i32x4.ge_u(m, inf))) return i + first_nonfinite_naive(p, 64);
   }
   const rest = first_nonfinite_naive(x + (<usize>i << 2), n - i);
   return rest < 0 ? -1 : i + rest;

@@ -27,7 +27,7 @@ export function checkFinite(images: Float32Array, inSize: number, where: string,
 
 /** The first parameter tensor with a non-finite value, as "name[index] = value", or undefined. */
 export function nonFiniteParam(model: Sequential): string | undefined {
-  // In wasm (SIMD: 16 floats a branch): predict checks on every call, and at batch 1 a JS loop
+  // In wasm (SIMD: 64 floats a branch): predict checks on every call, and at batch 1 a JS loop
   // over LeNet-5's 62k weights took longer than the forward pass itself.
   for (const v of model.paramViews()) {
     const i = model.k.first_nonfinite(v.value, v.size);

@@ -1,9 +1,9 @@
 // first_nonfinite(x, n): the index of the first NaN or ±infinity in x[0, n), or −1. The SIMD
-// build tests 16 floats per branch and then searches the run that failed, so every position
+// build tests 64 floats per branch and then searches the run that failed, so every position
 // relative to those runs and to the 16-byte alignment matters. Both builds must return exactly
 // the plain TypeScript reference's index (no tolerance: it is an index). Covered: every length
-// 0..70 with no bad value, each kind of bad value (NaN, +inf, −inf, a NaN with payload) at
-// every position of lengths up to 70, two bad values (the first wins), finite extremes (max
+// 0..140 with no bad value, each kind of bad value (NaN, +inf, −inf, a NaN with payload) at
+// every position of lengths up to 140, two bad values (the first wins), finite extremes (max
 // f32, smallest subnormal, −0) that must not count, and starts 0/4/8/12 bytes past alignment.
 
 import { describe, expect, it } from 'vitest';
@@ -34,9 +34,9 @@ describe('first_nonfinite: both builds give the reference index', () => {
   const rng = makeRng(11);
   const bad = [NaN, Infinity, -Infinity];
 
-  it('all finite, every length 0..70 and alignment, extremes included: −1', async () => {
+  it('all finite, every length 0..140 and alignment, extremes included: −1', async () => {
     const rt = await getRuntime();
-    for (let n = 0; n <= 70; n++) {
+    for (let n = 0; n <= 140; n++) {
       for (const skew of [0, 4, 8, 12]) {
         const x = Array.from(randomArray(rng, n, -1, 1), (v, i) => [v, 3.4028234e38, -3.4028234e38, 1.4e-45, -0][i % 5]!);
         check(rt, x, skew, `finite n=${n} skew ${skew}`);
@@ -44,9 +44,9 @@ describe('first_nonfinite: both builds give the reference index', () => {
     }
   });
 
-  it('one bad value at every position of every length up to 70', async () => {
+  it('one bad value at every position of every length up to 140', async () => {
     const rt = await getRuntime();
-    for (let n = 1; n <= 70; n++) {
+    for (let n = 1; n <= 140; n++) {
       for (let at = 0; at < n; at++) {
         const x = randomArray(rng, n, -2, 2);
         x[at] = bad[(n + at) % 3]!;
@@ -57,8 +57,8 @@ describe('first_nonfinite: both builds give the reference index', () => {
 
   it('two bad values: the first is reported, in either order of kinds, across run boundaries', async () => {
     const rt = await getRuntime();
-    for (const [a, b] of [[3, 5], [15, 16], [16, 17], [30, 33], [0, 63], [47, 48]] as const) {
-      const x = randomArray(rng, 64, -2, 2);
+    for (const [a, b] of [[3, 5], [15, 16], [16, 17], [30, 33], [0, 63], [47, 48], [63, 64], [64, 65], [100, 127]] as const) {
+      const x = randomArray(rng, 130, -2, 2);
       x[a] = Infinity; x[b] = NaN;
       check(rt, x, 0, `inf at ${a}, NaN at ${b}`);
       x[a] = -3; x[b] = -Infinity;
