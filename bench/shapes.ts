@@ -1,5 +1,5 @@
-// The shapes that matter: the real layers of the reference models (LeNet-5 and the
-// Keras-style convnet) at batch 32 and batch 1, plus square GEMMs. Benchmarks time these,
+// The shapes that matter: the real layers of the reference models (LeNet-5, the Keras-style
+// convnet and `fast`) at batch 32 and batch 1, plus square GEMMs. Benchmarks time these,
 // not arbitrary sizes.
 
 export interface ConvShape {
@@ -35,6 +35,8 @@ export function poolShapes(B: number): PoolShape[] {
     { name: `lenet.pool1 B=${B}`, B, H: 28, W: 28, C: 6, K: 2, stride: 2 },
     { name: `lenet.pool2 B=${B}`, B, H: 10, W: 10, C: 16, K: 2, stride: 2 },
     { name: `convnet.pool B=${B}`, B, H: 24, W: 24, C: 64, K: 2, stride: 2 },
+    { name: `fast.pool1 B=${B}`, B, H: 24, W: 24, C: 24, K: 2, stride: 2 },
+    { name: `fast.pool2 B=${B}`, B, H: 10, W: 10, C: 32, K: 2, stride: 2 },
   ];
 }
 
@@ -44,6 +46,7 @@ export function gemmShapes(B: number): GemmShape[] {
     { name: `lenet.fc1 B=${B}`, M: B, N: 120, K: 400 },
     { name: `lenet.fc2 B=${B}`, M: B, N: 84, K: 120 },
     { name: `convnet.fc1 B=${B}`, M: B, N: 128, K: 9216 },
+    { name: `fast.fc1 B=${B}`, M: B, N: 256, K: 800 },
   ];
 }
 
