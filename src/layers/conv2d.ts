@@ -1,7 +1,8 @@
 // Conv2D: y = act(conv(x, kernel) + bias), NHWC in and out, kernel HWIO [KH][KW][C][OC].
 //
 // Forward: conv2d_forward writes z = conv + bias into y, then the activation runs in place on y;
-// at inference a relu runs inside the conv kernel instead (conv2d_forward_act, bit-identical).
+// a relu runs inside the conv kernel instead (conv2d_forward_act, bit-identical), in training
+// as at inference: backward needs only relu's output, and the fused kernel saves a pass over it.
 // Cache: none besides y itself: relu/tanh/sigmoid derivatives are computed from the output y,
 // and backward_filter rereads the input x, which the model keeps (every activation has its own
 // buffer in a training plan).
@@ -99,10 +100,10 @@ export class Conv2D extends Layer {
     return 6 * B * this.outSize * KH * KW * this.inShape[2]!; // forward + both backward products
   }
 
-  forward(k: Kernels, r: LayerRun, training: boolean): void {
+  forward(k: Kernels, r: LayerRun, _training: boolean): void {
     const b = this.useBias ? r.values[1]! : 0;
-    if (!training && this.activation === 'relu') {
-      // Inference: relu in the conv kernel's epilogue, the same bits as the two calls below.
+    if (this.activation === 'relu') {
+      // relu in the conv kernel's epilogue, the same bits as the two calls below.
       k.conv2d_forward_act(r.y, r.x, r.values[0]!, b, r.bufs.geom!, r.bufs.scratch ?? 0, CONV_ACT.relu);
       return;
     }
