@@ -30,6 +30,8 @@ export const CTRL = {
   FAULT_KIND: 12,
   /** Tasks the workers (not the calling thread) have run, in all (a statistic for tests). */
   WORKER_TASKS: 13,
+  /** Test hook: nonzero, the calling thread takes no task and waits while the workers run them all. */
+  CALLER_WAITS: 14,
 } as const;
 
 export const CTRL_WORDS = 16;
