@@ -16,7 +16,6 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -24,17 +23,16 @@ import { type Browser, type Page } from 'playwright-core';
 import * as lib from '../../src/index.js';
 import { makeRng } from '../helpers/rng.js';
 import { haveChromiumFor, launchChromium } from '../helpers/chromium.js';
+import { CONTENT_TYPES, serveStatic, type StaticServer } from '../helpers/static-server.js';
 
 const haveChromium = haveChromiumFor('browser tests');
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-let servers: Server[] = [];
+const servers: StaticServer[] = [];
 let browser: Browser;
 let page: Page;
 let isolatedPage: Page;
 let bundle = '';
-
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 
 /** Inputs shared by the Node and the browser runs (plain arrays cross page.evaluate). */
 function syntheticSet(seed: number, n: number) {
@@ -97,26 +95,17 @@ describe.skipIf(!haveChromium)('in headless Chromium', () => {
       write: false, external: ['node:*'], target: 'es2022', logLevel: 'silent',
     });
     bundle = out.outputFiles[0]!.text;
+    // The page, the bundle, and the .wasm builds under build/ (nothing else of the checkout).
     const serve = async (isolated: boolean): Promise<number> => {
-      // Cross-origin isolation: these two headers on every response (same-origin resources pass COEP).
-      const iso: Record<string, string> = isolated
-        ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
-      const server = createServer(async (req, res) => {
-        const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-        if (path === '/') { res.writeHead(200, { ...iso, 'content-type': 'text/html' }).end('<!doctype html><title>simdnet</title>'); return; }
-        if (path === '/simdnet.js') { res.writeHead(200, { ...iso, 'content-type': 'text/javascript' }).end(bundle); return; }
+      const server = await serveStatic(async (path) => {
+        if (path === '/') return { type: 'text/html', body: '<!doctype html><title>simdnet</title>' };
+        if (path === '/simdnet.js') return { type: 'text/javascript', body: bundle };
         const file = normalize(join(root, path));
-        if (!file.startsWith(join(root, 'build'))) { res.writeHead(404).end(); return; }
-        try {
-          const body = await readFile(file);
-          res.writeHead(200, { ...iso, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
-        } catch {
-          res.writeHead(404).end();
-        }
-      });
+        if (!file.startsWith(join(root, 'build'))) return undefined;
+        return { type: CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', body: await readFile(file) };
+      }, isolated);
       servers.push(server);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      return (server.address() as { port: number }).port;
+      return server.port;
     };
     const port = await serve(false);
     const isolatedPort = await serve(true);
@@ -136,7 +125,7 @@ describe.skipIf(!haveChromium)('in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await Promise.all(servers.map((server) => server.close()));
   });
 
   it('has WebAssembly SIMD, runs the ops, trains and loads a Node-saved model, bit-identical to Node', async () => {

@@ -11,7 +11,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, relative } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -21,13 +20,14 @@ import { build } from 'esbuild';
 import { type Browser } from 'playwright-core';
 import { buildAssets } from '../../src/tools/assets.js';
 import { haveChromiumFor, launchChromium } from '../helpers/chromium.js';
+import { CONTENT_TYPES, serveStatic, type StaticServer } from '../helpers/static-server.js';
 
 const run = promisify(execFile);
 const haveChromium = haveChromiumFor('package test');
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let dir = '';
-let server: Server | undefined;
+let server: StaticServer | undefined;
 let browser: Browser | undefined;
 
 /** True when some src/**.ts is newer than its build/lib/**.js (or that is missing). */
@@ -88,7 +88,7 @@ describe.skipIf(!haveChromium)('the packed tarball in a fresh bundled project', 
 
   afterAll(async () => {
     await browser?.close();
-    if (server) await new Promise<void>((r) => server!.close(() => r()));
+    if (server) await server.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -116,17 +116,12 @@ describe.skipIf(!haveChromium)('the packed tarball in a fresh bundled project', 
     expect(readdirSync(dist).sort()).toEqual(['main.js', 'mnist-embedded.bin', 'naive.shared.wasm', 'naive.wasm', 'relaxed.shared.wasm', 'relaxed.wasm', 'simd.shared.wasm', 'simd.wasm', 'trainer-worker.js']);
     await writeFile(join(dist, 'index.html'), '<!doctype html><title>app</title><script type="module" src="./main.js"></script>');
 
-    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
-    server = createServer(async (req, res) => {
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
+    // The app under /app/, cross-origin isolated so that it trains on the pool.
+    server = await serveStatic(async (path) => {
       const file = join(dist, path === '/app/' ? 'index.html' : path.replace(/^\/app\//, ''));
-      const headers = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
-      const body = await readFile(file).catch(() => undefined);
-      if (body === undefined) res.writeHead(404, headers).end();
-      else res.writeHead(200, { ...headers, 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(body);
-    });
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
+      return { type: CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', body: await readFile(file) };
+    }, true);
+    const port = server.port;
 
     const node = run('node', ['check.mjs'], { cwd: project });
     browser = await launchChromium();

@@ -9,7 +9,6 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -21,11 +20,12 @@ import { serialize } from '../../src/io/model-io.js';
 import { buildAssets } from '../../src/tools/assets.js';
 import { getRuntime } from '../helpers/runtime.js';
 import { haveChromiumFor, launchChromium } from '../helpers/chromium.js';
+import { serveStatic, type StaticServer } from '../helpers/static-server.js';
 
 const haveChromium = haveChromiumFor('browser worker tests');
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const servers: Server[] = [];
+const servers: StaticServer[] = [];
 let browser: Browser;
 let isolated: Page;
 let plain: Page;
@@ -35,15 +35,9 @@ type L = typeof lib;
 declare global { interface Window { simdnet: L } }
 
 async function serve(coi: boolean): Promise<number> {
-  const headers: Record<string, string> = coi ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
-  const server = createServer((req, res) => {
-    const f = files.get(new URL(req.url ?? '/', 'http://x').pathname);
-    if (f === undefined) res.writeHead(404, headers).end();
-    else res.writeHead(200, { ...headers, 'content-type': f.type }).end(f.body);
-  });
+  const server = await serveStatic((path) => files.get(path), coi);
   servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return (server.address() as { port: number }).port;
+  return server.port;
 }
 
 describe.skipIf(!haveChromium)('the trainer worker in headless Chromium', () => {
@@ -74,7 +68,7 @@ describe.skipIf(!haveChromium)('the trainer worker in headless Chromium', () => 
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    await Promise.all(servers.map((s) => s.close()));
   });
 
   /** In the page: start a worker, load the digits from the default URL, train, save, stop, predict. */
