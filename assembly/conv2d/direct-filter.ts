@@ -5,6 +5,7 @@ import { f32At } from "../util/ptr";
 import { madd, hsum } from "../util/simd";
 import { imin, zeroF32 } from "./vec";
 import { vecsPerRow, padW, padFloats, padImage } from "./direct";
+import { cvApplies, conv2d_backward_filter_cv } from "./direct-cv";
 
 /**
  * Channels per backward_filter tile: 4 (the last group takes the rest); taps per tile: 2 with
@@ -149,6 +150,7 @@ function flt3x3(a: usize, at: usize, p: usize, prs: usize, t: usize, tvs: usize,
 function flt3x4(a: usize, at: usize, p: usize, prs: usize, t: usize, tvs: usize, OH: i32, OV: i32, SH: i32): void { filterTile(3, 4, a, at, p, prs, t, tvs, OH, OV, SH); }
 
 export function conv2d_backward_filter_direct(dw: usize, db: usize, dy: usize, x: usize, g: usize, scratch: usize): void {
+  if (cvApplies(g)) { conv2d_backward_filter_cv(dw, db, dy, x, g, scratch); return; }
   const B = geom(g, GEOM_B), OH = geom(g, GEOM_OH), OC = geom(g, GEOM_OC);
   const KH = geom(g, GEOM_KH), KW = geom(g, GEOM_KW), SH = geom(g, GEOM_SH);
   const OV = vecsPerRow(g), Wp = padW(g);

@@ -51,6 +51,7 @@ import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_OC, GEOM_K
 import { f32At } from "../util/ptr";
 import { madd } from "../util/simd";
 import { imin, roundUp4, zeroF32, copyF32 } from "./vec";
+import { cvApplies, conv2d_forward_cv } from "./direct-cv";
 
 /** Activation codes of conv2d_forward_act (mirrored in src/runtime/abi.ts CONV_ACT). */
 export const ACT_LINEAR: i32 = 0;
@@ -125,6 +126,17 @@ export function padImage(p: usize, x: usize, g: usize, b: i32): void {
 
 // ---- forward ---------------------------------------------------------------------------
 
+/**
+ * max(z, 0) lane-wise as relu_forward's f32x4.max gives it for every non-NaN z (x ≤ 0 and −0 give
+ * +0), in two instructions where V8 spends eight on f32x4.max: pmax(z, 0) is maxps, which keeps
+ * z when z is not below 0, so −0 stays −0 and a NaN stays itself; adding +0 turns −0 into +0 and
+ * changes nothing else (a NaN stays a NaN, possibly with another payload than max's).
+ */
+@inline export function relu4(z: v128): v128 {
+  const zero = f32x4.splat(0);
+  return f32x4.add(f32x4.pmax(z, zero), zero);
+}
+
 /** Stores the first W (1..4, compile-time) lanes of v at p. */
 @inline function storeLanes(p: usize, v: v128, W: i32): void {
   if (W == 4) v128.store(p, v);
@@ -140,8 +152,7 @@ export function padImage(p: usize, x: usize, g: usize, b: i32): void {
  */
 @inline function storeVec(p: usize, ps: usize, n: i32, W: i32, relu: bool, a0: v128, a1: v128, a2: v128, a3: v128): void {
   if (relu) {
-    const z = f32x4.splat(0);
-    a0 = f32x4.max(a0, z); a1 = f32x4.max(a1, z); a2 = f32x4.max(a2, z); a3 = f32x4.max(a3, z);
+    a0 = relu4(a0); a1 = relu4(a1); a2 = relu4(a2); a3 = relu4(a3);
   }
   const t0 = i32x4.shuffle(a0, a1, 0, 4, 1, 5), t1 = i32x4.shuffle(a0, a1, 2, 6, 3, 7);
   const t2 = i32x4.shuffle(a2, a3, 0, 4, 1, 5), t3 = i32x4.shuffle(a2, a3, 2, 6, 3, 7);
@@ -224,6 +235,7 @@ export function conv2d_forward_direct(y: usize, x: usize, w: usize, bias: usize,
   const OV = vecsPerRow(g), Wp = padW(g), OCp = roundUp4(OC), K = KH * KW;
   const prs = <usize>Wp << 2, ps = <usize>OC << 2, ws = <usize>OCp << 2;
   const relu = act == ACT_RELU;
+  if (cvApplies(g)) { conv2d_forward_cv(y, x, w, bias, g, scratch, relu); return; }
   // Weights [K][OCp] and bias [OCp], zero past OC, after the padded image.
   const wp = f32At(scratch, padFloats(g));
   const bp = f32At(wp, K * OCp);
