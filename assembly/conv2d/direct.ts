@@ -229,6 +229,60 @@ function fwdRow2(t: i32, y: usize, ps: usize, p: usize, prs: usize, w: usize, ws
 function fwdRow3(t: i32, y: usize, ps: usize, p: usize, prs: usize, w: usize, ws: usize, KH: i32, KW: i32, b: usize, relu: bool): void { fwdRow(3, t, y, ps, p, prs, w, ws, KH, KW, b, relu); }
 function fwdRow4(t: i32, y: usize, ps: usize, p: usize, prs: usize, w: usize, ws: usize, KH: i32, KW: i32, b: usize, relu: bool): void { fwdRow(4, t, y, ps, p, prs, w, ws, KH, KW, b, relu); }
 
+/**
+ * Stores n (1..4) pixels of a 6-channel tile (a_q: channel q, lane i = pixel i), pixel i at
+ * p + i·ps: a 4 × 4 transpose of channels 0..3 gives each pixel's first vector, and pairing
+ * lanes of channels 4 and 5 gives each pixel's last two floats (one 64-bit store).
+ */
+@inline function store6(p: usize, ps: usize, n: i32, relu: bool, a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128): void {
+  if (relu) {
+    a0 = relu4(a0); a1 = relu4(a1); a2 = relu4(a2); a3 = relu4(a3); a4 = relu4(a4); a5 = relu4(a5);
+  }
+  const t0 = i32x4.shuffle(a0, a1, 0, 4, 1, 5), t1 = i32x4.shuffle(a0, a1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(a2, a3, 0, 4, 1, 5), t3 = i32x4.shuffle(a2, a3, 2, 6, 3, 7);
+  const u0 = i32x4.shuffle(a4, a5, 0, 4, 1, 5), u1 = i32x4.shuffle(a4, a5, 2, 6, 3, 7);
+  v128.store(p, i32x4.shuffle(t0, t2, 0, 1, 4, 5)); v128.store64_lane(p, u0, 0, 16);
+  if (n > 1) { v128.store(p + ps, i32x4.shuffle(t0, t2, 2, 3, 6, 7)); v128.store64_lane(p + ps, u0, 1, 16); }
+  if (n > 2) { v128.store(p + 2 * ps, i32x4.shuffle(t1, t3, 0, 1, 4, 5)); v128.store64_lane(p + 2 * ps, u1, 0, 16); }
+  if (n > 3) { v128.store(p + 3 * ps, i32x4.shuffle(t1, t3, 2, 3, 6, 7)); v128.store64_lane(p + 3 * ps, u1, 1, 16); }
+}
+
+/**
+ * The last 6 channels of a row (OC = 4k + 6, e.g. lenet's OC = 6): one tile of 6 channels × 1
+ * vector per 4 pixels, so no lane computes a padding channel (4-channel tiles spend a quarter
+ * of their madds on the zero weights past OC = 6). Per tap 1 load of P, 6 splats, 6 madds;
+ * 6 accumulators are enough chains to cover the add latency. OV tiles, the last with nLast
+ * valid pixels; arguments as fwdTile's.
+ */
+function fwdRow6(OV: i32, nLast: i32, y: usize, ps: usize, p: usize, prs: usize,
+  w: usize, ws: usize, KH: i32, KW: i32, bias: usize, relu: bool): void {
+  const rowBytes = <usize>KW << 2;
+  for (let v = 0; v < OV; v++) {
+    // The bias is reloaded per tile: kept live it would take 6 of the 15 registers.
+    let a0 = v128.load32_splat(bias), a1 = v128.load32_splat(bias, 4), a2 = v128.load32_splat(bias, 8);
+    let a3 = v128.load32_splat(bias, 12), a4 = v128.load32_splat(bias, 16), a5 = v128.load32_splat(bias, 20);
+    let pw = w;
+    for (let kh = 0; kh < KH; kh++) {
+      let px = p + <usize>kh * prs;
+      const end = px + rowBytes;
+      while (px < end) {
+        const x = v128.load(px);
+        a0 = madd(x, v128.load32_splat(pw), a0);
+        a1 = madd(x, v128.load32_splat(pw, 4), a1);
+        a2 = madd(x, v128.load32_splat(pw, 8), a2);
+        a3 = madd(x, v128.load32_splat(pw, 12), a3);
+        a4 = madd(x, v128.load32_splat(pw, 16), a4);
+        a5 = madd(x, v128.load32_splat(pw, 20), a5);
+        px += 4;
+        pw += ws;
+      }
+    }
+    store6(y, ps, v + 1 < OV ? 4 : nLast, relu, a0, a1, a2, a3, a4, a5);
+    y += ps << 2;
+    p += 16;
+  }
+}
+
 export function conv2d_forward_direct(y: usize, x: usize, w: usize, bias: usize, g: usize, scratch: usize, act: i32): void {
   const B = geom(g, GEOM_B), OH = geom(g, GEOM_OH), OW = geom(g, GEOM_OW), OC = geom(g, GEOM_OC);
   const KH = geom(g, GEOM_KH), KW = geom(g, GEOM_KW), SH = geom(g, GEOM_SH);
@@ -253,6 +307,10 @@ export function conv2d_forward_direct(y: usize, x: usize, w: usize, bias: usize,
       for (let oc0 = 0; oc0 < OC; oc0 += 4) {
         const W = imin(4, OC - oc0);
         const pw = f32At(wp, oc0), pb = f32At(bp, oc0);
+        if (OC - oc0 == 6) {
+          fwdRow6(OV, OW - 4 * (OV - 1), f32At(yrow, oc0), ps, prow, prs, pw, ws, KH, KW, pb, relu);
+          break;
+        }
         // Whole 8-pixel tiles in one call per row, then the last 1..7 pixels, if any.
         const tiles = OW >> 3;
         const py0 = f32At(yrow, oc0);
