@@ -265,7 +265,7 @@ function cvFltCall(TT: i32, Q: i32, a: usize, at: usize, p: usize, prs: usize, d
 
 /** backward_filter tile shape: TT taps (the last group of a kernel row takes the rest) × Q vectors. */
 @inline function fltTT(KW: i32): i32 { return KW >= 5 ? 5 : imin(KW, 3); }
-@inline function fltQ(TT: i32, OCV: i32): i32 { return TT >= 4 ? 2 : (OCV % 3 == 0 || OCV > 4 ? 3 : imin(OCV, 4)); }
+@inline function fltQ(TT: i32, OCV: i32): i32 { return TT >= 4 ? 2 : TT == 3 ? (OCV == 4 ? 2 : 3) : 4; }
 
 /** s[i] += Σ over the n pixels of dy (OC·4 bytes apart) of channel vector i, for the OCV vectors. */
 function dbPass(s: usize, dy: usize, ys: usize, n: i32, OCV: i32): void {

@@ -1,9 +1,9 @@
 // conv2d_forward_act, the inference path's fused conv + bias + activation: in each build it
 // must equal conv2d_forward followed by relu_forward bit for bit (the same max(z, 0) on the
 // same z), act = 0 must equal conv2d_forward alone, and neither may write outside y. Shapes
-// cover both SIMD paths: C = 1 with SW = 1 (direct kernels, relu in the register epilogue,
-// channel groups with 1..3 channels left over, pixel tails) and C > 1 or SW > 1 (im2col, relu
-// over each block). Inputs are centred on 0 so about half the outputs are clipped.
+// cover both SIMD paths: C = 1 with SW = 1 (direct kernels, relu in the register epilogue:
+// width-vector tiles with 1..3 channels left over or a 6-channel tile, channel-vector tiles at
+// OC = 12, 16, 32; pixel tails) and C > 1 or SW > 1 (im2col, relu over each block). Inputs are centred on 0 so about half the outputs are clipped.
 
 import { describe, expect, it } from 'vitest';
 import { getRuntime } from '../helpers/runtime.js';
@@ -18,6 +18,10 @@ const SHAPES: [number, number, number, number, number, number, number, Padding][
   [3, 9, 11, 1, 7, 3, 1, 'valid'],
   [1, 12, 13, 1, 24, 5, 1, 'valid'],
   [2, 7, 9, 1, 5, 3, 2, 1],
+  [2, 10, 11, 1, 32, 3, 1, 'valid'],
+  [1, 9, 10, 1, 16, 3, 1, 'same'],
+  [2, 8, 9, 1, 10, 3, 1, 'same'],
+  [1, 7, 13, 1, 12, 5, 1, 'valid'],
   [2, 14, 14, 6, 16, 5, 1, 'valid'],
   [1, 9, 7, 3, 13, 3, 1, 'same'],
 ];

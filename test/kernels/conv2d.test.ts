@@ -99,6 +99,24 @@ const CASES: Case[] = [
   c(1, 11, 9, 1, 5, [5, 3], [2, 1], 1),
   c(2, 3, 2, 1, 6, [5, 5], [1, 1], 'same', false),
   c(1, 4, 21, 1, 1, [1, 7], [1, 1], 'same'),
+  // OC a multiple of 4 takes the channel-vector kernels (conv2d/direct-cv.ts): forward tiles of
+  // 4, 3 or 2 channel vectors with 1..3 vectors left over (OC = 4, 8, 12, 20, 28, 32) and
+  // pixel tails of 1..3; backward_filter tap groups of 5, 3 or KW with 1..4 taps left over
+  // (KW = 1, 2, 3, 4, 5, 7, 9); SH = 2. OC = 4k + 6 ends with the 6-channel forward tile
+  // (OC = 6, 10, 14) with 1..4 valid pixels in a row's last vector.
+  c(2, 9, 11, 1, 4, [3, 3], [1, 1], 'valid'),
+  c(1, 8, 10, 1, 8, [5, 5], [1, 1], 'same'),
+  c(3, 7, 8, 1, 12, [3, 3], [2, 1], 'same'),
+  c(2, 10, 9, 1, 20, [3, 2], [1, 1], 1, false),
+  c(1, 9, 13, 1, 28, [2, 7], [2, 1], 'same'),
+  c(2, 10, 11, 1, 32, [3, 3], [1, 1], 'valid'),
+  c(1, 9, 10, 1, 32, [3, 3], [2, 1], 'same', false),
+  c(1, 6, 7, 1, 4, [2, 4], [1, 1], 'same'),
+  c(1, 5, 12, 1, 8, [1, 9], [1, 1], 'valid'),
+  c(2, 6, 6, 1, 16, [1, 1], [1, 1], 'valid'),
+  c(2, 8, 11, 1, 6, [3, 3], [2, 1], 'valid'),
+  c(1, 7, 10, 1, 10, [3, 3], [1, 1], 'same'),
+  c(2, 6, 5, 1, 14, [5, 3], [1, 1], 1),
 ];
 
 const caseName = (k: Case) =>
@@ -329,53 +347,61 @@ describe('conv2d kernels: fixed cases', () => {
     // input in turn at the very end of memory catches any over-read by the f32x4 tails. The shape
     // has C = 3, OC = 5, K = 27 and B·OH·OW = 21: tails in every dimension, and 21 = 4·5 + 1 leaves
     // a single-row tile (the case where the row clamp is all that keeps dy's loads in bounds).
+    // The C = 1 shapes take the direct kernels: channel vectors (OC = 32) and the 6-channel tile.
     const rt = await getRuntime();
-    const g = windowGeom([1, 5, 7, 3], 5, { kernel: [3, 3], stride: [2, 1], padding: 'same' }, 'test');
-    expect(g.B * g.OH * g.OW).toBe(21);
-    const rng = makeRng(5);
-    const data: Record<string, Float32Array> = {
-      x: f32(randomArray(rng, xSize(g))), w: f32(randomArray(rng, wSize(g))),
-      bias: f32(randomArray(rng, g.OC)), dy: f32(randomArray(rng, ySize(g))),
-    };
-    const db0 = new Float32Array(g.OC);
-    const fwd = conv2dForwardRef(data.x!, data.w!, data.bias!, g);
-    const bin = conv2dBackwardInputRef(data.dy!, data.w!, g);
-    const bfl = conv2dBackwardFilterRef(data.dy!, data.x!, g, new Float32Array(wSize(g)), db0);
-    for (const last of ['x', 'w', 'bias', 'dy', 'scratch'] as const) {
-      for (const [name, kern] of [['naive', rt.naive], ['simd', rt.simd!]] as const) {
-        const mark = rt.arena.mark();
-        try {
-          const gp = geomPtr(rt, g);
-          const ptr: Record<string, number> = {};
-          for (const key of ['x', 'w', 'bias', 'dy']) {
-            if (key === last) continue;
-            ptr[key] = rt.arena.alloc(data[key]!.length * 4, key);
-            rt.arena.f32(ptr[key]!, data[key]!.length).set(data[key]!);
+    const shapes = [
+      windowGeom([1, 5, 7, 3], 5, { kernel: [3, 3], stride: [2, 1], padding: 'same' }, 'test'),
+      windowGeom([2, 5, 9, 1], 32, { kernel: [3, 3], stride: [1, 1], padding: 'valid' }, 'test'),
+      windowGeom([1, 6, 7, 1], 6, { kernel: [5, 5], stride: [1, 1], padding: 'same' }, 'test'),
+    ];
+    expect(shapes[0]!.B * shapes[0]!.OH * shapes[0]!.OW).toBe(21);
+    for (const g of shapes) {
+      const rng = makeRng(5);
+      const data: Record<string, Float32Array> = {
+        x: f32(randomArray(rng, xSize(g))), w: f32(randomArray(rng, wSize(g))),
+        bias: f32(randomArray(rng, g.OC)), dy: f32(randomArray(rng, ySize(g))),
+      };
+      const db0 = new Float32Array(g.OC);
+      const fwd = conv2dForwardRef(data.x!, data.w!, data.bias!, g);
+      const bin = conv2dBackwardInputRef(data.dy!, data.w!, g);
+      const bfl = conv2dBackwardFilterRef(data.dy!, data.x!, g, new Float32Array(wSize(g)), db0);
+      for (const last of ['x', 'w', 'bias', 'dy', 'scratch'] as const) {
+        for (const [name, kern] of [['naive', rt.naive], ['simd', rt.simd!]] as const) {
+          const mark = rt.arena.mark();
+          try {
+            const gp = geomPtr(rt, g);
+            const ptr: Record<string, number> = {};
+            for (const key of ['x', 'w', 'bias', 'dy']) {
+              if (key === last) continue;
+              ptr[key] = rt.arena.alloc(data[key]!.length * 4, key);
+              rt.arena.f32(ptr[key]!, data[key]!.length).set(data[key]!);
+            }
+            const scratchBytes = kern.conv2d_scratch_bytes(gp);
+            if (last !== 'scratch') ptr.scratch = rt.arena.alloc(scratchBytes, 'scratch');
+            const py = rt.arena.alloc(ySize(g) * 4);
+            const pdx = rt.arena.alloc(xSize(g) * 4);
+            const pdw = rt.arena.allocF32(wSize(g));
+            const pdb = rt.arena.allocF32(g.OC);
+            // Reserve room for `last`, take the rest of memory too, and put `last` flush with its end.
+            const bytes = last === 'scratch' ? scratchBytes : data[last]!.length * 4;
+            rt.arena.alloc(bytes + 64, 'room for the last buffer');
+            rt.arena.alloc(rt.arena.capacity - rt.arena.used, 'rest of memory');
+            ptr[last] = rt.arena.capacity - bytes;
+            if (last !== 'scratch') rt.arena.f32(ptr[last]!, data[last]!.length).set(data[last]!);
+            kern.conv2d_forward(py, ptr.x!, ptr.w!, ptr.bias!, gp, ptr.scratch!);
+            kern.conv2d_backward_input(pdx, ptr.dy!, ptr.w!, gp, ptr.scratch!);
+            kern.conv2d_backward_filter(pdw, pdb, ptr.dy!, ptr.x!, gp, ptr.scratch!);
+            // And the results are right: the naive bound against f64 (any summation order meets
+            // it, see the top of this file), with K from the formulas (+1 for the bias).
+            const label = `${name}, ${last} at the end of memory`;
+            const kIn = Math.ceil(g.KH / g.SH) * Math.ceil(g.KW / g.SW) * g.OC, kFl = g.B * g.OH * g.OW + 1;
+            expectWithin(rt.arena.f32(py, ySize(g)), fwd.value, dotTol(fwd.absSum, g.KH * g.KW * g.C + 1), `forward ${label}`);
+            expectWithin(rt.arena.f32(pdx, xSize(g)), bin.value, dotTol(bin.absSum, kIn), `backward_input ${label}`);
+            expectWithin(rt.arena.f32(pdw, wSize(g)), bfl.dw.value, dotTol(bfl.dw.absSum, kFl), `backward_filter dw ${label}`);
+            expectWithin(rt.arena.f32(pdb, g.OC), bfl.db.value, dotTol(bfl.db.absSum, kFl), `backward_filter db ${label}`);
+          } finally {
+            rt.arena.release(mark);
           }
-          const scratchBytes = kern.conv2d_scratch_bytes(gp);
-          if (last !== 'scratch') ptr.scratch = rt.arena.alloc(scratchBytes, 'scratch');
-          const py = rt.arena.alloc(ySize(g) * 4);
-          const pdx = rt.arena.alloc(xSize(g) * 4);
-          const pdw = rt.arena.allocF32(wSize(g));
-          const pdb = rt.arena.allocF32(g.OC);
-          // Reserve room for `last`, take the rest of memory too, and put `last` flush with its end.
-          const bytes = last === 'scratch' ? scratchBytes : data[last]!.length * 4;
-          rt.arena.alloc(bytes + 64, 'room for the last buffer');
-          rt.arena.alloc(rt.arena.capacity - rt.arena.used, 'rest of memory');
-          ptr[last] = rt.arena.capacity - bytes;
-          if (last !== 'scratch') rt.arena.f32(ptr[last]!, data[last]!.length).set(data[last]!);
-          kern.conv2d_forward(py, ptr.x!, ptr.w!, ptr.bias!, gp, ptr.scratch!);
-          kern.conv2d_backward_input(pdx, ptr.dy!, ptr.w!, gp, ptr.scratch!);
-          kern.conv2d_backward_filter(pdw, pdb, ptr.dy!, ptr.x!, gp, ptr.scratch!);
-          // And the results are right: the naive bound against f64 (any summation order meets
-          // it, see the top of this file), with K from the formulas (+1 for the bias).
-          const label = `${name}, ${last} at the end of memory`;
-          expectWithin(rt.arena.f32(py, ySize(g)), fwd.value, dotTol(fwd.absSum, 27 + 1), `forward ${label}`);
-          expectWithin(rt.arena.f32(pdx, xSize(g)), bin.value, dotTol(bin.absSum, 2 * 3 * g.OC), `backward_input ${label}`);
-          expectWithin(rt.arena.f32(pdw, wSize(g)), bfl.dw.value, dotTol(bfl.dw.absSum, 21 + 1), `backward_filter dw ${label}`);
-          expectWithin(rt.arena.f32(pdb, g.OC), bfl.db.value, dotTol(bfl.db.absSum, 21 + 1), `backward_filter db ${label}`);
-        } finally {
-          rt.arena.release(mark);
         }
       }
     }

@@ -132,6 +132,8 @@ const CONV_CASES: ConvCase[] = [
   { B: 1, H: 6, W: 6, C: 32, OC: 64, k: 3, s: 1, padding: 'valid' },
   { B: 3, H: 10, W: 11, C: 1, OC: 8, k: 3, s: 3, padding: 'valid' },
   { B: 2, H: 14, W: 14, C: 1, OC: 6, k: 5, s: 1, padding: 'same' },
+  { B: 2, H: 10, W: 11, C: 1, OC: 32, k: 3, s: 1, padding: 'valid' },
+  { B: 1, H: 9, W: 13, C: 1, OC: 24, k: 5, s: 1, padding: 'same' },
   { B: 1, H: 7, W: 5, C: 13, OC: 13, k: 3, s: 1, padding: 1 },
 ];
 const maxOf = (a: Int32Array) => a.reduce((m, v) => Math.max(m, v), 0);
