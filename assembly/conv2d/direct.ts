@@ -1,6 +1,9 @@
 // conv2d direct kernels for one input channel (C = 1, the first layer of an image model) with
 // unit stride along the width: no im2col. Called by conv2d/simd.ts when directApplies(g).
 // Semantics are those of conv2d/naive.ts (same formulas, same reads/writes/accumulates).
+// When OC is a multiple of 4, forward and backward_filter hand over to the channel-vector
+// kernels of direct-cv.ts (vectors along the output channels, same padded image P); what
+// follows describes the width-vector kernels that take every other OC.
 //
 // With C = 1 an im2col row holds only KH·KW values, so the product's reduction is short and
 // the copy costs as much as the arithmetic. Here the vectors run along the output WIDTH
@@ -15,13 +18,18 @@
 //             channels, started from the bias, then per tap 2 loads of P, 4 splats of the
 //             weights (packed to rows of OCp = OC rounded up to 4, zeros past OC, so every tile
 //             computes 4 channels) and 8 madds. The epilogue optionally applies relu
-//             (f32x4.max with 0, relu_forward's operation) while the tile is in registers, then
+//             (relu4: relu_forward's max(z, 0) in two instructions, where f32x4.max is eight
+//             in V8 and made the fused relu slower than the plain forward; measured at
+//             28x28x1→6@5x5 the fused relu went from 0.95x to 1.0x of forward) while the tile is in registers, then
 //             a 4 × 4 register transpose makes each pixel's channels one vector, of which the
 //             valid ones (OC − oc0, up to 4) are stored into NHWC y; pixels past OW are
 //             computed from P's padding and not stored. OVERWRITES y. Measured (B = 32, one
 //             thread, side by side with the im2col path): 4 channels × 8 pixels with whole-pixel
 //             stores ran 1.6x the im2col product at 28x28x1→24@5x5, where 3 × 12 with lane stores
-//             and 6 × 8 (12 accumulators, which V8 spills) ran 0.86x.
+//             and 6 × 8 (12 accumulators, which V8 spills) ran 0.86x. The last 6 channels of
+//             OC = 4k + 6 (lenet's OC = 6) take a 6-channel × 1-vector tile instead (fwdRow6):
+//             4-channel tiles there spend a quarter of the madds on zero weights. Measured
+//             (B = 32, paired min) at 28x28x1→6@5x5: 1.35x the 4 + 4(2 valid) tiles.
 //   backward_filter (direct-filter.ts): dw[kh][kw][oc] is a sum over every output pixel, so the vectors run over
 //             pixels and the four lanes are partial sums. Per sample dy is transposed into
 //             T[oh][v][oc][4] (four pixels of channel oc adjacent, zeros past OW), and a tile
