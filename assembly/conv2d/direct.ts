@@ -159,9 +159,13 @@ export function padImage(p: usize, x: usize, g: usize, b: i32): void {
  * transpose makes each pixel's channels one vector.
  */
 @inline function storeVec(p: usize, ps: usize, n: i32, W: i32, relu: bool, a0: v128, a1: v128, a2: v128, a3: v128): void {
-  if (relu) {
-    a0 = relu4(a0); a1 = relu4(a1); a2 = relu4(a2); a3 = relu4(a3);
-  }
+  // The branch holds the stores: `if (relu) a = relu4(a)` alone became a select (relu
+  // computed and dropped in the plain forward).
+  if (relu) storeVecT(p, ps, n, W, relu4(a0), relu4(a1), relu4(a2), relu4(a3));
+  else storeVecT(p, ps, n, W, a0, a1, a2, a3);
+}
+
+@inline function storeVecT(p: usize, ps: usize, n: i32, W: i32, a0: v128, a1: v128, a2: v128, a3: v128): void {
   const t0 = i32x4.shuffle(a0, a1, 0, 4, 1, 5), t1 = i32x4.shuffle(a0, a1, 2, 6, 3, 7);
   const t2 = i32x4.shuffle(a2, a3, 0, 4, 1, 5), t3 = i32x4.shuffle(a2, a3, 2, 6, 3, 7);
   if (n > 0) storeLanes(p, i32x4.shuffle(t0, t2, 0, 1, 4, 5), W);
@@ -243,9 +247,11 @@ function fwdRow4(t: i32, y: usize, ps: usize, p: usize, prs: usize, w: usize, ws
  * lanes of channels 4 and 5 gives each pixel's last two floats (one 64-bit store).
  */
 @inline function store6(p: usize, ps: usize, n: i32, relu: bool, a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128): void {
-  if (relu) {
-    a0 = relu4(a0); a1 = relu4(a1); a2 = relu4(a2); a3 = relu4(a3); a4 = relu4(a4); a5 = relu4(a5);
-  }
+  if (relu) store6T(p, ps, n, relu4(a0), relu4(a1), relu4(a2), relu4(a3), relu4(a4), relu4(a5));
+  else store6T(p, ps, n, a0, a1, a2, a3, a4, a5);
+}
+
+@inline function store6T(p: usize, ps: usize, n: i32, a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128): void {
   const t0 = i32x4.shuffle(a0, a1, 0, 4, 1, 5), t1 = i32x4.shuffle(a0, a1, 2, 6, 3, 7);
   const t2 = i32x4.shuffle(a2, a3, 0, 4, 1, 5), t3 = i32x4.shuffle(a2, a3, 2, 6, 3, 7);
   const u0 = i32x4.shuffle(a4, a5, 0, 4, 1, 5), u1 = i32x4.shuffle(a4, a5, 2, 6, 3, 7);
