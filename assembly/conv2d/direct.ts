@@ -19,8 +19,8 @@
 //             weights (packed to rows of OCp = OC rounded up to 4, zeros past OC, so every tile
 //             computes 4 channels) and 8 madds. The epilogue optionally applies relu
 //             (relu4: relu_forward's max(z, 0) in two instructions, where f32x4.max is eight
-//             in V8 and made the fused relu slower than the plain forward; measured at
-//             28x28x1→6@5x5 the fused relu went from 0.95x to 1.0x of forward) while the tile is in registers, then
+//             in V8; paired min at 28x28x1→6@5x5, B = 32, the fused forward went from 0.90x
+//             to 0.95x of the plain one) while the tile is in registers, then
 //             a 4 × 4 register transpose makes each pixel's channels one vector, of which the
 //             valid ones (OC − oc0, up to 4) are stored into NHWC y; pixels past OW are
 //             computed from P's padding and not stored. OVERWRITES y. Measured (B = 32, one
@@ -29,7 +29,7 @@
 //             and 6 × 8 (12 accumulators, which V8 spills) ran 0.86x. The last 6 channels of
 //             OC = 4k + 6 (lenet's OC = 6) take a 6-channel × 1-vector tile instead (fwdRow6):
 //             4-channel tiles there spend a quarter of the madds on zero weights. Measured
-//             (B = 32, paired min) at 28x28x1→6@5x5: 1.35x the 4 + 4(2 valid) tiles.
+//             (B = 32, paired min) at 28x28x1→6@5x5: 1.3x the 4 + 4(2 valid) tiles.
 //   backward_filter (direct-filter.ts): dw[kh][kw][oc] is a sum over every output pixel, so the vectors run over
 //             pixels and the four lanes are partial sums. Per sample dy is transposed into
 //             T[oh][v][oc][4] (four pixels of channel oc adjacent, zeros past OW), and a tile
