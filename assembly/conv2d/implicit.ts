@@ -48,8 +48,11 @@ import { loadPart, storePart } from "../gemm/tile";
 import { roundUp4, imin, imax, zeroF32, copyF32, addF32, reluInPlace } from "./vec";
 import { ACT_RELU } from "./direct";
 
-/** Output pixels per band that backward_filter aims for (its tile is reloaded once per band). */
-const BAND_PIXELS: i32 = 1 << 30;
+/**
+ * Bytes of P rows and dy rows one band may span (about two thirds of a 48 KB L1 data cache):
+ * every tap tile of backward_filter streams the whole band again.
+ */
+const BAND_BYTES: i32 = 32 << 10;
 
 /** Whether no tap of any output pixel falls outside x (then P is x itself). */
 @inline function inPlace(g: usize): bool {
@@ -71,13 +74,22 @@ function bandBudget(g: usize): i32 {
   return imin(64, M) * (Kp + OCp); // BLOCK of conv2d/simd.ts
 }
 
-/** Output rows per band: as many as BAND_PIXELS asks, at most OH, and (padded case) as fit. */
+/**
+ * Output rows per band: the most whose P rows and dy rows take at most BAND_BYTES (at least 1,
+ * at most OH); in the padded case also no more than fit the scratch (0: not even one).
+ */
 function bandRows(g: usize): i32 {
-  const OH = geom(g, GEOM_OH), OW = geom(g, GEOM_OW);
-  let R = imin(OH, imax(1, (BAND_PIXELS + OW - 1) / OW));
-  if (inPlace(g)) return R;
+  const OH = geom(g, GEOM_OH), OW = geom(g, GEOM_OW), C = geom(g, GEOM_C);
   const SH = geom(g, GEOM_SH), KH = geom(g, GEOM_KH);
-  const fit = <i32>(<i64>bandBudget(g) / (<i64>paddedW(g) * geom(g, GEOM_C))); // padded rows that fit
+  const inRow = <i64>(inPlace(g) ? geom(g, GEOM_W) : paddedW(g)) * C;  // floats of one P row
+  const outRow = <i64>OW * geom(g, GEOM_OC);                            // floats of one dy row
+  // ((R − 1)·SH + KH)·inRow + R·outRow ≤ BAND_BYTES / 4
+  const spare = <i64>(BAND_BYTES >> 2) - <i64>(KH - SH) * inRow;
+  const perRow = <i64>SH * inRow + outRow;
+  let R = spare >= perRow ? <i32>min<i64>(<i64>OH, spare / perRow) : 1;
+  if (R > OH) R = OH;
+  if (inPlace(g)) return R;
+  const fit = <i32>(<i64>bandBudget(g) / (<i64>paddedW(g) * C)); // padded rows the scratch holds
   return fit < KH ? 0 : imin(R, (fit - KH) / SH + 1);
 }
 
