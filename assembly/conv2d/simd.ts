@@ -1,7 +1,11 @@
 // conv2d kernels, SIMD (f32x4) variant: im2col one block of output pixels at a time into
 // scratch, then a register-tiled "splat" matrix product on that block. Single-channel inputs
 // with unit width stride (directApplies) go to the direct kernels of conv2d/direct*.ts instead,
-// which need no im2col; conv2d_forward_act adds the inference path's fused relu.
+// which need no im2col; conv2d_forward_act adds the inference path's fused relu. With C > 1
+// forward and backward_filter go to conv2d/implicit.ts (implicitApplies: every geometry whose
+// band of padded input rows fits this file's block scratch), which reads the im2col matrix
+// straight from x instead of copying it; the im2col code below then serves C = 1 with SW ≠ 1,
+// the geometries that do not fit, and backward_input.
 //
 // Shapes and semantics are those of conv2d/naive.ts (same formulas, same reads/writes/
 // accumulates; x NHWC [B][H][W][C], w HWIO [KH][KW][C][OC], y/dy NHWC [B][OH][OW][OC]).
@@ -61,7 +65,8 @@ import { roundUp4, imin, imax, zeroF32, copyF32, addF32, reluInPlace } from "./v
 import { ACT_RELU, directApplies, directInputApplies, directScratchBytes, conv2d_forward_direct } from "./direct";
 import { conv2d_backward_filter_direct } from "./direct-filter";
 import { conv2d_backward_input_direct } from "./direct-input";
-import { implicitApplies, conv2d_forward_implicit, conv2d_backward_filter_implicit, sumRowsInto } from "./implicit";
+import { implicitApplies, conv2d_forward_implicit } from "./implicit";
+import { conv2d_backward_filter_implicit, sumRowsInto } from "./implicit-filter";
 
 /** Output pixels per im2col block (any size ≥ 1 is correct; see the header for the choice). */
 const BLOCK: i32 = 64;
