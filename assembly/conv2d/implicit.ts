@@ -20,7 +20,8 @@
 //             two give identical bits. OVERWRITES y (then relu, for forward_act).
 //   backward_filter: dWp[k][oc] = Σ_p P(p, k)·dy[p][oc] (scratch, from 0), tiles of 4 taps k ×
 //             8 channels whose accumulators stay in registers over a whole band of pixels
-//             (a sample, for the reference layers) and are stored and reloaded between bands.
+//             (bandRows: P and dy rows within BAND_BYTES; a whole sample at 14x14x6 and
+//             12x12x24, 2 output rows at 26x26x32) and are stored and reloaded between bands.
 //             Four taps j..j+3 of one kernel row are adjacent floats of P, so such a tile
 //             splats them from one pointer (immediate offsets 0, 4, 8, 12); the KW·C mod 4
 //             taps left over per kernel row are gathered into tiles of four independent
@@ -30,10 +31,14 @@
 //             zeros, so the result equals the naive kernel's bit for bit (up to the sign of a
 //             zero) as on the im2col path. db is summed as there.
 //
-// Why: the im2col block copy was about a sixth of the time at 14x14x6→16@5x5, and the
-// backward_filter reduction ran only 64 pixels (one block) between reloads of its tile, with
-// the block's rows 608 bytes apart. Measured (B = 32, one thread, paired minima against the
-// im2col path): see the numbers in conv2d/simd.ts's header.
+// Why: the im2col path copies every im2col row (K floats per output pixel, in KH copies of
+// KW·C floats) before its product, and its backward_filter reduction ran only one 64-pixel
+// block between reloads of the tile, reading block rows Kp floats apart. Measured (B = 32,
+// one thread, Node 24, Intel Xeon; fastest of 60 alternating calls against the im2col build):
+// 14x14x6→16@5x5 forward 566 → 456 µs (1.24x), backward_filter 615 → 468 µs (1.31x);
+// 12x12x24→32@3x3 forward 1.07x, backward_filter 1.17x; 26x26x32→64@3x3 (12 calls) forward
+// 1.10x, backward_filter 1.07x. Bands for backward_filter at 26x26x32→64 (a sample's P and dy
+// are 233 KB): 32 KB 22.7 ms, 16 KB 24.4, 64 KB 23.5, a whole sample 24.7 (BAND_BYTES).
 //
 // This file has the shared parts (which geometries, bands) and forward; backward_filter is in
 // implicit-filter.ts.
