@@ -99,6 +99,17 @@ const CASES: Case[] = [
   c(1, 11, 9, 1, 5, [5, 3], [2, 1], 1),
   c(2, 3, 2, 1, 6, [5, 5], [1, 1], 'same', false),
   c(1, 4, 21, 1, 1, [1, 7], [1, 1], 'same'),
+  // C > 1 takes the SIMD build's implicit kernels (conv2d/implicit.ts) for forward and
+  // backward_filter: x read in place ('valid'), in several bands of output rows when a sample's
+  // rows pass 32 KB; padded bands copied to scratch, several of them when the sample does not
+  // fit there, with stride 2; KW·C mod 4 = 0..3 (taps left over per kernel row, and KW·C < 4);
+  // and a band too wide for the scratch, which falls back to the im2col path.
+  c(2, 40, 40, 4, 8, [3, 3], [1, 1], 'valid'),
+  c(2, 30, 30, 3, 5, [3, 3], [1, 1], 'same'),
+  c(1, 41, 23, 5, 4, [3, 3], [2, 2], 'same', false),
+  c(3, 5, 6, 2, 7, [3, 1], [1, 1], 'valid'),
+  c(2, 9, 8, 7, 12, [2, 3], [1, 2], 2),
+  c(1, 3, 300, 2, 3, [3, 3], [1, 1], 'same'),
 ];
 
 const caseName = (k: Case) =>
@@ -329,53 +340,57 @@ describe('conv2d kernels: fixed cases', () => {
     // input in turn at the very end of memory catches any over-read by the f32x4 tails. The shape
     // has C = 3, OC = 5, K = 27 and B·OH·OW = 21: tails in every dimension, and 21 = 4·5 + 1 leaves
     // a single-row tile (the case where the row clamp is all that keeps dy's loads in bounds).
+    // The 'valid' twin (B·OH·OW = 20) has the SIMD build read x in place (conv2d/implicit.ts), so
+    // its last taps are the last floats of x; the 'same' one copies padded bands.
     const rt = await getRuntime();
-    const g = windowGeom([1, 5, 7, 3], 5, { kernel: [3, 3], stride: [2, 1], padding: 'same' }, 'test');
-    expect(g.B * g.OH * g.OW).toBe(21);
-    const rng = makeRng(5);
-    const data: Record<string, Float32Array> = {
-      x: f32(randomArray(rng, xSize(g))), w: f32(randomArray(rng, wSize(g))),
-      bias: f32(randomArray(rng, g.OC)), dy: f32(randomArray(rng, ySize(g))),
-    };
-    const db0 = new Float32Array(g.OC);
-    const fwd = conv2dForwardRef(data.x!, data.w!, data.bias!, g);
-    const bin = conv2dBackwardInputRef(data.dy!, data.w!, g);
-    const bfl = conv2dBackwardFilterRef(data.dy!, data.x!, g, new Float32Array(wSize(g)), db0);
-    for (const last of ['x', 'w', 'bias', 'dy', 'scratch'] as const) {
-      for (const [name, kern] of [['naive', rt.naive], ['simd', rt.simd!]] as const) {
-        const mark = rt.arena.mark();
-        try {
-          const gp = geomPtr(rt, g);
-          const ptr: Record<string, number> = {};
-          for (const key of ['x', 'w', 'bias', 'dy']) {
-            if (key === last) continue;
-            ptr[key] = rt.arena.alloc(data[key]!.length * 4, key);
-            rt.arena.f32(ptr[key]!, data[key]!.length).set(data[key]!);
+    for (const [padding, stride, M, inputTaps] of [['same', [2, 1], 21, 2 * 3], ['valid', [1, 1], 20, 3 * 3]] as const) {
+      const g = windowGeom([1, padding === 'same' ? 5 : 6, 7, 3], 5, { kernel: [3, 3], stride, padding }, 'test');
+      expect(g.B * g.OH * g.OW).toBe(M);
+      const rng = makeRng(5);
+      const data: Record<string, Float32Array> = {
+        x: f32(randomArray(rng, xSize(g))), w: f32(randomArray(rng, wSize(g))),
+        bias: f32(randomArray(rng, g.OC)), dy: f32(randomArray(rng, ySize(g))),
+      };
+      const db0 = new Float32Array(g.OC);
+      const fwd = conv2dForwardRef(data.x!, data.w!, data.bias!, g);
+      const bin = conv2dBackwardInputRef(data.dy!, data.w!, g);
+      const bfl = conv2dBackwardFilterRef(data.dy!, data.x!, g, new Float32Array(wSize(g)), db0);
+      for (const last of ['x', 'w', 'bias', 'dy', 'scratch'] as const) {
+        for (const [name, kern] of [['naive', rt.naive], ['simd', rt.simd!]] as const) {
+          const mark = rt.arena.mark();
+          try {
+            const gp = geomPtr(rt, g);
+            const ptr: Record<string, number> = {};
+            for (const key of ['x', 'w', 'bias', 'dy']) {
+              if (key === last) continue;
+              ptr[key] = rt.arena.alloc(data[key]!.length * 4, key);
+              rt.arena.f32(ptr[key]!, data[key]!.length).set(data[key]!);
+            }
+            const scratchBytes = kern.conv2d_scratch_bytes(gp);
+            if (last !== 'scratch') ptr.scratch = rt.arena.alloc(scratchBytes, 'scratch');
+            const py = rt.arena.alloc(ySize(g) * 4);
+            const pdx = rt.arena.alloc(xSize(g) * 4);
+            const pdw = rt.arena.allocF32(wSize(g));
+            const pdb = rt.arena.allocF32(g.OC);
+            // Reserve room for `last`, take the rest of memory too, and put `last` flush with its end.
+            const bytes = last === 'scratch' ? scratchBytes : data[last]!.length * 4;
+            rt.arena.alloc(bytes + 64, 'room for the last buffer');
+            rt.arena.alloc(rt.arena.capacity - rt.arena.used, 'rest of memory');
+            ptr[last] = rt.arena.capacity - bytes;
+            if (last !== 'scratch') rt.arena.f32(ptr[last]!, data[last]!.length).set(data[last]!);
+            kern.conv2d_forward(py, ptr.x!, ptr.w!, ptr.bias!, gp, ptr.scratch!);
+            kern.conv2d_backward_input(pdx, ptr.dy!, ptr.w!, gp, ptr.scratch!);
+            kern.conv2d_backward_filter(pdw, pdb, ptr.dy!, ptr.x!, gp, ptr.scratch!);
+            // And the results are right: the naive bound against f64 (any summation order meets
+            // it, see the top of this file), with K from the formulas (+1 for the bias).
+            const label = `${name} ${padding}, ${last} at the end of memory`;
+            expectWithin(rt.arena.f32(py, ySize(g)), fwd.value, dotTol(fwd.absSum, 27 + 1), `forward ${label}`);
+            expectWithin(rt.arena.f32(pdx, xSize(g)), bin.value, dotTol(bin.absSum, inputTaps * g.OC), `backward_input ${label}`);
+            expectWithin(rt.arena.f32(pdw, wSize(g)), bfl.dw.value, dotTol(bfl.dw.absSum, M + 1), `backward_filter dw ${label}`);
+            expectWithin(rt.arena.f32(pdb, g.OC), bfl.db.value, dotTol(bfl.db.absSum, M + 1), `backward_filter db ${label}`);
+          } finally {
+            rt.arena.release(mark);
           }
-          const scratchBytes = kern.conv2d_scratch_bytes(gp);
-          if (last !== 'scratch') ptr.scratch = rt.arena.alloc(scratchBytes, 'scratch');
-          const py = rt.arena.alloc(ySize(g) * 4);
-          const pdx = rt.arena.alloc(xSize(g) * 4);
-          const pdw = rt.arena.allocF32(wSize(g));
-          const pdb = rt.arena.allocF32(g.OC);
-          // Reserve room for `last`, take the rest of memory too, and put `last` flush with its end.
-          const bytes = last === 'scratch' ? scratchBytes : data[last]!.length * 4;
-          rt.arena.alloc(bytes + 64, 'room for the last buffer');
-          rt.arena.alloc(rt.arena.capacity - rt.arena.used, 'rest of memory');
-          ptr[last] = rt.arena.capacity - bytes;
-          if (last !== 'scratch') rt.arena.f32(ptr[last]!, data[last]!.length).set(data[last]!);
-          kern.conv2d_forward(py, ptr.x!, ptr.w!, ptr.bias!, gp, ptr.scratch!);
-          kern.conv2d_backward_input(pdx, ptr.dy!, ptr.w!, gp, ptr.scratch!);
-          kern.conv2d_backward_filter(pdw, pdb, ptr.dy!, ptr.x!, gp, ptr.scratch!);
-          // And the results are right: the naive bound against f64 (any summation order meets
-          // it, see the top of this file), with K from the formulas (+1 for the bias).
-          const label = `${name}, ${last} at the end of memory`;
-          expectWithin(rt.arena.f32(py, ySize(g)), fwd.value, dotTol(fwd.absSum, 27 + 1), `forward ${label}`);
-          expectWithin(rt.arena.f32(pdx, xSize(g)), bin.value, dotTol(bin.absSum, 2 * 3 * g.OC), `backward_input ${label}`);
-          expectWithin(rt.arena.f32(pdw, wSize(g)), bfl.dw.value, dotTol(bfl.dw.absSum, 21 + 1), `backward_filter dw ${label}`);
-          expectWithin(rt.arena.f32(pdb, g.OC), bfl.db.value, dotTol(bfl.db.absSum, 21 + 1), `backward_filter db ${label}`);
-        } finally {
-          rt.arena.release(mark);
         }
       }
     }
