@@ -1,7 +1,11 @@
 // conv2d kernels, SIMD (f32x4) variant: im2col one block of output pixels at a time into
 // scratch, then a register-tiled "splat" matrix product on that block. Single-channel inputs
 // with unit width stride (directApplies) go to the direct kernels of conv2d/direct*.ts instead,
-// which need no im2col; conv2d_forward_act adds the inference path's fused relu.
+// which need no im2col; conv2d_forward_act adds the inference path's fused relu. With C > 1
+// forward and backward_filter go to conv2d/implicit.ts (implicitApplies: every geometry whose
+// band of padded input rows fits this file's block scratch), which reads the im2col matrix
+// straight from x instead of copying it; the im2col code below then serves C = 1 with SW ≠ 1,
+// the geometries that do not fit, and backward_input.
 //
 // Shapes and semantics are those of conv2d/naive.ts (same formulas, same reads/writes/
 // accumulates; x NHWC [B][H][W][C], w HWIO [KH][KW][C][OC], y/dy NHWC [B][OH][OW][OC]).
@@ -61,6 +65,8 @@ import { roundUp4, imin, imax, zeroF32, copyF32, addF32, reluInPlace } from "./v
 import { ACT_RELU, directApplies, directInputApplies, directScratchBytes, conv2d_forward_direct } from "./direct";
 import { conv2d_backward_filter_direct } from "./direct-filter";
 import { conv2d_backward_input_direct } from "./direct-input";
+import { implicitApplies, conv2d_forward_implicit } from "./implicit";
+import { conv2d_backward_filter_implicit, sumRowsInto } from "./implicit-filter";
 
 /** Output pixels per im2col block (any size ≥ 1 is correct; see the header for the choice). */
 const BLOCK: i32 = 64;
@@ -273,6 +279,7 @@ export function conv2d_forward_simd(y: usize, x: usize, w: usize, bias: usize, g
  */
 export function conv2d_forward_act_simd(y: usize, x: usize, w: usize, bias: usize, g: usize, scratch: usize, act: i32): void {
   if (directApplies(g)) { conv2d_forward_direct(y, x, w, bias, g, scratch, act); return; }
+  if (implicitApplies(g)) { conv2d_forward_implicit(y, x, w, bias, g, scratch, act); return; }
   const C = geom(g, GEOM_C), OC = geom(g, GEOM_OC);
   const K = geom(g, GEOM_KH) * geom(g, GEOM_KW) * C;
   const Kp = roundUp4(K), OCp = roundUp4(OC);
@@ -328,6 +335,7 @@ export function conv2d_backward_input_simd(dx: usize, dy: usize, w: usize, g: us
 
 export function conv2d_backward_filter_simd(dw: usize, db: usize, dy: usize, x: usize, g: usize, scratch: usize): void {
   if (directApplies(g)) { conv2d_backward_filter_direct(dw, db, dy, x, g, scratch); return; }
+  if (implicitApplies(g)) { conv2d_backward_filter_implicit(dw, db, dy, x, g, scratch); return; }
   const C = geom(g, GEOM_C), OC = geom(g, GEOM_OC);
   const K = geom(g, GEOM_KH) * geom(g, GEOM_KW) * C;
   const Kp = roundUp4(K), OCp = roundUp4(OC);
@@ -365,19 +373,5 @@ export function conv2d_backward_filter_simd(dw: usize, db: usize, dy: usize, x: 
     gemmBlock(dwp, <usize>OCp << 2, OCp, a, lsm, lsk, r, rs, K, mb, START_C, 0);
   }
   for (let k = 0; k < K; k++) addF32(f32At(dw, k * OC), f32At(dwp, k * OCp), OC);
-  if (db == 0) return;
-  // db: four output channels per f32x4 down all M pixels, then the scalar tail channels.
-  let oc = 0;
-  for (; oc + 4 <= OC; oc += 4) {
-    let s = f32x4.splat(0);
-    for (let i = 0; i < M; i++) s = f32x4.add(s, v128.load(f32At(dy, i * OC + oc)));
-    const p = f32At(db, oc);
-    v128.store(p, f32x4.add(v128.load(p), s));
-  }
-  for (; oc < OC; oc++) {
-    let s: f32 = 0;
-    for (let i = 0; i < M; i++) s += load<f32>(f32At(dy, i * OC + oc));
-    const p = f32At(db, oc);
-    store<f32>(p, load<f32>(p) + s);
-  }
+  if (db != 0) sumRowsInto(db, dy, M, OC);
 }

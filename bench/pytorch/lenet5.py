@@ -3,10 +3,13 @@ pool 2, dense 120, 84, 10; ReLU; Adam 1e-3; batch 32) trained on random 28x28 in
 1 and 2 threads in interleaved rounds, as images per second of whole steps.
 
     /usr/bin/python3 bench/pytorch/lenet5.py [--rounds 5] [--steps 200]
+    /usr/bin/python3 bench/pytorch/lenet5.py --serve     (driven by bench/vs-pytorch.ts)
 
-Needs Debian's python3-torch (apt-get install python3-torch). Prints one JSON line.
+Needs Debian's python3-torch (apt-get install python3-torch). Prints one JSON line. With --serve
+it warms up, prints "ready", then for each line "T N" on stdin runs N steps on T threads and
+prints that chunk's images/s, so that another process can interleave its own chunks with these.
 """
-import argparse, json, statistics, time
+import argparse, json, statistics, sys, time
 import torch
 import torch.nn as nn
 
@@ -23,6 +26,7 @@ def main():
     ap.add_argument('--rounds', type=int, default=5)
     ap.add_argument('--steps', type=int, default=200)
     ap.add_argument('--batch', type=int, default=32)
+    ap.add_argument('--serve', action='store_true')
     a = ap.parse_args()
     torch.manual_seed(0)
     x = torch.rand(a.batch, 1, 28, 28)
@@ -43,6 +47,12 @@ def main():
 
     for t in (1, 2):
         steps(t, 30)  # warm up
+    if a.serve:
+        print(json.dumps({'ready': True, 'torch': torch.__version__}), flush=True)
+        for line in sys.stdin:
+            t, n = (int(v) for v in line.split())
+            print(json.dumps({'imagesPerSecond': steps(t, n)}), flush=True)
+        return
     rates = {1: [], 2: []}
     for r in range(a.rounds):
         for t in ((1, 2) if r % 2 == 0 else (2, 1)):

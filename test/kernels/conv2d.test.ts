@@ -117,6 +117,17 @@ const CASES: Case[] = [
   c(2, 8, 11, 1, 6, [3, 3], [2, 1], 'valid'),
   c(1, 7, 10, 1, 10, [3, 3], [1, 1], 'same'),
   c(2, 6, 5, 1, 14, [5, 3], [1, 1], 1),
+  // C > 1 takes the SIMD build's implicit kernels (conv2d/implicit.ts) for forward and
+  // backward_filter: x read in place ('valid'), in several bands of output rows when a sample's
+  // rows pass 32 KB; padded bands copied to scratch, several of them when the sample does not
+  // fit there, with stride 2; KW·C mod 4 = 0..3 (taps left over per kernel row, and KW·C < 4);
+  // and a band too wide for the scratch, which falls back to the im2col path.
+  c(2, 40, 40, 4, 8, [3, 3], [1, 1], 'valid'),
+  c(2, 30, 30, 3, 5, [3, 3], [1, 1], 'same'),
+  c(1, 41, 23, 5, 4, [3, 3], [2, 2], 'same', false),
+  c(3, 5, 6, 2, 7, [3, 1], [1, 1], 'valid'),
+  c(2, 9, 8, 7, 12, [2, 3], [1, 2], 2),
+  c(1, 3, 300, 2, 3, [3, 3], [1, 1], 'same'),
 ];
 
 const caseName = (k: Case) =>
@@ -347,15 +358,19 @@ describe('conv2d kernels: fixed cases', () => {
     // input in turn at the very end of memory catches any over-read by the f32x4 tails. The shape
     // has C = 3, OC = 5, K = 27 and B·OH·OW = 21: tails in every dimension, and 21 = 4·5 + 1 leaves
     // a single-row tile (the case where the row clamp is all that keeps dy's loads in bounds).
-    // The C = 1 shapes take the direct kernels: channel vectors (OC = 32) and the 6-channel tile.
+    // The 'valid' twin (B·OH·OW = 20) has the SIMD build read x in place (conv2d/implicit.ts), so
+    // its last taps are the last floats of x; the 'same' one copies padded bands. The C = 1 shapes
+    // take the direct kernels: channel vectors (OC = 32) and the 6-channel tile.
     const rt = await getRuntime();
     const shapes = [
       windowGeom([1, 5, 7, 3], 5, { kernel: [3, 3], stride: [2, 1], padding: 'same' }, 'test'),
+      windowGeom([1, 6, 7, 3], 5, { kernel: [3, 3], stride: [1, 1], padding: 'valid' }, 'test'),
       windowGeom([2, 5, 9, 1], 32, { kernel: [3, 3], stride: [1, 1], padding: 'valid' }, 'test'),
       windowGeom([1, 6, 7, 1], 6, { kernel: [5, 5], stride: [1, 1], padding: 'same' }, 'test'),
     ];
     expect(shapes[0]!.B * shapes[0]!.OH * shapes[0]!.OW).toBe(21);
-    for (const g of shapes) {
+    expect(shapes[1]!.B * shapes[1]!.OH * shapes[1]!.OW).toBe(20);
+    for (const [gi, g] of shapes.entries()) {
       const rng = makeRng(5);
       const data: Record<string, Float32Array> = {
         x: f32(randomArray(rng, xSize(g))), w: f32(randomArray(rng, wSize(g))),
@@ -393,7 +408,7 @@ describe('conv2d kernels: fixed cases', () => {
             kern.conv2d_backward_filter(pdw, pdb, ptr.dy!, ptr.x!, gp, ptr.scratch!);
             // And the results are right: the naive bound against f64 (any summation order meets
             // it, see the top of this file), with K from the formulas (+1 for the bias).
-            const label = `${name}, ${last} at the end of memory`;
+            const label = `${name} shape ${gi}, ${last} at the end of memory`;
             const kIn = Math.ceil(g.KH / g.SH) * Math.ceil(g.KW / g.SW) * g.OC, kFl = g.B * g.OH * g.OW + 1;
             expectWithin(rt.arena.f32(py, ySize(g)), fwd.value, dotTol(fwd.absSum, g.KH * g.KW * g.C + 1), `forward ${label}`);
             expectWithin(rt.arena.f32(pdx, xSize(g)), bin.value, dotTol(bin.absSum, kIn), `backward_input ${label}`);
