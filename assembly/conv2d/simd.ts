@@ -58,9 +58,10 @@ import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_OC, GEOM_K
 import { f32At } from "../util/ptr";
 import { tile4x8, START_ZERO, START_C, START_ROW } from "../gemm/tile";
 import { roundUp4, imin, imax, zeroF32, copyF32, addF32, reluInPlace } from "./vec";
-import { ACT_RELU, directApplies, directInputApplies, directScratchBytes, conv2d_forward_direct } from "./direct";
+import { ACT_RELU, DIRECT_SCRATCH_CAP, directApplies, directInputApplies, directScratchBytes, conv2d_forward_direct } from "./direct";
 import { conv2d_backward_filter_direct } from "./direct-filter";
 import { conv2d_backward_input_direct } from "./direct-input";
+import { conv2d_backward_input_lanes, lanesScratchFloats } from "./input-lanes";
 
 /** Output pixels per im2col block (any size ≥ 1 is correct; see the header for the choice). */
 const BLOCK: i32 = 64;
@@ -79,12 +80,31 @@ function im2colScratchBytes(g: usize): i32 {
 }
 
 export function conv2d_scratch_bytes_simd(g: usize): i32 {
+  const fwd = forwardScratchBytes(g);
+  if (!lanesInputApplies(g)) return fwd;
+  const lanes = 4 * <i32>lanesScratchFloats(g);
+  return lanes > fwd ? lanes : fwd;
+}
+
+/** Scratch of forward, backward_filter and (unless lanesInputApplies) backward_input. */
+function forwardScratchBytes(g: usize): i32 {
   if (!directApplies(g)) return im2colScratchBytes(g);
   const direct = directScratchBytes(g);
   if (directInputApplies(g)) return direct;
   const im2col = im2colScratchBytes(g); // backward_input takes the im2col path
   return direct > im2col ? direct : im2col;
 }
+
+/**
+ * Whether backward_input takes the batch-lanes kernel (conv2d/input-lanes.ts): unit strides,
+ * C ≥ 2, OC ≤ 32, and its scratch within DIRECT_SCRATCH_CAP. See the header for the numbers.
+ */
+export function lanesInputApplies(g: usize): bool {
+  if (geom(g, GEOM_SH) != 1 || geom(g, GEOM_SW) != 1) return false;
+  if (geom(g, GEOM_C) < 2 || geom(g, GEOM_OC) > LANES_MAX_OC) return false;
+  return lanesScratchFloats(g) <= DIRECT_SCRATCH_CAP;
+}
+const LANES_MAX_OC: i32 = 32;
 
 // ---- the product kernel -----------------------------------------------------------------
 
@@ -304,6 +324,7 @@ export function conv2d_forward_act_simd(y: usize, x: usize, w: usize, bias: usiz
 
 export function conv2d_backward_input_simd(dx: usize, dy: usize, w: usize, g: usize, scratch: usize): void {
   if (directInputApplies(g)) { conv2d_backward_input_direct(dx, dy, w, g, scratch); return; }
+  if (lanesInputApplies(g)) { conv2d_backward_input_lanes(dx, dy, w, g, scratch); return; }
   const C = geom(g, GEOM_C), OC = geom(g, GEOM_OC);
   const K = geom(g, GEOM_KH) * geom(g, GEOM_KW) * C;
   const Kp = roundUp4(K), OCp = roundUp4(OC);
