@@ -29,13 +29,16 @@ import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_OC, GEOM_K
 import { f32At } from "../util/ptr";
 import { madd } from "../util/simd";
 import { imin, imax, roundUp4 } from "./vec";
+import { backwardInputPixels, pixelsScratchFloats } from "./input-pixels";
 
 /** Scratch floats of this kernel (i64: huge shapes must not wrap before the cap test). */
 export function lanesScratchFloats(g: usize): i64 {
   const PM = <i64>sampleVectors(geom(g, GEOM_C));
   const OC = <i64>geom(g, GEOM_OC);
   const wt = <i64>geom(g, GEOM_KH) * <i64>geom(g, GEOM_KW) * <i64>roundUp4(geom(g, GEOM_C)) * OC;
-  return wt + <i64>geom(g, GEOM_OH) * <i64>geom(g, GEOM_OW) * OC * 4 * PM;
+  const d = <i64>geom(g, GEOM_OH) * <i64>geom(g, GEOM_OW) * OC * 4 * PM;
+  const e = pixelsScratchFloats(g);
+  return wt + (d > e ? d : e);
 }
 
 /** D for samples b0 .. b0+ns−1 (ns ≤ 4), lanes past ns zero; 4 × 4 transposes of dy. */
@@ -224,42 +227,57 @@ export function conv2d_backward_input_lanes(dx: usize, dy: usize, w: usize, g: u
   }
   const d = f32At(wt, K * OC * Cp);
   const PM = sampleVectors(C);
+  // Vectors of four samples here, PM at a time; the last B mod 4 samples one by one with the
+  // lanes over channels (input-pixels.ts, in D's place, after the last group), which wastes
+  // fewer lanes than a vector holding 1 or 2 samples (C = 6: 6 of 8 lanes and some kw-range
+  // padding, about 0.63 of its work useful, against 0.25 or 0.5), but more than one holding 3
+  // (0.75) unless C is a multiple of 4. Measured at B = 3: 14x14x6->16@5x5 0.84x of im2col with
+  // the remainder kernel, 0.95x with a 3-sample vector; 12x12x24->32@3x3 0.94x against 0.82x.
+  const rem = B & 3;
+  const nl = rem == 3 && (C & 3) != 0 ? B : B - rem;
+  for (let b0 = 0; b0 < nl; b0 += 4 * PM) lanesGroup(dx, dy, g, wt, d, b0, imin(4 * PM, nl - b0), PM);
+  for (let b = nl; b < B; b++) backwardInputPixels(f32At(dx, b * H * W * C), f32At(dy, b * OH * OW * OC), wt, Cp, g, d);
+}
+
+/** Samples b0 .. b0 + ns − 1 (ns ≤ 4·PM) of dx; lanes past ns hold zeros and are not stored. */
+function lanesGroup(dx: usize, dy: usize, g: usize, wt: usize, d: usize, b0: i32, ns: i32, PM: i32): void {
+  const H = geom(g, GEOM_H), W = geom(g, GEOM_W), C = geom(g, GEOM_C);
+  const OH = geom(g, GEOM_OH), OW = geom(g, GEOM_OW), OC = geom(g, GEOM_OC);
+  const KH = geom(g, GEOM_KH), KW = geom(g, GEOM_KW), PT = geom(g, GEOM_PT), PL = geom(g, GEOM_PL);
+  const Cp = roundUp4(C);
   const vs = <usize>PM << 4; // bytes per (pixel, oc) of D: PM vectors of 4 samples
   const drs = <usize>(OW * OC) * vs;
   const cs = <usize>Cp << 2, wrs = <usize>(KW * OC * Cp) << 2;
   const ss = <usize>(H * W * C) << 2;
-  for (let b0 = 0; b0 < B; b0 += 4 * PM) {
-    const ns = imin(4 * PM, B - b0);
-    const P = (ns + 3) >> 2;
-    for (let q = 0; q < P; q++) transposeDy(d + (<usize>q << 4), dy, g, b0 + 4 * q, imin(4, ns - 4 * q), PM);
-    // Channel groups of at most cmax channels, as even as they come.
-    const cmax = P == 1 ? CMAX1 : P == 2 ? CMAX2 : 3;
-    const groups = (C + cmax - 1) / cmax;
-    for (let ih = 0; ih < H; ih++) {
-      // Valid kh: 0 ≤ oh = ih + PT − kh < OH.
-      const khLo = imax(0, ih + PT - OH + 1), khHi = imin(KH - 1, ih + PT);
-      const nkh = khHi - khLo + 1;
-      const rowBase = f32At(dx, ((b0 * H + ih) * W) * C);
-      for (let iw = 0; iw < W; iw++) {
-        const kwLo = imax(0, iw + PL - OW + 1), kwHi = imin(KW - 1, iw + PL);
-        const nkw = kwHi - kwLo + 1;
-        const px = f32At(rowBase, iw * C);
-        if (nkh <= 0 || nkw <= 0) {
-          // No tap reaches this pixel: zeros (a tile with no taps stores its zero accumulators).
-          for (let q = 0; q < groups; q++) {
-            const c0 = q * C / groups, c1 = (q + 1) * C / groups;
-            tile(P, c1 - c0, f32At(px, c0), ss, ns, d, vs, drs, wt, wrs, cs, 0, 0);
-          }
-          continue;
-        }
-        // D at (oh, ow) = (ih + PT − khLo, iw + PL − kwLo), stored reversed.
-        const pd = d + <usize>(((OH - 1 - (ih + PT - khLo)) * OW + (OW - 1 - (iw + PL - kwLo))) * OC) * vs;
-        const pw = f32At(wt, (khLo * KW + kwLo) * OC * Cp);
-        const run = nkw * OC;
+  const P = (ns + 3) >> 2;
+  for (let q = 0; q < P; q++) transposeDy(d + (<usize>q << 4), dy, g, b0 + 4 * q, imin(4, ns - 4 * q), PM);
+  // Channel groups of at most cmax channels, as even as they come.
+  const cmax = P == 1 ? CMAX1 : P == 2 ? CMAX2 : 3;
+  const groups = (C + cmax - 1) / cmax;
+  for (let ih = 0; ih < H; ih++) {
+    // Valid kh: 0 ≤ oh = ih + PT − kh < OH.
+    const khLo = imax(0, ih + PT - OH + 1), khHi = imin(KH - 1, ih + PT);
+    const nkh = khHi - khLo + 1;
+    const rowBase = f32At(dx, ((b0 * H + ih) * W) * C);
+    for (let iw = 0; iw < W; iw++) {
+      const kwLo = imax(0, iw + PL - OW + 1), kwHi = imin(KW - 1, iw + PL);
+      const nkw = kwHi - kwLo + 1;
+      const px = f32At(rowBase, iw * C);
+      if (nkh <= 0 || nkw <= 0) {
+        // No tap reaches this pixel: zeros (a tile with no taps stores its zero accumulators).
         for (let q = 0; q < groups; q++) {
           const c0 = q * C / groups, c1 = (q + 1) * C / groups;
-          tile(P, c1 - c0, f32At(px, c0), ss, ns, pd, vs, drs, f32At(pw, c0), wrs, cs, nkh, run);
+          tile(P, c1 - c0, f32At(px, c0), ss, ns, d, vs, drs, wt, wrs, cs, 0, 0);
         }
+        continue;
+      }
+      // D at (oh, ow) = (ih + PT − khLo, iw + PL − kwLo), stored reversed.
+      const pd = d + <usize>(((OH - 1 - (ih + PT - khLo)) * OW + (OW - 1 - (iw + PL - kwLo))) * OC) * vs;
+      const pw = f32At(wt, (khLo * KW + kwLo) * OC * Cp);
+      const run = nkw * OC;
+      for (let q = 0; q < groups; q++) {
+        const c0 = q * C / groups, c1 = (q + 1) * C / groups;
+        tile(P, c1 - c0, f32At(px, c0), ss, ns, pd, vs, drs, f32At(pw, c0), wrs, cs, nkh, run);
       }
     }
   }

@@ -111,9 +111,12 @@ export const DIRECT_SCRATCH_CAP = 2 ** 20;
 export function convScratchFloats(g: Geom2d): number {
   const other = convScratchFloatsIm2colDirect(g);
   // backward_input's batch-lanes kernel (lanesInputApplies in assembly/conv2d/simd.ts): the
-  // filter transposed to [KH·KW][OC][C rounded up to 4] and dy of 16 (C ≤ 3) or 8 samples.
+  // filter transposed to [KH·KW][OC][C rounded up to 4], then dy of 16 (C ≤ 3) or 8 samples
+  // transposed, or (same place, input-pixels.ts) one sample's dy with padded columns.
   if (g.SH !== 1 || g.SW !== 1 || g.C < 2 || g.OC > 32) return other;
-  const lanes = g.KH * g.KW * g.OC * Math.ceil(g.C / 4) * 4 + g.OH * g.OW * g.OC * 4 * (g.C <= 3 ? 4 : 2);
+  const dLanes = g.OH * g.OW * g.OC * 4 * (g.C <= 3 ? 4 : 2);
+  const dPixels = g.OH * (g.OW + 2 * (g.KW - 1) + 3) * g.OC;
+  const lanes = g.KH * g.KW * g.OC * Math.ceil(g.C / 4) * 4 + Math.max(dLanes, dPixels);
   return lanes > DIRECT_SCRATCH_CAP ? other : Math.max(other, lanes);
 }
 
