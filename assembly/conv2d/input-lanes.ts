@@ -8,28 +8,42 @@
 // many terms as there are, and im2col + col2im spends as long scattering D as forming it. Along
 // the batch nothing is wasted: four samples at the same pixel, channel and tap are one vector,
 // every dx pixel loops over exactly its valid taps, and nothing pads but a short last group.
-// Per sample group dy is transposed into scratch as
-//   D[OH−1−oh][OW−1−ow][oc][lane] = dy[b0+lane, oh, ow, oc]   (0 for lanes past B),
+// A pass takes PM vectors of four samples (PM = 4 for C ≤ 3, else 2: 16 or 8 samples, so a
+// tile has enough independent accumulators) and transposes their dy into scratch,
+//   D[OH−1−oh][OW−1−ow][oc][q][lane] = dy[b0 + 4q + lane, oh, ow, oc]   (0 for lanes past B),
 // reversed in oh and ow so that, for one kh, the valid kw in ascending order (ow descending)
 // and all oc are ONE contiguous run of D, matched by one contiguous run of the filter copy
-//   Wt[kh][kw][oc][c] = w[kh][kw][c][oc].
-// A register tile is P (1 or 2) adjacent dx pixels of one row (2 when their valid kw ranges are
-// equal) × CT channels: per (tap, oc) P loads of D, CT splats of Wt, P·CT madds. The tile is
+//   Wt[kh][kw][oc][c] = w[kh][kw][c][oc]   (rows of Cp = C rounded up to 4, zeros past C).
+// A register tile is one dx pixel × P (≤ PM) sample vectors × CT channels, P·CT ≤ 12
+// accumulators (CT ≤ 8 at P = 1, 6 at P = 2, 3 at P = 3, 4; C split into even groups): per
+// (tap, oc) P loads of D (immediate offsets), CT splats of Wt, P·CT madds. The tile is
 // transposed 4 × 4 in registers so each sample's channels are stored as whole runs of dx.
-// OVERWRITES dx (pixels no tap reaches get 0).
+// Tried and dropped (lenet.conv2, B = 32, same run): pairs of neighbouring pixels instead of
+// pairs of sample vectors, 1.36x of im2col against 1.40x (only interior pixels share a kw
+// range); 4 sample vectors × 2 groups of 3 channels, 1.39x against 1.42x; the PM vectors in
+// separate planes instead of interleaved, the same within noise.
+// Samples that fill no vector: B mod 4 (or B mod 16 when C = 1) go one at a time through
+// input-pixels.ts (lanes over channels) or, for C = 1, direct-input.ts; both add the same
+// terms in the same order, so a sample gets the same bits on either path (and B = 3 with
+// C mod 4 ≠ 0 takes one vector with a zero lane, the cheaper there). OVERWRITES dx.
 //
 // Summation order per element: kh ascending, kw ascending, oc ascending from 0, each term
 // rounded then added: the naive kernel's order, so the simd build's dx equals the naive one
 // bit for bit (tests check this; the relaxed build fuses and only meets the tolerance). A
 // sample's dx depends on that sample only (its own lane), whatever the batch split.
 //
-// Scratch (f32): Wt [KH·KW·OC·C], then D [OH·OW·OC·4]; lanesScratchFloats.
+// Scratch (f32, lanesScratchFloats): Wt [KH·KW·OC·Cp], then D [OH·OW·OC·4·PM] or, in the same
+// place, the remainder's padded dy (input-pixels.ts's E, or direct-input.ts's D when C = 1).
+// Measured (B = 32, one thread, side by side with the old kernels; GF/s counts only the valid
+// terms): 14x14x6→16@5x5 31-32 GF/s, 1.37-1.5x; see simd.ts (lanesInputApplies) for the rest.
 
 import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_OC, GEOM_KH, GEOM_KW, GEOM_PT, GEOM_PL } from "../abi";
 import { f32At } from "../util/ptr";
 import { madd } from "../util/simd";
 import { imin, imax, roundUp4 } from "./vec";
 import { backwardInputPixels, pixelsScratchFloats } from "./input-pixels";
+import { backwardInputDirectSample } from "./direct-input";
+import { dRows, dCols } from "./direct";
 
 /** Scratch floats of this kernel (i64: huge shapes must not wrap before the cap test). */
 export function lanesScratchFloats(g: usize): i64 {
@@ -37,7 +51,8 @@ export function lanesScratchFloats(g: usize): i64 {
   const OC = <i64>geom(g, GEOM_OC);
   const wt = <i64>geom(g, GEOM_KH) * <i64>geom(g, GEOM_KW) * <i64>roundUp4(geom(g, GEOM_C)) * OC;
   const d = <i64>geom(g, GEOM_OH) * <i64>geom(g, GEOM_OW) * OC * 4 * PM;
-  const e = pixelsScratchFloats(g);
+  // The remainder's scratch in D's place: input-pixels.ts's E, or direct-input.ts's D (C = 1).
+  const e = geom(g, GEOM_C) == 1 ? OC * <i64>dRows(g) * <i64>dCols(g) : pixelsScratchFloats(g);
   return wt + (d > e ? d : e);
 }
 
@@ -108,11 +123,12 @@ function transposeDy(d: usize, dy: usize, g: usize, b0: i32, ns: i32, PM: i32): 
 }
 
 /**
- * One tile: P (1, 2) pixels × CT (1..8; P·CT ≤ 12) channels, compile-time.
- * dx: pixel 0's channel c0 in sample b0; dxs: bytes to pixel 1; ss: bytes per dx sample.
- * d: D at pixel 0's first tap (kh = khLo, kw = kwLo); pixel 1 reads 16·OC bytes lower;
- * drs: bytes per D row; w: Wt at that tap, oc 0, channel c0; wrs: bytes per Wt kh row;
- * nkh, nkw: the valid taps; run = nkw·OC vectors per row; cs = 4·C bytes per (tap, oc).
+ * One tile: one pixel × P (1..4) sample vectors × CT channels (CT ≤ 8, 6, 3, 3 for P = 1, 2,
+ * 3, 4), compile-time. dx: the pixel's channel c0 in sample b0; ss: bytes per dx sample; ns:
+ * valid samples (lanes past it are not stored). d: D at the pixel's first tap (kh = khLo,
+ * kw = kwLo), vector q at +16q; vs: bytes per (pixel, oc) of D; drs: bytes per D row; w: Wt
+ * at that tap, oc 0, channel c0; wrs: bytes per Wt kh row; cs = 4·Cp bytes per (tap, oc);
+ * nkh rows of `run` = nkw·OC (kw, oc) steps each.
  */
 @inline function lanesTile(P: i32, CT: i32, dx: usize, ss: usize, ns: i32,
   d: usize, vs: usize, drs: usize, w: usize, wrs: usize, cs: usize, nkh: i32, run: i32): void {
@@ -177,7 +193,7 @@ function t4c1(dx: usize, ss: usize, ns: i32, d: usize, vs: usize, drs: usize, w:
 function t4c2(dx: usize, ss: usize, ns: i32, d: usize, vs: usize, drs: usize, w: usize, wrs: usize, cs: usize, nkh: i32, run: i32): void { lanesTile(4, 2, dx, ss, ns, d, vs, drs, w, wrs, cs, nkh, run); }
 function t4c3(dx: usize, ss: usize, ns: i32, d: usize, vs: usize, drs: usize, w: usize, wrs: usize, cs: usize, nkh: i32, run: i32): void { lanesTile(4, 3, dx, ss, ns, d, vs, drs, w, wrs, cs, nkh, run); }
 
-/** Dispatches a tile by (P, CT); P = 2 only for CT ≤ CMAX2. */
+/** Dispatches a tile by (P, CT), within the bounds of lanesTile. */
 function tile(P: i32, CT: i32, dx: usize, ss: usize, ns: i32, d: usize, vs: usize, drs: usize, w: usize, wrs: usize, cs: usize, nkh: i32, run: i32): void {
   switch (P * 16 + CT) {
     case 17: t1c1(dx, ss, ns, d, vs, drs, w, wrs, cs, nkh, run); break;
@@ -206,7 +222,7 @@ function tile(P: i32, CT: i32, dx: usize, ss: usize, ns: i32, d: usize, vs: usiz
 /** Sample vectors per tile for C channels: 4 (16 samples) for C ≤ 3, else 2. */
 @inline function sampleVectors(C: i32): i32 { return C <= 3 ? 4 : 2; }
 
-/** Channels per tile: one group when C ≤ CMAX (1 pixel) or C ≤ 6 (2 pixels), else groups of CMAX. */
+/** Most channels per tile with one and with two sample vectors (three or four: 3). */
 const CMAX1: i32 = 8;
 const CMAX2: i32 = 6;
 
@@ -233,10 +249,15 @@ export function conv2d_backward_input_lanes(dx: usize, dy: usize, w: usize, g: u
   // padding, about 0.63 of its work useful, against 0.25 or 0.5), but more than one holding 3
   // (0.75) unless C is a multiple of 4. Measured at B = 3: 14x14x6->16@5x5 0.84x of im2col with
   // the remainder kernel, 0.95x with a 3-sample vector; 12x12x24->32@3x3 0.94x against 0.82x.
-  const rem = B & 3;
+  // With C = 1 a tile has only PM accumulators, so only whole passes of 16 samples run here and
+  // the rest go through direct-input.ts per sample (same bits, see there).
+  const rem = C == 1 ? B & 15 : B & 3;
   const nl = rem == 3 && (C & 3) != 0 ? B : B - rem;
   for (let b0 = 0; b0 < nl; b0 += 4 * PM) lanesGroup(dx, dy, g, wt, d, b0, imin(4 * PM, nl - b0), PM);
-  for (let b = nl; b < B; b++) backwardInputPixels(f32At(dx, b * H * W * C), f32At(dy, b * OH * OW * OC), wt, Cp, g, d);
+  for (let b = nl; b < B; b++) {
+    if (C == 1) backwardInputDirectSample(dx, dy, w, g, d, b);
+    else backwardInputPixels(f32At(dx, b * H * W * C), f32At(dy, b * OH * OW * OC), wt, Cp, g, d);
+  }
 }
 
 /** Samples b0 .. b0 + ns − 1 (ns ≤ 4·PM) of dx; lanes past ns hold zeros and are not stored. */

@@ -1,7 +1,8 @@
 // conv2d kernels, SIMD (f32x4) variant: im2col one block of output pixels at a time into
 // scratch, then a register-tiled "splat" matrix product on that block. Single-channel inputs
 // with unit width stride (directApplies) go to the direct kernels of conv2d/direct*.ts instead,
-// which need no im2col; conv2d_forward_act adds the inference path's fused relu.
+// which need no im2col; conv2d_forward_act adds the inference path's fused relu. backward_input
+// with unit strides and OC ≤ 32 goes to conv2d/input-lanes.ts (lanesInputApplies, below).
 //
 // Shapes and semantics are those of conv2d/naive.ts (same formulas, same reads/writes/
 // accumulates; x NHWC [B][H][W][C], w HWIO [KH][KW][C][OC], y/dy NHWC [B][OH][OW][OC]).
@@ -96,12 +97,21 @@ function forwardScratchBytes(g: usize): i32 {
 }
 
 /**
- * Whether backward_input takes the batch-lanes kernel (conv2d/input-lanes.ts): unit strides,
- * C ≥ 2, OC ≤ 32, and its scratch within DIRECT_SCRATCH_CAP. See the header for the numbers.
+ * Whether backward_input takes the batch-lanes kernel (conv2d/input-lanes.ts): SH = SW = 1,
+ * OC ≤ 32, and its scratch within DIRECT_SCRATCH_CAP (else im2col, or direct-input.ts for
+ * C = 1 with OC < 16). The rule does not look at B, so a sample's dx never depends on the size
+ * of the batch or shard it came in (the kernel's remainder paths give the same bits).
+ * Why these bounds: im2col's product reduces over OC only, and its col2im then adds K floats
+ * per output pixel, a share of the work that falls as 1/OC; the lanes kernel does no such pass
+ * and wastes no lanes at the edges, but has fewer accumulators per weight load. Measured side
+ * by side (B = 32, one thread, new/old): 14x14x6→16@5x5 1.37-1.5x, 12x12x24→32@3x3 1.12-1.17x,
+ * 28x28x1→6@5x5 1.17-1.4x (against direct-input.ts), →24@5x5 1.17-1.3x, →32@3x3 1.14-1.34x;
+ * at 26x26x32→64@3x3 it ran 0.99-1.1x (0.91x at B = 4), so OC = 64 stays on im2col. Strides
+ * are not implemented (a tap's parity would differ between neighbouring pixels).
  */
 export function lanesInputApplies(g: usize): bool {
   if (geom(g, GEOM_SH) != 1 || geom(g, GEOM_SW) != 1) return false;
-  if (geom(g, GEOM_C) < 2 || geom(g, GEOM_OC) > LANES_MAX_OC) return false;
+  if (geom(g, GEOM_OC) > LANES_MAX_OC) return false;
   return lanesScratchFloats(g) <= DIRECT_SCRATCH_CAP;
 }
 const LANES_MAX_OC: i32 = 32;
@@ -323,8 +333,8 @@ export function conv2d_forward_act_simd(y: usize, x: usize, w: usize, bias: usiz
 }
 
 export function conv2d_backward_input_simd(dx: usize, dy: usize, w: usize, g: usize, scratch: usize): void {
-  if (directInputApplies(g)) { conv2d_backward_input_direct(dx, dy, w, g, scratch); return; }
   if (lanesInputApplies(g)) { conv2d_backward_input_lanes(dx, dy, w, g, scratch); return; }
+  if (directInputApplies(g)) { conv2d_backward_input_direct(dx, dy, w, g, scratch); return; }
   const C = geom(g, GEOM_C), OC = geom(g, GEOM_OC);
   const K = geom(g, GEOM_KH) * geom(g, GEOM_KW) * C;
   const Kp = roundUp4(K), OCp = roundUp4(OC);

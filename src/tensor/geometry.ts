@@ -113,9 +113,11 @@ export function convScratchFloats(g: Geom2d): number {
   // backward_input's batch-lanes kernel (lanesInputApplies in assembly/conv2d/simd.ts): the
   // filter transposed to [KH·KW][OC][C rounded up to 4], then dy of 16 (C ≤ 3) or 8 samples
   // transposed, or (same place, input-pixels.ts) one sample's dy with padded columns.
-  if (g.SH !== 1 || g.SW !== 1 || g.C < 2 || g.OC > 32) return other;
+  if (g.SH !== 1 || g.SW !== 1 || g.OC > 32) return other;
   const dLanes = g.OH * g.OW * g.OC * 4 * (g.C <= 3 ? 4 : 2);
-  const dPixels = g.OH * (g.OW + 2 * (g.KW - 1) + 3) * g.OC;
+  const dPixels = g.C === 1
+    ? g.OC * (g.OH + 2 * (g.KH - 1)) * (Math.ceil(g.W / 4) * 4 + g.PL + 2 * (g.KW - 1)) // direct-input.ts
+    : g.OH * (g.OW + 2 * (g.KW - 1) + 3) * g.OC;
   const lanes = g.KH * g.KW * g.OC * Math.ceil(g.C / 4) * 4 + Math.max(dLanes, dPixels);
   return lanes > DIRECT_SCRATCH_CAP ? other : Math.max(other, lanes);
 }

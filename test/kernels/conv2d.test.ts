@@ -99,7 +99,7 @@ const CASES: Case[] = [
   c(1, 11, 9, 1, 5, [5, 3], [2, 1], 1),
   c(2, 3, 2, 1, 6, [5, 5], [1, 1], 'same', false),
   c(1, 4, 21, 1, 1, [1, 7], [1, 1], 'same'),
-  // Unit strides with C ≥ 2 and OC ≤ 32 take the SIMD build's batch-lanes backward_input
+  // Unit strides with OC ≤ 32 take the SIMD build's batch-lanes backward_input
   // (conv2d/input-lanes.ts: whole vectors of 4 samples, 8 or 16 per pass) and its per-sample
   // remainder (input-pixels.ts: the last B mod 4 samples, lanes over channels, 1..4-pixel
   // tiles). B = 4, 5, 7, 8, 9, 12, 13, 16, 17 mixes both and leaves 1..3 vectors of a pass;
@@ -120,10 +120,15 @@ const CASES: Case[] = [
   c(8, 12, 12, 24, 32, [3, 3], [1, 1], 'valid'),
   c(2, 9, 11, 6, 16, [5, 5], [1, 1], 'same'),
   c(3, 4, 1, 5, 6, [2, 3], [1, 1], 'same'),
-  // Excluded by the rule, still on the im2col path: OC > 32, strides, C = 1 with OC ≥ 16.
+  // C = 1: passes of 16 samples in input-lanes.ts, the rest (B mod 16) per sample through
+  // direct-input.ts; OC ≥ 16 too.
+  c(16, 5, 6, 1, 16, [3, 3], [1, 1], 'valid'),
+  c(19, 6, 9, 1, 3, [5, 5], [1, 1], 'same'),
+  c(33, 4, 5, 1, 24, [3, 2], [1, 1], 1),
+  // Excluded by the rule, still on the im2col path: OC > 32, strides.
   c(4, 6, 6, 6, 33, [3, 3], [1, 1], 'valid'),
   c(5, 7, 9, 6, 16, [3, 3], [2, 1], 'same'),
-  c(4, 9, 10, 1, 16, [3, 3], [1, 1], 'valid'),
+  c(17, 9, 10, 1, 33, [3, 3], [1, 1], 'valid'),
 ];
 
 const caseName = (k: Case) =>
@@ -274,7 +279,7 @@ function countPartialForward(g: Geom2d): number {
 }
 
 /** Whether the SIMD build's backward_input takes the batch-lanes kernel (lanesInputApplies). */
-const lanesPath = (k: Case) => k.SH === 1 && k.SW === 1 && k.C >= 2 && k.OC <= 32;
+const lanesPath = (k: Case) => k.SH === 1 && k.SW === 1 && k.OC <= 32;
 
 describe('conv2d backward_input, batch-lanes kernel: the naive bits', () => {
   // input-lanes.ts and input-pixels.ts add each element's terms in the naive kernel's order (kh,
