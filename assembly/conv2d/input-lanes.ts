@@ -231,16 +231,8 @@ export function conv2d_backward_input_lanes(dx: usize, dy: usize, w: usize, g: u
   const OH = geom(g, GEOM_OH), OW = geom(g, GEOM_OW), OC = geom(g, GEOM_OC);
   const KH = geom(g, GEOM_KH), KW = geom(g, GEOM_KW), PT = geom(g, GEOM_PT), PL = geom(g, GEOM_PL);
   const K = KH * KW;
-  // Wt[tap][oc][c] = w[tap][c][oc], rows of Cp = C rounded up to 4 (zeros past C).
   const Cp = roundUp4(C);
   const wt = scratch;
-  for (let t = 0; t < K; t++) {
-    for (let oc = 0; oc < OC; oc++) {
-      const dst = f32At(wt, (t * OC + oc) * Cp);
-      for (let c = 0; c < C; c++) store<f32>(f32At(dst, c), load<f32>(f32At(w, (t * C + c) * OC + oc)));
-      for (let c = C; c < Cp; c++) store<f32>(f32At(dst, c), 0);
-    }
-  }
   const d = f32At(wt, K * OC * Cp);
   const PM = sampleVectors(C);
   // Vectors of four samples here, PM at a time; the last B mod 4 samples one by one with the
@@ -253,6 +245,16 @@ export function conv2d_backward_input_lanes(dx: usize, dy: usize, w: usize, g: u
   // the rest go through direct-input.ts per sample (same bits, see there).
   const rem = C == 1 ? B & 15 : B & 3;
   const nl = rem == 3 && (C & 3) != 0 ? B : B - rem;
+  // Wt[tap][oc][c] = w[tap][c][oc], rows of Cp (zeros past C); direct-input.ts reads w itself.
+  if (nl > 0 || C > 1) {
+    for (let t = 0; t < K; t++) {
+      for (let oc = 0; oc < OC; oc++) {
+        const dst = f32At(wt, (t * OC + oc) * Cp);
+        for (let c = 0; c < C; c++) store<f32>(f32At(dst, c), load<f32>(f32At(w, (t * C + c) * OC + oc)));
+        for (let c = C; c < Cp; c++) store<f32>(f32At(dst, c), 0);
+      }
+    }
+  }
   for (let b0 = 0; b0 < nl; b0 += 4 * PM) lanesGroup(dx, dy, g, wt, d, b0, imin(4 * PM, nl - b0), PM);
   for (let b = nl; b < B; b++) {
     if (C == 1) backwardInputDirectSample(dx, dy, w, g, d, b);
