@@ -107,7 +107,10 @@ function forwardScratchBytes(g: usize): i32 {
  * by side (B = 32, one thread, new/old): 14x14x6→16@5x5 1.37-1.5x, 12x12x24→32@3x3 1.12-1.17x,
  * 28x28x1→6@5x5 1.17-1.4x (against direct-input.ts), →24@5x5 1.17-1.3x, →32@3x3 1.14-1.34x;
  * at 26x26x32→64@3x3 it ran 0.99-1.1x (0.91x at B = 4), so OC = 64 stays on im2col. Strides
- * are not implemented (a tap's parity would differ between neighbouring pixels).
+ * are not implemented (a tap's parity would differ between neighbouring pixels). The cost: a
+ * batch that fills no vector runs the remainder kernels only, at B = 1 0.84-0.96x of im2col
+ * for 14x14x6→16 and 12x12x24→32, 0.85-0.9x for the C = 1, OC ≥ 16 layers (direct-input.ts);
+ * training's shards have 8 to 15 samples (src/model/plan.ts), where it is 1.36x at B = 8.
  */
 export function lanesInputApplies(g: usize): bool {
   if (geom(g, GEOM_SH) != 1 || geom(g, GEOM_SW) != 1) return false;
