@@ -1,5 +1,7 @@
 // conv2d backward_input, direct kernel for C = 1, unit strides and OC < 16: see the header
-// of direct.ts.
+// of direct.ts. With unit strides and OC ≤ 32 simd.ts now sends such layers to input-lanes.ts,
+// which calls backwardInputDirectSample below for the samples (B mod 16) that fill no pass;
+// this kernel itself is left for geometries whose lanes scratch is over the cap.
 
 import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_OH, GEOM_OW, GEOM_OC, GEOM_KH, GEOM_KW, GEOM_PT, GEOM_PL } from "../abi";
 import { f32At } from "../util/ptr";
@@ -78,32 +80,40 @@ function inp7(dx: usize, n: i32, d: usize, drs: usize, dcs: usize, w: usize, KH:
 function inp8(dx: usize, n: i32, d: usize, drs: usize, dcs: usize, w: usize, KH: i32, KW: i32, OC: i32): void { inputTile(8, dx, n, d, drs, dcs, w, KH, KW, OC); }
 
 export function conv2d_backward_input_direct(dx: usize, dy: usize, w: usize, g: usize, scratch: usize): void {
-  const B = geom(g, GEOM_B), H = geom(g, GEOM_H), W = geom(g, GEOM_W), OC = geom(g, GEOM_OC);
+  const B = geom(g, GEOM_B);
+  for (let b = 0; b < B; b++) backwardInputDirectSample(dx, dy, w, g, scratch, b);
+}
+
+/**
+ * Sample b of conv2d_backward_input_direct, scratch: D of one sample (OC·dRows·dCols floats).
+ * Also input-lanes.ts's remainder for C = 1: the same element order as that kernel's (kh, kw,
+ * oc ascending; the padding's zero terms add nothing), so the same bits.
+ */
+export function backwardInputDirectSample(dx: usize, dy: usize, w: usize, g: usize, scratch: usize, b: i32): void {
+  const H = geom(g, GEOM_H), W = geom(g, GEOM_W), OC = geom(g, GEOM_OC);
   const KH = geom(g, GEOM_KH), KW = geom(g, GEOM_KW), PT = geom(g, GEOM_PT), PL = geom(g, GEOM_PL);
   const rows = dRows(g), cols = dCols(g);
   const drs = <usize>cols << 2, dcs = <usize>(rows * cols) << 2;
   // w transposed to [kh][kw][oc] is w itself (C = 1): one splat per (tap, oc), in order.
   const V = (W + 3) >> 2;
-  for (let b = 0; b < B; b++) {
-    padDy(scratch, dy, g, b);
-    for (let ih = 0; ih < H; ih++) {
-      // Tap (0, 0) of pixel iw reads D row ih + PT + KH − 1, column iw + PL + KW − 1.
-      const drow = f32At(scratch, (ih + PT + KH - 1) * cols + PL + KW - 1);
-      const xrow = f32At(dx, (b * H + ih) * W);
-      for (let v = 0; v < V; v += 8) {
-        const R = imin(8, V - v);
-        const n = W - 4 * v;
-        const px = f32At(xrow, 4 * v), pd = f32At(drow, 4 * v);
-        switch (R) {
-          case 1: inp1(px, n, pd, drs, dcs, w, KH, KW, OC); break;
-          case 2: inp2(px, n, pd, drs, dcs, w, KH, KW, OC); break;
-          case 3: inp3(px, n, pd, drs, dcs, w, KH, KW, OC); break;
-          case 4: inp4(px, n, pd, drs, dcs, w, KH, KW, OC); break;
-          case 5: inp5(px, n, pd, drs, dcs, w, KH, KW, OC); break;
-          case 6: inp6(px, n, pd, drs, dcs, w, KH, KW, OC); break;
-          case 7: inp7(px, n, pd, drs, dcs, w, KH, KW, OC); break;
-          default: inp8(px, n, pd, drs, dcs, w, KH, KW, OC); break;
-        }
+  padDy(scratch, dy, g, b);
+  for (let ih = 0; ih < H; ih++) {
+    // Tap (0, 0) of pixel iw reads D row ih + PT + KH − 1, column iw + PL + KW − 1.
+    const drow = f32At(scratch, (ih + PT + KH - 1) * cols + PL + KW - 1);
+    const xrow = f32At(dx, (b * H + ih) * W);
+    for (let v = 0; v < V; v += 8) {
+      const R = imin(8, V - v);
+      const n = W - 4 * v;
+      const px = f32At(xrow, 4 * v), pd = f32At(drow, 4 * v);
+      switch (R) {
+        case 1: inp1(px, n, pd, drs, dcs, w, KH, KW, OC); break;
+        case 2: inp2(px, n, pd, drs, dcs, w, KH, KW, OC); break;
+        case 3: inp3(px, n, pd, drs, dcs, w, KH, KW, OC); break;
+        case 4: inp4(px, n, pd, drs, dcs, w, KH, KW, OC); break;
+        case 5: inp5(px, n, pd, drs, dcs, w, KH, KW, OC); break;
+        case 6: inp6(px, n, pd, drs, dcs, w, KH, KW, OC); break;
+        case 7: inp7(px, n, pd, drs, dcs, w, KH, KW, OC); break;
+        default: inp8(px, n, pd, drs, dcs, w, KH, KW, OC); break;
       }
     }
   }

@@ -5,7 +5,8 @@
 // forward and backward_filter go to conv2d/implicit.ts (implicitApplies: every geometry whose
 // band of padded input rows fits this file's block scratch), which reads the im2col matrix
 // straight from x instead of copying it; the im2col code below then serves C = 1 with SW ≠ 1,
-// the geometries that do not fit, and backward_input.
+// the geometries that do not fit, and backward_input outside conv2d/input-lanes.ts, which takes
+// unit strides with OC ≤ 32 (lanesInputApplies, below).
 //
 // Shapes and semantics are those of conv2d/naive.ts (same formulas, same reads/writes/
 // accumulates; x NHWC [B][H][W][C], w HWIO [KH][KW][C][OC], y/dy NHWC [B][OH][OW][OC]).
@@ -62,11 +63,12 @@ import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_OC, GEOM_K
 import { f32At } from "../util/ptr";
 import { tile4x8, START_ZERO, START_C, START_ROW } from "../gemm/tile";
 import { roundUp4, imin, imax, zeroF32, copyF32, addF32, reluInPlace } from "./vec";
-import { ACT_RELU, directApplies, directInputApplies, directScratchBytes, conv2d_forward_direct } from "./direct";
+import { ACT_RELU, DIRECT_SCRATCH_CAP, directApplies, directInputApplies, directScratchBytes, conv2d_forward_direct } from "./direct";
 import { conv2d_backward_filter_direct } from "./direct-filter";
 import { conv2d_backward_input_direct } from "./direct-input";
 import { implicitApplies, conv2d_forward_implicit } from "./implicit";
 import { conv2d_backward_filter_implicit, sumRowsInto } from "./implicit-filter";
+import { conv2d_backward_input_lanes, lanesScratchFloats } from "./input-lanes";
 
 /** Output pixels per im2col block (any size ≥ 1 is correct; see the header for the choice). */
 const BLOCK: i32 = 64;
@@ -85,12 +87,43 @@ function im2colScratchBytes(g: usize): i32 {
 }
 
 export function conv2d_scratch_bytes_simd(g: usize): i32 {
+  const fwd = forwardScratchBytes(g);
+  if (!lanesInputApplies(g)) return fwd;
+  const lanes = 4 * <i32>lanesScratchFloats(g);
+  return lanes > fwd ? lanes : fwd;
+}
+
+/** Scratch of forward, backward_filter and (unless lanesInputApplies) backward_input. */
+function forwardScratchBytes(g: usize): i32 {
   if (!directApplies(g)) return im2colScratchBytes(g);
   const direct = directScratchBytes(g);
   if (directInputApplies(g)) return direct;
   const im2col = im2colScratchBytes(g); // backward_input takes the im2col path
   return direct > im2col ? direct : im2col;
 }
+
+/**
+ * Whether backward_input takes the batch-lanes kernel (conv2d/input-lanes.ts): SH = SW = 1,
+ * OC ≤ 32, and its scratch within DIRECT_SCRATCH_CAP (else im2col, or direct-input.ts for
+ * C = 1 with OC < 16). The rule does not look at B, so a sample's dx never depends on the size
+ * of the batch or shard it came in (the kernel's remainder paths give the same bits).
+ * Why these bounds: im2col's product reduces over OC only, and its col2im then adds K floats
+ * per output pixel, a share of the work that falls as 1/OC; the lanes kernel does no such pass
+ * and wastes no lanes at the edges, but has fewer accumulators per weight load. Measured side
+ * by side (B = 32, one thread, new/old): 14x14x6→16@5x5 1.37-1.5x, 12x12x24→32@3x3 1.12-1.17x,
+ * 28x28x1→6@5x5 1.17-1.4x (against direct-input.ts), →24@5x5 1.17-1.3x, →32@3x3 1.14-1.34x;
+ * at 26x26x32→64@3x3 it ran 0.99-1.1x (0.91x at B = 4), so OC = 64 stays on im2col. Strides
+ * are not implemented (a tap's parity would differ between neighbouring pixels). The cost: a
+ * batch that fills no vector runs the remainder kernels only, at B = 1 0.84-0.96x of im2col
+ * for 14x14x6→16 and 12x12x24→32, 0.85-0.9x for the C = 1, OC ≥ 16 layers (direct-input.ts);
+ * training's shards have 8 to 15 samples (src/model/plan.ts), where it is 1.36x at B = 8.
+ */
+export function lanesInputApplies(g: usize): bool {
+  if (geom(g, GEOM_SH) != 1 || geom(g, GEOM_SW) != 1) return false;
+  if (geom(g, GEOM_OC) > LANES_MAX_OC) return false;
+  return lanesScratchFloats(g) <= DIRECT_SCRATCH_CAP;
+}
+const LANES_MAX_OC: i32 = 32;
 
 // ---- the product kernel -----------------------------------------------------------------
 
@@ -310,6 +343,7 @@ export function conv2d_forward_act_simd(y: usize, x: usize, w: usize, bias: usiz
 }
 
 export function conv2d_backward_input_simd(dx: usize, dy: usize, w: usize, g: usize, scratch: usize): void {
+  if (lanesInputApplies(g)) { conv2d_backward_input_lanes(dx, dy, w, g, scratch); return; }
   if (directInputApplies(g)) { conv2d_backward_input_direct(dx, dy, w, g, scratch); return; }
   const C = geom(g, GEOM_C), OC = geom(g, GEOM_OC);
   const K = geom(g, GEOM_KH) * geom(g, GEOM_KW) * C;

@@ -105,8 +105,24 @@ export const DIRECT_SCRATCH_CAP = 2 ** 20;
  * (assembly/conv2d/direct*.ts) take forward and backward_filter, and with SH = 1 and OC < 16
  * backward_input too; they need the padded image, dy transposed and the filter's partial sums,
  * or dy padded, and take the geometry only while that is at most DIRECT_SCRATCH_CAP floats.
+ * backward_input with unit strides, C ≥ 2 and OC ≤ 32 takes the batch-lanes kernel
+ * (assembly/conv2d/input-lanes.ts) under the same cap.
  */
 export function convScratchFloats(g: Geom2d): number {
+  const other = convScratchFloatsIm2colDirect(g);
+  // backward_input's batch-lanes kernel (lanesInputApplies in assembly/conv2d/simd.ts): the
+  // filter transposed to [KH·KW][OC][C rounded up to 4], then dy of 16 (C ≤ 3) or 8 samples
+  // transposed, or (same place, input-pixels.ts) one sample's dy with padded columns.
+  if (g.SH !== 1 || g.SW !== 1 || g.OC > 32) return other;
+  const dLanes = g.OH * g.OW * g.OC * 4 * (g.C <= 3 ? 4 : 2);
+  const dPixels = g.C === 1
+    ? g.OC * (g.OH + 2 * (g.KH - 1)) * (Math.ceil(g.W / 4) * 4 + g.PL + 2 * (g.KW - 1)) // direct-input.ts
+    : g.OH * (g.OW + 2 * (g.KW - 1) + 3) * g.OC;
+  const lanes = g.KH * g.KW * g.OC * Math.ceil(g.C / 4) * 4 + Math.max(dLanes, dPixels);
+  return lanes > DIRECT_SCRATCH_CAP ? other : Math.max(other, lanes);
+}
+
+function convScratchFloatsIm2colDirect(g: Geom2d): number {
   const up4 = (n: number) => Math.ceil(n / 4) * 4;
   const Kp = up4(g.KH * g.KW * g.C);
   const OCp = up4(g.OC);

@@ -128,6 +128,36 @@ const CASES: Case[] = [
   c(3, 5, 6, 2, 7, [3, 1], [1, 1], 'valid'),
   c(2, 9, 8, 7, 12, [2, 3], [1, 2], 2),
   c(1, 3, 300, 2, 3, [3, 3], [1, 1], 'same'),
+  // Unit strides with OC ≤ 32 take the SIMD build's batch-lanes backward_input
+  // (conv2d/input-lanes.ts: whole vectors of 4 samples, 8 or 16 per pass) and its per-sample
+  // remainder (input-pixels.ts: the last B mod 4 samples, lanes over channels, 1..4-pixel
+  // tiles). B = 4, 5, 7, 8, 9, 12, 13, 16, 17 mixes both and leaves 1..3 vectors of a pass;
+  // C = 2..8, 13, 16, 24 (C ≤ 3 passes 16 samples, else 8; channel groups of 3, 6 or 8 and
+  // remainders; C mod 4 for the remainder's last channel vector); W not multiples of 4 (pixel
+  // tails); OC 1, 3, 16, 32; 1x1 to 5x5 kernels, 'same', explicit padding wider than the kernel.
+  c(4, 5, 7, 2, 3, [3, 3], [1, 1], 'same'),
+  c(5, 6, 6, 3, 16, [5, 5], [1, 1], 'valid'),
+  c(7, 7, 9, 4, 5, [3, 3], [1, 1], 'same', false),
+  c(8, 14, 14, 6, 16, [5, 5], [1, 1], 'valid'),
+  c(9, 5, 10, 5, 1, [2, 2], [1, 1], 'same'),
+  c(12, 6, 5, 7, 8, [3, 2], [1, 1], 1),
+  c(13, 4, 6, 8, 32, [3, 3], [1, 1], 'valid'),
+  c(16, 3, 5, 2, 4, [1, 1], [1, 1], 'valid'),
+  c(17, 5, 3, 3, 13, [3, 3], [1, 1], 3),
+  c(4, 7, 6, 13, 7, [3, 3], [1, 1], 'same'),
+  c(5, 6, 7, 16, 32, [3, 3], [1, 1], 'valid', false),
+  c(8, 12, 12, 24, 32, [3, 3], [1, 1], 'valid'),
+  c(2, 9, 11, 6, 16, [5, 5], [1, 1], 'same'),
+  c(3, 4, 1, 5, 6, [2, 3], [1, 1], 'same'),
+  // C = 1: passes of 16 samples in input-lanes.ts, the rest (B mod 16) per sample through
+  // direct-input.ts; OC ≥ 16 too.
+  c(16, 5, 6, 1, 16, [3, 3], [1, 1], 'valid'),
+  c(19, 6, 9, 1, 3, [5, 5], [1, 1], 'same'),
+  c(33, 4, 5, 1, 24, [3, 2], [1, 1], 1),
+  // Excluded by the rule, still on the im2col path: OC > 32, strides.
+  c(4, 6, 6, 6, 33, [3, 3], [1, 1], 'valid'),
+  c(5, 7, 9, 6, 16, [3, 3], [2, 1], 'same'),
+  c(17, 9, 10, 1, 33, [3, 3], [1, 1], 'valid'),
 ];
 
 const caseName = (k: Case) =>
@@ -277,6 +307,50 @@ function countPartialForward(g: Geom2d): number {
   return (g.KH * g.KW - best) * g.C;
 }
 
+/** Whether the SIMD build's backward_input takes the batch-lanes kernel (lanesInputApplies). */
+const lanesPath = (k: Case) => k.SH === 1 && k.SW === 1 && k.OC <= 32;
+
+describe('conv2d backward_input, batch-lanes kernel: the naive bits', () => {
+  // input-lanes.ts and input-pixels.ts add each element's terms in the naive kernel's order (kh,
+  // kw, oc ascending, each product rounded then added; the remainder's extra zero terms change
+  // nothing, see input-pixels.ts), so their dx equals the naive dx bit for bit, whatever B.
+  CASES.filter(lanesPath).forEach((k, idx) => {
+    it(caseName(k), async () => {
+      const rt = await getRuntime();
+      const mark = rt.arena.mark();
+      try {
+        const g = windowGeom([k.B, k.H, k.W, k.C], k.OC, { kernel: [k.KH, k.KW], stride: [k.SH, k.SW], padding: k.padding }, 'test');
+        const rng = makeRng(3000 + idx);
+        const bufs = new Buffers(rt);
+        const gp = geomPtr(rt, g);
+        const pw = bufs.alloc(wSize(g), 'w', f32(randomArray(rng, wSize(g))));
+        const pdy = bufs.alloc(ySize(g), 'dy', f32(randomArray(rng, ySize(g))));
+        const got: Float32Array[] = [];
+        for (const [name, kern] of [['naive', rt.naive], ['simd', rt.simd!]] as const) {
+          const pdx = bufs.alloc(xSize(g), `${name} dx`, new Float32Array(xSize(g)).fill(NaN));
+          const ps = bufs.scratch(kern.conv2d_scratch_bytes(gp), `${name} scratch`);
+          kern.conv2d_backward_input(pdx, pdy, pw, gp, ps);
+          bufs.checkGuards(`${name} conv2d_backward_input`);
+          got.push(bufs.read(pdx, xSize(g)));
+        }
+        expect(Array.from(got[1]!), 'simd dx vs naive dx').toEqual(Array.from(got[0]!));
+        // A sample's dx is its own: the same sample in a batch of one gives the same bits
+        // (there it goes through the remainder kernel alone).
+        const b = k.B - 1, n1 = xSize(g) / k.B, m1 = ySize(g) / k.B;
+        const g1 = windowGeom([1, k.H, k.W, k.C], k.OC, { kernel: [k.KH, k.KW], stride: [k.SH, k.SW], padding: k.padding }, 'test');
+        const gp1 = geomPtr(rt, g1);
+        const pdy1 = bufs.alloc(m1, 'dy of one sample', bufs.read(pdy + 4 * b * m1, m1));
+        const pdx1 = bufs.alloc(n1, 'dx of one sample', new Float32Array(n1).fill(NaN));
+        rt.simd!.conv2d_backward_input(pdx1, pdy1, pw, gp1, bufs.scratch(rt.simd!.conv2d_scratch_bytes(gp1), 'scratch B=1'));
+        bufs.checkGuards('simd conv2d_backward_input B=1');
+        expect(Array.from(bufs.read(pdx1, n1)), 'simd dx of the last sample alone').toEqual(Array.from(got[1]!.subarray(b * n1)));
+      } finally {
+        rt.arena.release(mark);
+      }
+    });
+  });
+});
+
 describe('conv2d kernels: fixed cases', () => {
   it('hand-computed 3x3 input, 2x2 kernel, same padding (extra pad bottom/right), bias', async () => {
     // x (1 channel):  1 2 3     w (2x2, 1→1): 1  2     bias 0.5
@@ -418,6 +492,40 @@ describe('conv2d kernels: fixed cases', () => {
             rt.arena.release(mark);
           }
         }
+      }
+    }
+  });
+
+  it('batch-lanes backward_input reads nothing past the end of dy, w or scratch', async () => {
+    // B = 7: one vector of four samples, then three through the remainder kernel; C = 5 and
+    // W = 7 leave tails in the channel vectors and the pixel tiles; OC = 3 leaves a dy tail.
+    const rt = await getRuntime();
+    const g = windowGeom([7, 6, 7, 5], 3, { kernel: [3, 3], stride: [1, 1], padding: 'same' }, 'test');
+    const rng = makeRng(6);
+    const data: Record<string, Float32Array> = { w: f32(randomArray(rng, wSize(g))), dy: f32(randomArray(rng, ySize(g))) };
+    const bin = conv2dBackwardInputRef(data.dy!, data.w!, g);
+    for (const last of ['w', 'dy', 'scratch'] as const) {
+      const mark = rt.arena.mark();
+      try {
+        const gp = geomPtr(rt, g);
+        const ptr: Record<string, number> = {};
+        for (const key of ['w', 'dy']) {
+          if (key === last) continue;
+          ptr[key] = rt.arena.alloc(data[key]!.length * 4, key);
+          rt.arena.f32(ptr[key]!, data[key]!.length).set(data[key]!);
+        }
+        const scratchBytes = rt.simd!.conv2d_scratch_bytes(gp);
+        if (last !== 'scratch') ptr.scratch = rt.arena.alloc(scratchBytes, 'scratch');
+        const pdx = rt.arena.alloc(xSize(g) * 4);
+        const bytes = last === 'scratch' ? scratchBytes : data[last]!.length * 4;
+        rt.arena.alloc(bytes + 64, 'room for the last buffer');
+        rt.arena.alloc(rt.arena.capacity - rt.arena.used, 'rest of memory');
+        ptr[last] = rt.arena.capacity - bytes;
+        if (last !== 'scratch') rt.arena.f32(ptr[last]!, data[last]!.length).set(data[last]!);
+        rt.simd!.conv2d_backward_input(pdx, ptr.dy!, ptr.w!, gp, ptr.scratch!);
+        expectWithin(rt.arena.f32(pdx, xSize(g)), bin.value, dotTol(bin.absSum, 9 * 3), `backward_input, ${last} at the end of memory`);
+      } finally {
+        rt.arena.release(mark);
       }
     }
   });

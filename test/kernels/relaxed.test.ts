@@ -135,6 +135,11 @@ const CONV_CASES: ConvCase[] = [
   { B: 2, H: 10, W: 11, C: 1, OC: 32, k: 3, s: 1, padding: 'valid' },
   { B: 1, H: 9, W: 13, C: 1, OC: 24, k: 5, s: 1, padding: 'same' },
   { B: 1, H: 7, W: 5, C: 13, OC: 13, k: 3, s: 1, padding: 1 },
+  // backward_input's batch-lanes kernel (unit strides, OC ≤ 32): whole vectors of samples and
+  // the per-sample remainder (B mod 4; B mod 16 for C = 1).
+  { B: 9, H: 10, W: 10, C: 6, OC: 16, k: 5, s: 1, padding: 'valid' },
+  { B: 11, H: 6, W: 7, C: 24, OC: 32, k: 3, s: 1, padding: 'same' },
+  { B: 18, H: 9, W: 7, C: 1, OC: 24, k: 3, s: 1, padding: 'valid' },
 ];
 const maxOf = (a: Int32Array) => a.reduce((m, v) => Math.max(m, v), 0);
 
