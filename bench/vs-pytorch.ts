@@ -7,15 +7,21 @@
 // library step (bench/lib/data.ts Stepper: gather, forward, loss, backward, update) on the
 // embedded MNIST digits, PyTorch on a fixed random batch (the speed does not depend on the pixels).
 //
-//   npx tsx bench/vs-pytorch.ts [--rounds 7] [--seconds 1] [--builds simd,relaxed] [--threads 1] [--json FILE]
+//   npx tsx bench/vs-pytorch.ts [--rounds 7] [--seconds 1] [--builds simd,relaxed] [--threads 1]
+//                               [--baseline DIR] [--json FILE]
 //
 // Reports, per simdnet build and thread count, the median chunk's images/s of each side and the
-// median over rounds of the per-round ratio simdnet / PyTorch.
+// median over rounds of the per-round ratio simdnet / PyTorch. --baseline DIR adds another
+// checkout of simdnet (DIR/src, with its wasm built in DIR/build) as further sides in the same
+// rounds, and the median per-round ratio of this checkout to it.
 
 import { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import os from 'node:os';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { zooModel } from '../src/model/zoo.js';
 import { loadRuntime, type BuildName } from '../src/runtime/load.js';
 import { relaxedSimdSupported } from '../src/runtime/features.js';
@@ -26,7 +32,7 @@ import { writeJsonAtomic, gitCommit } from './lib/report.js';
 const BATCH = 32;
 const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 
-interface Args { rounds: number; seconds: number; builds: BuildName[]; threads: number[]; json?: string }
+interface Args { rounds: number; seconds: number; builds: BuildName[]; threads: number[]; baseline?: string; json?: string }
 
 function parseArgs(argv: string[]): Args {
   const p = new Command('bench:vs-pytorch')
@@ -34,10 +40,11 @@ function parseArgs(argv: string[]): Args {
     .option('--seconds <s>', 'length of a chunk, about', '1')
     .option('--builds <list>', 'simdnet builds (default simd, and relaxed where this engine has it)')
     .option('--threads <list>', 'thread counts, each side the same', '1')
+    .option('--baseline <dir>', 'also time the simdnet checkout in DIR (its src and build), side by side')
     .option('--json <file>', 'write the figures as JSON to FILE')
     .allowExcessArguments(false);
   p.parse(argv, { from: 'user' });
-  const o = p.opts<{ rounds: string; seconds: string; builds?: string; threads: string; json?: string }>();
+  const o = p.opts<{ rounds: string; seconds: string; builds?: string; threads: string; baseline?: string; json?: string }>();
   const int = (v: string, flag: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new Error(`bench:vs-pytorch: ${flag} must be a positive integer, got '${v}'`);
@@ -47,7 +54,7 @@ function parseArgs(argv: string[]): Args {
   if (!(seconds > 0)) throw new Error(`bench:vs-pytorch: --seconds must be a positive number, got '${o.seconds}'`);
   const builds = (o.builds?.split(',') ?? (relaxedSimdSupported() ? ['simd', 'relaxed'] : ['simd'])) as BuildName[];
   for (const b of builds) if (!['naive', 'simd', 'relaxed'].includes(b)) throw new Error(`bench:vs-pytorch: unknown build '${b}' (naive, simd, relaxed)`);
-  return { rounds: int(o.rounds, '--rounds'), seconds, builds, threads: o.threads.split(',').map((t) => int(t, '--threads')), json: o.json };
+  return { rounds: int(o.rounds, '--rounds'), seconds, builds, threads: o.threads.split(',').map((t) => int(t, '--threads')), baseline: o.baseline, json: o.json };
 }
 
 /** The PyTorch side: a child process that runs N steps on T threads per request line. */
@@ -84,12 +91,23 @@ async function main(): Promise<void> {
   const torch = new Torch();
   const loadBefore = os.loadavg();
   const data = await benchData('lenet5');
-  const sides: { build: BuildName; threads: number; step: Stepper }[] = [];
-  for (const build of a.builds) {
-    const rt = await loadRuntime({ build });
-    for (const threads of a.threads) {
-      const m = await zooModel('lenet5', { runtime: rt, seed: 1, threads, build });
-      sides.push({ build, threads, step: new Stepper(m, new Staged(m, data, 'bench'), BATCH, 'train') });
+  const sides: { build: BuildName; threads: number; step: Stepper; baseline: boolean }[] = [];
+  const libs: { baseline: boolean; zooModel: typeof zooModel; loadRuntime: typeof loadRuntime }[] = [{ baseline: false, zooModel, loadRuntime }];
+  if (a.baseline !== undefined) {
+    // The other checkout's own library code and wasm: its modules are separate instances.
+    const base = resolve(a.baseline);
+    if (!existsSync(join(base, 'src/model/zoo.ts'))) throw new Error(`bench:vs-pytorch: --baseline ${a.baseline}: no src/model/zoo.ts there`);
+    const zoo = await import(pathToFileURL(join(base, 'src/model/zoo.ts')).href) as { zooModel: typeof zooModel };
+    const load = await import(pathToFileURL(join(base, 'src/runtime/load.ts')).href) as { loadRuntime: typeof loadRuntime };
+    libs.push({ baseline: true, zooModel: zoo.zooModel, loadRuntime: load.loadRuntime });
+  }
+  for (const lib of libs) {
+    for (const build of a.builds) {
+      const rt = await lib.loadRuntime({ build });
+      for (const threads of a.threads) {
+        const m = await lib.zooModel('lenet5', { runtime: rt, seed: 1, threads, build });
+        sides.push({ build, threads, baseline: lib.baseline, step: new Stepper(m, new Staged(m, data, 'bench'), BATCH, 'train') });
+      }
     }
   }
   await torch.ready();
@@ -124,10 +142,15 @@ async function main(): Promise<void> {
   for (const t of a.threads) console.log(`${'PyTorch (oneDNN, CPU)'.padEnd(28)}${String(t).padStart(7)}   ${median(theirs.get(t)!).toFixed(0).padStart(20)}`);
   sides.forEach((s, i) => {
     const rate = median(ours[i]!), ratio = median(ratios[i]!);
-    console.log(`${`simdnet ${s.build}`.padEnd(28)}${String(s.threads).padStart(7)}   ${rate.toFixed(0).padStart(20)}   ${ratio.toFixed(2)}x`);
-    results.push({ build: s.build, threads: s.threads, imagesPerSecond: rate, rates: ours[i], pytorchImagesPerSecond: median(theirs.get(s.threads)!), pytorchRates: theirs.get(s.threads), ratio, ratios: ratios[i] });
+    // This checkout against the baseline's same build and threads, per round.
+    const j = sides.findIndex((b) => b.baseline && !s.baseline && b.build === s.build && b.threads === s.threads);
+    const vsBase = j < 0 ? undefined : median(ours[i]!.map((v, r) => v / ours[j]![r]!));
+    console.log(`${`simdnet ${s.baseline ? 'baseline ' : ''}${s.build}`.padEnd(28)}${String(s.threads).padStart(7)}   ${rate.toFixed(0).padStart(20)}   ${ratio.toFixed(2)}x` +
+      (vsBase === undefined ? '' : `   (this checkout / baseline: ${vsBase.toFixed(2)}x)`));
+    results.push({ build: s.build, threads: s.threads, baseline: s.baseline, imagesPerSecond: rate, rates: ours[i], pytorchImagesPerSecond: median(theirs.get(s.threads)!),
+      pytorchRates: theirs.get(s.threads), ratio, ratios: ratios[i], ...(vsBase === undefined ? {} : { vsBaseline: vsBase }) });
   });
-  const target = sides.find((s) => s.build === 'simd' && s.threads === 1);
+  const target = sides.find((s) => s.build === 'simd' && s.threads === 1 && !s.baseline);
   if (target !== undefined) {
     const ratio = median(ratios[sides.indexOf(target)]!);
     console.log(`target (issue 9): simd build, one thread, ≥ 1.6x PyTorch's one thread: ${ratio.toFixed(2)}x, ${ratio >= 1.6 ? 'met' : 'MISSED'}`);
