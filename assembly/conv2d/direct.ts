@@ -40,8 +40,11 @@
 //             ACCUMULATES into dw, db. Padding lanes of T are 0, so they add exact zeros
 //             (for finite x; an inf in x meets them as 0·inf = NaN, where naive would give ±inf).
 //   backward_input (direct-input.ts): the adjoint, a direct convolution of dy with the flipped
-//             filter, for SH = SW = 1 and OC < 16 only (else simd.ts uses im2col; see
-//             directInputApplies). dy is transposed per sample into
+//             filter, per sample. With unit strides and OC ≤ 32 simd.ts gives the batch to
+//             conv2d/input-lanes.ts first (four samples a vector, passes of 16 at C = 1), which
+//             hands the B mod 16 samples left over to this kernel; otherwise, for SH = SW = 1
+//             and OC < 16 (directInputApplies), this kernel takes the whole batch, and the rest
+//             goes to simd.ts's im2col path. dy is transposed per sample into
 //             D[oc][r][c] zero-padded by KH − 1 rows and KW − 1 columns on each side, and
 //             dx[ih][iw] = Σ_{kh,kw,oc} D[oc][ih + PT − kh + KH − 1][iw + PL − kw + KW − 1]·w[kh][kw][0][oc],
 //             vectors along iw, a tile of up to 8 vectors of one input row. OVERWRITES dx.
