@@ -52,7 +52,7 @@ import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_OC, GEOM_K
 import { f32At } from "../util/ptr";
 import { madd } from "../util/simd";
 import { loadPart, storePart } from "../gemm/tile";
-import { roundUp4, imin, imax, zeroF32, copyF32, reluInPlace } from "./vec";
+import { roundUp4, imin, imax, zeroF32, copyF32, packWeightsAndBias, reluInPlace } from "./vec";
 import { ACT_RELU } from "./direct";
 
 /**
@@ -212,12 +212,7 @@ export function conv2d_forward_implicit(y: usize, x: usize, w: usize, bias: usiz
   const wp = scratch;
   const bp = f32At(wp, OCp * Kp);
   const band = f32At(bp, OCp);
-  for (let k = 0; k < K; k++) {
-    copyF32(f32At(wp, k * OCp), f32At(w, k * OC), OC);
-    zeroF32(f32At(wp, k * OCp + OC), OCp - OC);
-  }
-  if (bias != 0) copyF32(bp, bias, OC); else zeroF32(bp, OC);
-  zeroF32(f32At(bp, OC), OCp - OC);
+  packWeightsAndBias(wp, bp, w, bias, K, OC);
   const R = bandRows(g);
   const rs = bandStride(g);
   const rsB = <usize>rs << 2, ws = <usize>OCp << 2, ys = <usize>OC << 2;

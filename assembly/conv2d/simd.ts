@@ -62,7 +62,7 @@ import { geom, GEOM_B, GEOM_H, GEOM_W, GEOM_C, GEOM_OH, GEOM_OW, GEOM_OC, GEOM_K
   GEOM_SH, GEOM_SW, GEOM_PT, GEOM_PL } from "../abi";
 import { f32At } from "../util/ptr";
 import { tile4x8, START_ZERO, START_C, START_ROW } from "../gemm/tile";
-import { roundUp4, imin, imax, zeroF32, copyF32, addF32, reluInPlace } from "./vec";
+import { roundUp4, imin, imax, zeroF32, copyF32, packWeightsAndBias, addF32, reluInPlace } from "./vec";
 import { ACT_RELU, DIRECT_SCRATCH_CAP, directApplies, directInputApplies, directScratchBytes, conv2d_forward_direct } from "./direct";
 import { conv2d_backward_filter_direct } from "./direct-filter";
 import { conv2d_backward_input_direct } from "./direct-input";
@@ -321,12 +321,7 @@ export function conv2d_forward_act_simd(y: usize, x: usize, w: usize, bias: usiz
   const wp = scratch;
   const bp = f32At(wp, OCp * Kp);
   const a = f32At(bp, OCp);
-  for (let k = 0; k < K; k++) {
-    copyF32(f32At(wp, k * OCp), f32At(w, k * OC), OC);
-    zeroF32(f32At(wp, k * OCp + OC), OCp - OC);
-  }
-  if (bias != 0) copyF32(bp, bias, OC); else zeroF32(bp, OC);
-  zeroF32(f32At(bp, OC), OCp - OC);
+  packWeightsAndBias(wp, bp, w, bias, K, OC);
   for (let p0 = 0; p0 < M; p0 += MB) {
     const mb = imin(MB, M - p0);
     if (C == 1) {

@@ -1,4 +1,4 @@
-// Small f32 vector helpers shared by the SIMD conv2d kernels (simd.ts, direct.ts).
+// Small f32 vector helpers shared by the SIMD conv2d kernels (simd.ts, direct.ts, implicit.ts).
 
 import { f32At } from "../util/ptr";
 
@@ -32,6 +32,22 @@ export function addF32(dst: usize, src: usize, n: i32): void {
     const p = f32At(dst, i);
     store<f32>(p, load<f32>(p) + load<f32>(f32At(src, i)));
   }
+}
+
+/**
+ * The forward products' operands: wp[k][oc] = w[k][oc] in rows of OCp = OC rounded up to 4
+ * (zeros past OC), k < K, and bp[oc] = bias[oc] (zeros without a bias, and past OC). Zeros, not
+ * garbage, in the padding lanes: their results are never stored, but a NaN or a subnormal there
+ * would slow the arithmetic down.
+ */
+export function packWeightsAndBias(wp: usize, bp: usize, w: usize, bias: usize, K: i32, OC: i32): void {
+  const OCp = roundUp4(OC);
+  for (let k = 0; k < K; k++) {
+    copyF32(f32At(wp, k * OCp), f32At(w, k * OC), OC);
+    zeroF32(f32At(wp, k * OCp + OC), OCp - OC);
+  }
+  if (bias != 0) copyF32(bp, bias, OC); else zeroF32(bp, OC);
+  zeroF32(f32At(bp, OC), OCp - OC);
 }
 
 /** y[i] = max(y[i], 0) for i < n: relu_forward's operation (f32x4.max / f32.max), in place. */
